@@ -1,0 +1,184 @@
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import type pino from "pino";
+import type { Logger } from "pino";
+import type { Config } from "./config/config.js";
+import { AuthenticatorChain } from "./auth/authenticator-chain.js";
+import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
+import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
+import { createHttpApp } from "./http/http-app.js";
+import { publicRoutes } from "./http/public-routes.js";
+import type { RouteSpec } from "./http/route.js";
+import { loadOrCreateTlsMaterial, type TlsMaterial } from "./http/tls.js";
+import { IdentityRepository } from "./identity/identity-repository.js";
+import { identityRoutes } from "./identity/identity-routes.js";
+import { IdentityService } from "./identity/identity-service.js";
+import { IdentityStateCache } from "./identity/identity-state-cache.js";
+import { UserTokenService } from "./identity/user-token-service.js";
+import { SigningKeyRing } from "./keys/signing-key-ring.js";
+import { PrincipalAuthorizer } from "./rbac/authorizer.js";
+import { ResourceRegistry } from "./resources/resource-registry.js";
+import { ResourceRepository } from "./resources/resource-repository.js";
+import type { Resource } from "./resources/resource.js";
+import { ChangeFeed } from "./store/change-feed.js";
+import { openStore, type Store } from "./store/store.js";
+import { createLogger } from "./telemetry/logger.js";
+import { systemClock, type Clock } from "./util/clock.js";
+
+export interface SwitchboardOptions {
+  clock?: Clock;
+  /** Where log lines go (tests capture them); default per config. */
+  logDestination?: pino.DestinationStream;
+}
+
+/** The core services, shared by the server and the CLI commands that act on the store. */
+export interface Core {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  store: Store;
+  feed: ChangeFeed;
+  resources: ResourceRepository;
+  registry: ResourceRegistry;
+  defaultResource: Resource;
+  keyRing: SigningKeyRing;
+  identityRepository: IdentityRepository;
+  identityStates: IdentityStateCache;
+  userTokens: UserTokenService;
+  identities: IdentityService;
+  close(): Promise<void>;
+}
+
+/** Opens the store (running migrations), makes sure the default resource and a signing key exist, and wires services. */
+export async function openCore(config: Config, options: SwitchboardOptions = {}): Promise<Core> {
+  const clock = options.clock ?? systemClock;
+  const log = createLogger(config, options.logDestination);
+  const store = await openStore(config, { now: () => clock.now() });
+  try {
+    const feed = new ChangeFeed(store, {
+      pollMs: config.invalidationPollMs,
+      now: () => clock.now(),
+      onError: (err) => log.warn({ err: { message: (err as Error).message } }, "change feed poll failed"),
+    });
+    const resources = new ResourceRepository(store, () => clock.now());
+    const defaultResource = await resources.ensureDefault(config.resource);
+    const registry = new ResourceRegistry(resources);
+    await registry.load();
+    registry.watch(feed);
+
+    const keyRing = new SigningKeyRing(store, clock);
+    await keyRing.ensureKey();
+    keyRing.watch(feed);
+
+    const identityRepository = new IdentityRepository(store);
+    const identityStates = new IdentityStateCache(identityRepository);
+    identityStates.watch(feed);
+    const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
+    const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    await feed.start();
+
+    return {
+      config,
+      clock,
+      log,
+      store,
+      feed,
+      resources,
+      registry,
+      defaultResource,
+      keyRing,
+      identityRepository,
+      identityStates,
+      userTokens,
+      identities,
+      async close() {
+        feed.stop();
+        await store.close();
+        log.flush?.();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export interface Switchboard {
+  core: Core;
+  app: FastifyInstance;
+  tls: TlsMaterial;
+  /** Binds the listeners; resolves with the actual ports. */
+  listen(): Promise<{ httpsPort: number; httpPort: number | undefined }>;
+  close(): Promise<void>;
+}
+
+/** Every route of the server. Each service adds its list here. */
+function allRoutes(core: Core): RouteSpec[] {
+  return [
+    ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
+    ...identityRoutes(core.identities),
+  ];
+}
+
+export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
+  const core = await openCore(config, options);
+  const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
+
+  const hmac = new HmacAuthenticator(core.clock);
+  const app = createHttpApp({
+    routes: allRoutes(core),
+    log: core.log,
+    deps: {
+      registry: core.registry,
+      chains: {
+        management: new AuthenticatorChain([hmac]),
+        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
+      },
+      authorizer: new PrincipalAuthorizer(),
+    },
+  });
+  await app.ready();
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
+  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
+  const httpServer = config.httpPort === null ? undefined : http.createServer(handler);
+  for (const s of [httpsServer, httpServer]) {
+    if (s === undefined) continue;
+    s.keepAliveTimeout = 72_000;
+    s.headersTimeout = 75_000;
+  }
+
+  const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, config.host, () => {
+        server.off("error", reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const closeServer = (server: http.Server | https.Server | undefined): Promise<void> =>
+    new Promise((resolve) => {
+      if (server === undefined || !server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+
+  return {
+    core,
+    app,
+    tls,
+    async listen() {
+      const httpsPort = await listenOn(httpsServer, config.port);
+      const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
+      return { httpsPort, httpPort };
+    },
+    async close() {
+      // Stop accepting, let in-flight requests finish, then flush and close the store.
+      await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
+      await app.close();
+      await core.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { connectionString, type Resource } from "../resources/resource.js";
+
+export function endpointHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** What `switchboard start` prints: where to connect, with which connection strings, and how to trust the cert. */
+export function renderBanner(options: {
+  host: string;
+  httpsPort: number;
+  httpPort: number | undefined;
+  certPath: string;
+  resource: Resource;
+  storeDescription: string;
+}): string {
+  const host = endpointHost(options.host);
+  const httpsEndpoint = `https://${host}:${options.httpsPort}/`;
+  const httpEndpoint = options.httpPort === undefined ? undefined : `http://${host}:${options.httpPort}/`;
+  const r = options.resource;
+  const lines = [
+    "Switchboard is running.",
+    `  store:        ${options.storeDescription}`,
+    `  HTTPS:        ${httpsEndpoint}`,
+    ...(httpEndpoint !== undefined ? [`  HTTP:         ${httpEndpoint}  (access keys only; SDK clients need { allowInsecureConnection: true })`] : []),
+    `  JWKS:         ${httpsEndpoint}.well-known/jwks.json`,
+    "",
+    `Resource '${r.name}' (${r.id})`,
+    `  primary   (HTTPS): ${connectionString(httpsEndpoint, r.keys.primary.value)}`,
+    `  secondary (HTTPS): ${connectionString(httpsEndpoint, r.keys.secondary.value)}`,
+    ...(httpEndpoint !== undefined
+      ? [
+          `  primary   (HTTP):  ${connectionString(httpEndpoint, r.keys.primary.value)}`,
+          `  secondary (HTTP):  ${connectionString(httpEndpoint, r.keys.secondary.value)}`,
+        ]
+      : []),
+    "",
+    `TLS certificate: ${options.certPath}`,
+    `Trust it in Node clients:  export NODE_EXTRA_CA_CERTS=${options.certPath}`,
+    "",
+  ];
+  return lines.join("\n");
+}

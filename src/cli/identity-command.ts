@@ -1,0 +1,78 @@
+import type { Command } from "commander";
+import type { Principal } from "../auth/principal.js";
+import { checkLifetime, checkScopes } from "../identity/identity-service.js";
+import { addStoreOptions, intOption, printJson, withCore, type StoreOptions } from "./common.js";
+import { pickResource } from "./keys-command.js";
+
+const OPERATOR: Principal = { kind: "operator", name: "cli" };
+
+interface IdentityOptions extends StoreOptions {
+  resource?: string;
+  scopes?: string;
+  expiresIn?: string;
+  json?: boolean;
+}
+
+function scopesOf(options: IdentityOptions) {
+  return checkScopes((options.scopes ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
+}
+
+function withCommon(command: Command): Command {
+  return addStoreOptions(command.option("--resource <name>", "resource name or id (default: the default resource)").option("--json", "JSON output"));
+}
+
+export function registerIdentityCommand(program: Command): void {
+  const identity = program.command("identity").description("communication identities and their tokens, for manual use");
+  withCommon(
+    identity
+      .command("create")
+      .description("create an identity, optionally with a token")
+      .option("--scopes <list>", "comma-separated scopes for a token (chat,voip,chat.join,chat.join.limited,voip.join)")
+      .option("--expires-in <minutes>", "token lifetime, 60-1440 (default 1440)"),
+  ).action(async (options: IdentityOptions) => {
+    await withCore(options, async (core) => {
+      const r = pickResource(core, options.resource);
+      const created = await core.identities.create(
+        r,
+        OPERATOR,
+        options.scopes === undefined
+          ? {}
+          : { scopes: scopesOf(options), lifetimeMinutes: checkLifetime(options.expiresIn === undefined ? undefined : intOption(options.expiresIn, "--expires-in")) },
+      );
+      const out = { id: created.id, ...(created.accessToken ? { token: created.accessToken.token, expiresOn: created.accessToken.expiresOn } : {}) };
+      if (options.json === true) printJson(out);
+      else process.stdout.write(`${out.id}\n${out.token !== undefined ? `${out.token}\nexpires ${out.expiresOn}\n` : ""}`);
+    });
+  });
+  withCommon(
+    identity
+      .command("token <id>")
+      .description("issue a user access token")
+      .requiredOption("--scopes <list>", "comma-separated scopes")
+      .option("--expires-in <minutes>", "token lifetime, 60-1440 (default 1440)"),
+  ).action(async (id: string, options: IdentityOptions) => {
+    await withCore(options, async (core) => {
+      const r = pickResource(core, options.resource);
+      const minutes = checkLifetime(options.expiresIn === undefined ? undefined : intOption(options.expiresIn, "--expires-in"));
+      const issued = await core.identities.issueToken(r, OPERATOR, id, scopesOf(options), minutes);
+      if (options.json === true) printJson({ token: issued.token, expiresOn: issued.expiresOn });
+      else process.stdout.write(`${issued.token}\nexpires ${issued.expiresOn}\n`);
+    });
+  });
+  withCommon(identity.command("revoke <id>").description("revoke every token issued to the identity so far")).action(
+    async (id: string, options: IdentityOptions) => {
+      await withCore(options, async (core) => {
+        await core.identities.revokeTokens(pickResource(core, options.resource), id);
+        process.stdout.write(`revoked tokens of ${id}\n`);
+      });
+    },
+  );
+  withCommon(identity.command("delete <id>").description("delete the identity (its tokens stop working)")).action(
+    async (id: string, options: IdentityOptions) => {
+      await withCore(options, async (core) => {
+        await core.identities.delete(pickResource(core, options.resource), id);
+        process.stdout.write(`deleted ${id}\n`);
+      });
+    },
+  );
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/config.js";
+import { AcsError } from "../http/errors.js";
+import { registerIdentityCommand } from "./identity-command.js";
+import { registerKeysCommand } from "./keys-command.js";
+import { registerSigningKeysCommand } from "./signing-keys-command.js";
+import { registerStartCommand } from "./start-command.js";
+
+/** The `switchboard` command line. Every failure exits non-zero with one clear line on stderr. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("switchboard")
+    .description("Self-hostable identity and authentication server, wire-compatible with Azure Communication Services")
+    .showHelpAfterError()
+    .exitOverride();
+  registerStartCommand(program);
+  registerKeysCommand(program);
+  registerIdentityCommand(program);
+  registerSigningKeysCommand(program);
+  return program;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof AcsError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    process.stderr.write(`switchboard: ${describeError(err)}\n`);
+    process.exit(1);
+  }
+}
+
+await main();

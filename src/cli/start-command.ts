@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { createSwitchboard } from "../app.js";
+import { renderBanner } from "./banner.js";
+import { addStoreOptions, configFrom, intOption, type StoreOptions } from "./common.js";
+
+interface StartOptions extends StoreOptions {
+  inMemory?: boolean;
+  host?: string;
+  port?: string;
+  httpPort?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function registerStartCommand(program: Command): void {
+  addStoreOptions(
+    program
+      .command("start")
+      .description("run the server (HTTPS and HTTP listeners)")
+      .option("--in-memory", "keep all state in memory (nothing survives the process)")
+      .option("--host <host>", "address to bind (default 127.0.0.1)")
+      .option("--port <port>", "HTTPS port (default 8443)")
+      .option("--http-port <port>", "HTTP port (default 8080; 'off' disables it)")
+      .option("--tls-cert <file>", "PEM certificate instead of the generated one")
+      .option("--tls-key <file>", "PEM private key for --tls-cert"),
+  ).action(async (options: StartOptions) => {
+    const config = configFrom(options, {
+      ...(options.inMemory === true ? { inMemory: true } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: intOption(options.port, "--port") } : {}),
+      ...(options.httpPort !== undefined ? { httpPort: options.httpPort === "off" ? null : intOption(options.httpPort, "--http-port") } : {}),
+      ...(options.tlsCert !== undefined || options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
+    });
+    const server = await createSwitchboard(config);
+    const { httpsPort, httpPort } = await server.listen();
+    process.stdout.write(
+      renderBanner({
+        host: config.host,
+        httpsPort,
+        httpPort,
+        certPath: server.tls.certPath,
+        resource: server.core.registry.get(server.core.defaultResource.id) ?? server.core.defaultResource,
+        storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db`,
+      }),
+    );
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      process.stdout.write(`\n${signal}: shutting down\n`);
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  });
+}

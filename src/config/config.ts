@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
+ * Nothing else in the code base reads process.env.
+ */
+const base64Key = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, "must be canonical base64 of 32 bytes (44 characters)");
+
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default("./.switchboard"),
+  /** Keep everything in memory (SQLite ":memory:"); nothing survives the process. */
+  inMemory: z.boolean().default(false),
+  /** postgres://… selects the PostgreSQL backend; absent means the embedded SQLite file in dataDir. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional(),
+  host: z.string().min(1).default("127.0.0.1"),
+  /** HTTPS listener. 0 picks a free port. */
+  port: port.default(8443),
+  /** Plain HTTP listener (HMAC clients with allowInsecureConnection). 0 picks a free port; null disables it. */
+  httpPort: port.nullable().default(8080),
+  tls: z
+    .object({ certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+    .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), "tlsCert and tlsKey go together")
+    .default({}),
+  /** The development resource created on first start. Pinned keys are applied at every start. */
+  resource: z
+    .object({
+      name: z.string().min(1).default("dev"),
+      id: z.uuid().optional(),
+      primaryKey: base64Key.optional(),
+      secondaryKey: base64Key.optional(),
+    })
+    .default({ name: "dev" }),
+  tokens: z
+    .object({
+      /** `iss` of user access tokens. */
+      issuer: z.string().min(1).default("https://switchboard.local/"),
+    })
+    .default({ issuer: "https://switchboard.local/" }),
+  log: z
+    .object({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      /** Write the request log to this file instead of stdout. */
+      file: z.string().min(1).optional(),
+    })
+    .default({ level: "info" }),
+  sqlite: z
+    .object({
+      /** FULL: a 2xx survives power loss. Writes are group-committed, so FULL costs little throughput. */
+      synchronous: z.enum(["FULL", "NORMAL"]).default("FULL"),
+    })
+    .default({ synchronous: "FULL" }),
+  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
+  /** How often a process looks for changes made by other processes (CLI, other replicas). */
+  invalidationPollMs: z.number().int().min(20).max(5000).default(250),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Environment variables the server understands, and where each lands in the config. */
+const envMapping: Array<[string, (v: string) => ConfigInput]> = [
+  ["SWITCHBOARD_DATA_DIR", (v) => ({ dataDir: v })],
+  ["SWITCHBOARD_DATABASE_URL", (v) => ({ databaseUrl: v })],
+  ["SWITCHBOARD_HOST", (v) => ({ host: v })],
+  ["SWITCHBOARD_PORT", (v) => ({ port: Number(v) })],
+  ["SWITCHBOARD_HTTP_PORT", (v) => ({ httpPort: v === "off" ? null : Number(v) })],
+  ["SWITCHBOARD_RESOURCE_ID", (v) => ({ resource: { id: v } })],
+  ["SWITCHBOARD_RESOURCE_NAME", (v) => ({ resource: { name: v } })],
+  ["SWITCHBOARD_PRIMARY_KEY", (v) => ({ resource: { primaryKey: v } })],
+  ["SWITCHBOARD_SECONDARY_KEY", (v) => ({ resource: { secondaryKey: v } })],
+  ["SWITCHBOARD_LOG_LEVEL", (v) => ({ log: { level: v as "info" } })],
+  ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
+  ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
+  ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+];
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; later layers win; undefined never overrides. */
+export function mergeLayers(...layers: Plain[]): Plain {
+  const out: Plain = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      out[k] = isPlain(v) && isPlain(out[k]) ? mergeLayers(out[k] as Plain, v) : v;
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the configuration from (lowest to highest precedence) defaults, an optional JSON file, the environment,
+ * and explicit options (the CLI's flags). Throws ConfigError with every problem at once.
+ */
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigInput } = {},
+): Config {
+  const problems: string[] = [];
+  let fileLayer: Plain = {};
+  if (options.file !== undefined) {
+    try {
+      fileLayer = JSON.parse(readFileSync(options.file, "utf8")) as Plain;
+    } catch (err) {
+      problems.push(`config file ${options.file}: ${(err as Error).message}`);
+    }
+  }
+  const env = options.env ?? {};
+  const envLayers = envMapping.filter(([name]) => env[name] !== undefined && env[name] !== "").map(([name, map]) => map(env[name]!) as Plain);
+  const merged = mergeLayers(fileLayer, ...envLayers, (options.overrides ?? {}) as Plain);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const config = parsed.data;
+  config.dataDir = path.resolve(config.dataDir);
+  return deepFreeze(config);
+}

@@ -1,0 +1,90 @@
+/**
+ * The error catalogue: every client-caused failure has a stable code, one HTTP status and a default message.
+ * One handler (error-handler.ts) renders them as the ACS envelope `{"error":{"code","message"}}`.
+ * Services add their codes here so that the whole surface stays in one list.
+ */
+export const errorCatalogue = {
+  // --- authentication (401) ---
+  MissingAuthorization: [401, "The request has no Authorization header."],
+  InvalidAuthorizationHeader: [401, "The Authorization header is malformed."],
+  UnsupportedAuthorizationScheme: [401, "The Authorization scheme is not accepted for this operation."],
+  MissingDateHeader: [401, "The request has no x-ms-date (or Date) header."],
+  InvalidDateHeader: [401, "The x-ms-date header is not a valid RFC 1123 date."],
+  RequestDateOutOfRange: [401, "The x-ms-date header is more than 15 minutes away from the server's time."],
+  MissingContentHash: [401, "The request has no x-ms-content-sha256 header."],
+  ContentHashMismatch: [401, "x-ms-content-sha256 does not match the SHA-256 hash of the request body."],
+  UnsupportedSignedHeaders: [401, "SignedHeaders must be x-ms-date;host;x-ms-content-sha256."],
+  InvalidSignature: [401, "The HMAC signature does not match any access key of this resource."],
+  InvalidToken: [401, "The bearer token is malformed or its signature is not valid."],
+  TokenExpired: [401, "The bearer token has expired."],
+  TokenNotYetValid: [401, "The bearer token is not valid yet."],
+  TokenRevoked: [401, "The bearer token has been revoked."],
+  TokenResourceMismatch: [401, "The bearer token was issued for another resource."],
+  IdentityDeleted: [401, "The identity of this token has been deleted."],
+  AccessKeyRegenerated: [401, "The token was issued through an access key that has since been regenerated."],
+  // --- authorization (403) ---
+  Forbidden: [403, "The caller is not allowed to perform this operation."],
+  InsufficientScope: [403, "The token's scopes do not allow this operation."],
+  // --- request validation (400) ---
+  MissingApiVersion: [400, "The api-version query parameter is required."],
+  InvalidJson: [400, "The request body is not valid JSON."],
+  InvalidRequestBody: [400, "The request body is not valid."],
+  InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
+  InvalidTokenLifetime: [400, "expiresInMinutes must be an integer from 60 to 1440."],
+  InvalidIdentifier: [400, "The communication identifier is malformed."],
+  UnsupportedMediaType: [415, "The request body must be application/json."],
+  RequestEntityTooLarge: [413, "The request body is too large."],
+  // --- lookups ---
+  NotFound: [404, "The requested resource was not found."],
+  IdentityNotFound: [404, "The identity was not found."],
+  MethodNotAllowed: [405, "The method is not allowed on this path."],
+  // --- server side ---
+  ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
+  InternalError: [500, "An internal error occurred."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface ErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+}
+
+/** A client-visible failure. Throw it anywhere in the pipeline; the error handler renders it once. */
+export class AcsError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly target: string | undefined;
+  readonly details: ErrorDetail[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { target?: string; details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+  ) {
+    const [status, defaultMessage] = errorCatalogue[code];
+    super(message ?? defaultMessage);
+    this.name = "AcsError";
+    this.code = code;
+    this.status = status;
+    this.target = options.target;
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+
+  toBody(): { error: { code: string; message: string; target?: string; details?: ErrorDetail[] } } {
+    const error: { code: string; message: string; target?: string; details?: ErrorDetail[] } = {
+      code: this.code,
+      message: this.message,
+    };
+    if (this.target !== undefined) error.target = this.target;
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+}
+
+export function isAcsError(value: unknown): value is AcsError {
+  return value instanceof AcsError;
+}

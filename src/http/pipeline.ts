@@ -1,0 +1,143 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AuthenticatorChain } from "../auth/authenticator-chain.js";
+import { describePrincipal, type Principal } from "../auth/principal.js";
+import type { Authorizer } from "../rbac/authorizer.js";
+import type { ResourceRegistry } from "../resources/resource-registry.js";
+import { AcsError } from "./errors.js";
+import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
+
+/** Per-request facts the request log line and the metrics read once the response is sent. */
+export interface RequestFacts {
+  operation: string;
+  resourceId?: string;
+  principal?: Principal;
+  subjects?: string[];
+  /** Operation-specific, non-secret fields (see HandlerContext.annotate). */
+  fields?: Record<string, string | number | boolean | string[]>;
+  errorCode?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    facts: RequestFacts;
+  }
+}
+
+export interface PipelineDeps {
+  registry: ResourceRegistry;
+  chains: Record<Exclude<AuthPolicy, "none">, AuthenticatorChain>;
+  authorizer: Authorizer;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
+
+function parseBody(route: RouteSpec, request: FastifyRequest, raw: Buffer): unknown {
+  const format = route.bodyFormat ?? "json";
+  if (format === "raw") return raw;
+  if (format === "form") return Object.fromEntries(new URLSearchParams(raw.toString("utf8")));
+  if (raw.length === 0) return undefined;
+  const type = request.headers["content-type"];
+  if (type !== undefined && !JSON_TYPE.test(type)) throw new AcsError("UnsupportedMediaType");
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new AcsError("InvalidJson");
+  }
+}
+
+function validateBody(route: RouteSpec, value: unknown): unknown {
+  if (route.body === undefined) return value;
+  const parsed = route.body.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.slice(0, 20).map((issue) => ({
+    code: "InvalidValue",
+    message: issue.message,
+    target: issue.path.join(".") || "body",
+  }));
+  const first = details[0]!;
+  throw new AcsError("InvalidRequestBody", `${first.target}: ${first.message}`, { details });
+}
+
+function hasApiVersion(query: Record<string, unknown>): boolean {
+  const v = query["api-version"];
+  return Array.isArray(v) ? v.some((x) => typeof x === "string" && x !== "") : typeof v === "string" && v !== "";
+}
+
+/**
+ * The request pipeline, in one place. Every route runs these steps in this order:
+ *   1. context      the resource, chosen by the Host header (the API lives at the root of the endpoint)
+ *   2. dispatch     fastify's router has picked `route`
+ *   3. authenticate the route's authenticator chain turns credentials into a principal (401 on failure)
+ *   4. authorize    the principal may run this operation on this resource (403 on failure)
+ *   5. validate     api-version present, body parsed and checked against the route's schema (400)
+ *   6. handle       the domain operation
+ *   7. serialize    status, headers and JSON body
+ * Any AcsError thrown by a step is rendered once by the error handler (error-handler.ts).
+ */
+export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const facts = request.facts;
+    facts.operation = route.operation;
+
+    // 1. context
+    const resource = deps.registry.resolve(request.headers.host);
+    facts.resourceId = resource.id;
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+
+    // 3. authenticate
+    let principal: Principal | undefined;
+    if (route.auth !== "none") {
+      principal = await deps.chains[route.auth].authenticate({
+        method: request.method,
+        rawUrl: request.url,
+        headers: request.headers,
+        rawBody,
+        resource,
+      });
+      facts.principal = principal;
+      // 4. authorize
+      await deps.authorizer.authorize(principal, route, resource);
+    }
+
+    // 5. validate
+    const query = request.query as Record<string, string | string[] | undefined>;
+    if (route.requireApiVersion !== false && !hasApiVersion(query)) throw new AcsError("MissingApiVersion");
+    const body = validateBody(route, parseBody(route, request, rawBody));
+
+    // 6. handle
+    const forwardedProto = request.protocol;
+    const ctx: HandlerContext<unknown> = {
+      resource,
+      principal,
+      params: request.params as Record<string, string>,
+      query,
+      body,
+      rawBody,
+      headers: request.headers,
+      baseUrl: `${forwardedProto}://${request.headers.host ?? "localhost"}`,
+      requestId: request.id,
+      setSubject: (identity) => {
+        facts.subjects = Array.isArray(identity) ? identity : [identity];
+      },
+      annotate: (fields) => {
+        facts.fields = { ...facts.fields, ...fields };
+      },
+      request,
+    };
+    const result = await route.handle(ctx);
+
+    // 7. serialize
+    reply.code(result.status);
+    if (result.headers !== undefined) reply.headers(result.headers);
+    if (result.body === undefined) {
+      await reply.send();
+    } else {
+      reply.type("application/json; charset=utf-8");
+      await reply.send(JSON.stringify(result.body));
+    }
+  };
+}
+
+export function principalLabel(facts: RequestFacts): string | undefined {
+  return facts.principal === undefined ? undefined : describePrincipal(facts.principal);
+}

@@ -1,0 +1,19 @@
+import { randomUUID } from "node:crypto";
+
+const ACS_ID_PATTERN = /^8:acs:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([0-9A-Za-z-]{1,64})$/;
+
+/** A new communication identity of a resource: `8:acs:<resourceId>_<uuid>`. */
+export function newIdentityId(resourceId: string): string {
+  return `8:acs:${resourceId}_${randomUUID()}`;
+}
+
+/** The resource an identity id belongs to, or undefined if the id is malformed. */
+export function parseIdentityId(id: string): { resourceId: string } | undefined {
+  const match = ACS_ID_PATTERN.exec(id);
+  return match === null ? undefined : { resourceId: match[1]! };
+}
+
+/** ACS's `skypeid` claim form of an identity: the id without the `8:` prefix. */
+export function skypeId(identityId: string): string {
+  return identityId.slice(2);
+}

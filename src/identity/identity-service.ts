@@ -1,0 +1,122 @@
+import type { Principal, UserScope } from "../auth/principal.js";
+import { isUserScope } from "../auth/principal.js";
+import { AcsError } from "../http/errors.js";
+import type { Resource } from "../resources/resource.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { newIdentityId, parseIdentityId } from "./identity-id.js";
+import type { IdentityRecord, IdentityRepository } from "./identity-repository.js";
+import type { IssuedToken, UserTokenService } from "./user-token-service.js";
+
+export const MIN_TOKEN_MINUTES = 60;
+export const MAX_TOKEN_MINUTES = 1440;
+export const DEFAULT_TOKEN_MINUTES = 1440;
+
+export function checkScopes(scopes: unknown): UserScope[] {
+  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every(isUserScope)) throw new AcsError("InvalidScope");
+  return [...new Set(scopes)];
+}
+
+export function checkLifetime(minutes: unknown): number {
+  if (minutes === undefined || minutes === null) return DEFAULT_TOKEN_MINUTES;
+  if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes < MIN_TOKEN_MINUTES || minutes > MAX_TOKEN_MINUTES) {
+    throw new AcsError("InvalidTokenLifetime");
+  }
+  return minutes;
+}
+
+export type IntrospectionResult =
+  | { active: true; identity: string; scopes: string[]; expiresOn: string; issuedOn: string; tokenId: string }
+  | { active: false };
+
+/** Communication identities and their user access tokens. */
+export class IdentityService {
+  constructor(
+    private readonly store: Store,
+    private readonly identities: IdentityRepository,
+    private readonly tokens: UserTokenService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    resource: Resource,
+    principal: Principal,
+    options: { scopes?: UserScope[]; lifetimeMinutes?: number },
+  ): Promise<{ id: string; accessToken?: IssuedToken }> {
+    const id = newIdentityId(resource.id);
+    const now = this.clock.now();
+    await this.store.write((trx) => this.identities.insert(trx, id, resource.id, now));
+    if (options.scopes === undefined) return { id };
+    const accessToken = this.tokens.issue({
+      identity: id,
+      resourceId: resource.id,
+      scopes: options.scopes,
+      lifetimeMinutes: options.lifetimeMinutes ?? DEFAULT_TOKEN_MINUTES,
+      generation: 0,
+      accessKeyId: principal.kind === "access-key" ? principal.keyId : undefined,
+    });
+    return { id, accessToken };
+  }
+
+  async issueToken(
+    resource: Resource,
+    principal: Principal,
+    id: string,
+    scopes: UserScope[],
+    lifetimeMinutes: number,
+  ): Promise<IssuedToken> {
+    const identity = await this.requireLive(resource, id);
+    return this.tokens.issue({
+      identity: identity.id,
+      resourceId: resource.id,
+      scopes,
+      lifetimeMinutes,
+      generation: identity.tokenGeneration,
+      accessKeyId: principal.kind === "access-key" ? principal.keyId : undefined,
+    });
+  }
+
+  async revokeTokens(resource: Resource, id: string): Promise<void> {
+    this.checkOwnership(resource, id);
+    const now = this.clock.now();
+    const done = await this.store.write((trx, ctx) => this.identities.revoke(trx, ctx, id, resource.id, now));
+    if (!done) throw new AcsError("IdentityNotFound");
+  }
+
+  async delete(resource: Resource, id: string): Promise<void> {
+    this.checkOwnership(resource, id);
+    const now = this.clock.now();
+    const done = await this.store.write((trx, ctx) => this.identities.markDeleted(trx, ctx, id, resource.id, now));
+    if (!done) throw new AcsError("IdentityNotFound");
+  }
+
+  /** Token introspection for relying parties: is this token valid for this resource right now? */
+  async introspect(resource: Resource, token: string): Promise<IntrospectionResult> {
+    const result = await this.tokens.check(token, resource);
+    if (!result.ok) return { active: false };
+    return {
+      active: true,
+      identity: result.claims.sub,
+      scopes: result.principal.scopes,
+      expiresOn: new Date(result.claims.exp * 1000).toISOString(),
+      issuedOn: new Date(result.claims.iat * 1000).toISOString(),
+      tokenId: result.claims.jti,
+    };
+  }
+
+  /** A live identity of this resource; malformed ids are 400, others' and deleted ones 404. */
+  async requireLive(resource: Resource, id: string): Promise<IdentityRecord> {
+    this.checkOwnership(resource, id);
+    const identity = await this.identities.find(id);
+    if (identity === undefined || identity.resourceId !== resource.id || identity.deletedAt !== null) {
+      throw new AcsError("IdentityNotFound");
+    }
+    return identity;
+  }
+
+  private checkOwnership(resource: Resource, id: string): void {
+    const parsed = parseIdentityId(id);
+    if (parsed === undefined) throw new AcsError("InvalidIdentifier", `'${id.slice(0, 100)}' is not a communication user id.`);
+    if (parsed.resourceId !== resource.id) throw new AcsError("IdentityNotFound");
+  }
+}

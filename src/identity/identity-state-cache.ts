@@ -1,0 +1,55 @@
+import type { ChangeFeed } from "../store/change-feed.js";
+import { IDENTITY_CHANGED, type IdentityRepository } from "./identity-repository.js";
+
+export interface IdentityState {
+  resourceId: string;
+  generation: number;
+  deleted: boolean;
+}
+
+const MAX_ENTRIES = 100_000;
+
+/**
+ * Revocation state of identities, read on every user-token check. Entries are dropped by identity changes from
+ * this process (at once) and from others (through the change feed), so a revocation bites on the next request.
+ */
+export class IdentityStateCache {
+  private readonly entries = new Map<string, IdentityState | null>();
+  /** Bumped by every invalidation: a read that raced with one is not cached. */
+  private epoch = 0;
+
+  constructor(private readonly repository: IdentityRepository) {}
+
+  watch(feed: ChangeFeed): void {
+    feed.subscribe((changes) => {
+      for (const c of changes) {
+        if (c.topic !== IDENTITY_CHANGED) continue;
+        this.epoch++;
+        if (c.subject == null) this.entries.clear();
+        else this.entries.delete(c.subject);
+      }
+    });
+  }
+
+  /** Drops everything (the change feed lost track, e.g. after a database outage). */
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+  }
+
+  async get(id: string): Promise<IdentityState | null> {
+    const cached = this.entries.get(id);
+    if (cached !== undefined) return cached;
+    const epoch = this.epoch;
+    const record = await this.repository.find(id);
+    const state: IdentityState | null =
+      record === undefined
+        ? null
+        : { resourceId: record.resourceId, generation: record.tokenGeneration, deleted: record.deletedAt !== null };
+    if (epoch === this.epoch) {
+      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(id, state);
+    }
+    return state;
+  }
+}

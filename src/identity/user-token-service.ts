@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import type { Principal, UserScope } from "../auth/principal.js";
+import { isUserScope } from "../auth/principal.js";
+import { verifyJwt } from "../auth/jwt.js";
+import type { ErrorCode } from "../http/errors.js";
+import type { SigningKeyRing } from "../keys/signing-key-ring.js";
+import { USER_TOKEN_ALG } from "../keys/signing-key-ring.js";
+import type { Resource } from "../resources/resource.js";
+import type { Clock } from "../util/clock.js";
+import { skypeId } from "./identity-id.js";
+import type { IdentityStateCache } from "./identity-state-cache.js";
+
+/** Claims of a user access token. `rgen` and `akid` carry the revocation state the token was issued under. */
+export interface UserTokenClaims {
+  iss: string;
+  sub: string;
+  skypeid: string;
+  resourceId: string;
+  /** Space-separated scopes (RFC 9068 style). */
+  scope: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+  /** The identity's revocation generation at issue time. */
+  rgen: number;
+  /** The id of the access key that signed the issuing request, if one did. */
+  akid?: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** ISO-8601, equal to the `exp` claim. */
+  expiresOn: string;
+  claims: UserTokenClaims;
+}
+
+export type TokenCheck =
+  | { ok: true; principal: Extract<Principal, { kind: "user" }>; claims: UserTokenClaims }
+  | { ok: false; code: ErrorCode };
+
+const MAX_CACHED_TOKENS = 50_000;
+
+function parseClaims(payload: Record<string, unknown>): UserTokenClaims | undefined {
+  const { sub, resourceId, scope, rgen, exp, iat } = payload;
+  if (typeof sub !== "string" || typeof resourceId !== "string" || typeof scope !== "string") return undefined;
+  if (typeof rgen !== "number" || typeof exp !== "number" || typeof iat !== "number") return undefined;
+  if (payload.akid !== undefined && typeof payload.akid !== "string") return undefined;
+  return payload as unknown as UserTokenClaims;
+}
+
+/** Issues and checks user access tokens: signature (cached once verified), expiry, resource, revocation. */
+export class UserTokenService {
+  private readonly verified = new Map<string, UserTokenClaims>();
+
+  constructor(
+    private readonly keyRing: SigningKeyRing,
+    private readonly states: IdentityStateCache,
+    private readonly clock: Clock,
+    private readonly issuer: string,
+  ) {}
+
+  issue(options: {
+    identity: string;
+    resourceId: string;
+    scopes: readonly UserScope[];
+    lifetimeMinutes: number;
+    generation: number;
+    accessKeyId?: string | undefined;
+    /** Epoch seconds; caps the lifetime (token exchanges inherit the Entra token's expiry). */
+    notAfter?: number;
+  }): IssuedToken {
+    const iat = Math.floor(this.clock.now() / 1000);
+    let exp = iat + options.lifetimeMinutes * 60;
+    if (options.notAfter !== undefined) exp = Math.min(exp, options.notAfter);
+    const claims: UserTokenClaims = {
+      iss: this.issuer,
+      sub: options.identity,
+      skypeid: skypeId(options.identity),
+      resourceId: options.resourceId,
+      scope: options.scopes.join(" "),
+      iat,
+      nbf: iat,
+      exp,
+      jti: randomUUID(),
+      rgen: options.generation,
+      ...(options.accessKeyId !== undefined ? { akid: options.accessKeyId } : {}),
+    };
+    return { token: this.keyRing.sign(claims), expiresOn: new Date(exp * 1000).toISOString(), claims };
+  }
+
+  /** Full check of a presented token for a request on `resource`. */
+  async check(token: string, resource: Resource): Promise<TokenCheck> {
+    const verified = await this.verifySignature(token);
+    if (!verified.ok) return verified;
+    const claims = verified.claims;
+    if (claims.exp * 1000 <= this.clock.now()) return { ok: false, code: "TokenExpired" };
+    if (claims.resourceId !== resource.id) return { ok: false, code: "TokenResourceMismatch" };
+    if (claims.akid !== undefined && claims.akid !== resource.keys.primary.id && claims.akid !== resource.keys.secondary.id) {
+      return { ok: false, code: "AccessKeyRegenerated" };
+    }
+    const state = await this.states.get(claims.sub);
+    if (state === null || state.resourceId !== resource.id) return { ok: false, code: "InvalidToken" };
+    if (state.deleted) return { ok: false, code: "IdentityDeleted" };
+    if (state.generation !== claims.rgen) return { ok: false, code: "TokenRevoked" };
+    const scopes = claims.scope.split(" ").filter(isUserScope);
+    return {
+      ok: true,
+      claims,
+      principal: { kind: "user", resourceId: resource.id, identity: claims.sub, scopes, tokenId: claims.jti, expiresAt: claims.exp },
+    };
+  }
+
+  /** Signature, issuer and algorithm; remembered per token string until the token expires. */
+  private async verifySignature(token: string): Promise<{ ok: true; claims: UserTokenClaims } | { ok: false; code: ErrorCode }> {
+    const cached = this.verified.get(token);
+    if (cached !== undefined) return { ok: true, claims: cached };
+    const result = await verifyJwt(token, {
+      algorithms: [USER_TOKEN_ALG],
+      keyFor: (header) => this.keyRing.verificationKey(header.kid),
+      issuer: this.issuer,
+      now: () => this.clock.now(),
+    });
+    if (!result.ok) return { ok: false, code: result.code };
+    const claims = parseClaims(result.payload as Record<string, unknown>);
+    if (claims === undefined) return { ok: false, code: "InvalidToken" };
+    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return { ok: true, claims };
+  }
+}

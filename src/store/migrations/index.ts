@@ -1,0 +1,14 @@
+import type { Migration } from "kysely";
+import { foundationMigration } from "./0001-foundation.js";
+import { createMigrationContext, type Dialect } from "./migration-context.js";
+
+/**
+ * Every migration, in order. Names sort lexically; a new feature appends `NNNN-name` here and never edits an
+ * applied one. Both backends run exactly this list.
+ */
+export function allMigrations(dialect: Dialect): Record<string, Migration> {
+  const ctx = createMigrationContext(dialect);
+  return {
+    "0001-foundation": foundationMigration(ctx),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Generated } from "kysely";
+
+/**
+ * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
+ * structured values are JSON text, so that SQLite and PostgreSQL share every query.
+ */
+export interface ResourcesTable {
+  id: string;
+  name: string;
+  /** JSON array of Host header values (host[:port]) that select this resource. */
+  hostnames: string;
+  primary_key: string;
+  /** Changes whenever the primary key is regenerated; tokens carry the id of the key that issued them. */
+  primary_key_id: string;
+  secondary_key: string;
+  secondary_key_id: string;
+  is_default: number;
+  created_at: number;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  resource_id: string;
+  created_at: number;
+  deleted_at: number | null;
+  /** Incremented by every revocation: a token is valid only while it carries the current generation. */
+  token_generation: number;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_pem: string;
+  public_jwk: string;
+  created_at: number;
+  /** Set when a newer key took over signing; the key stays published until its last token has expired. */
+  retired_at: number | null;
+}
+
+export interface ChangeEventsTable {
+  id: Generated<number>;
+  topic: string;
+  resource_id: string | null;
+  subject: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  resources: ResourcesTable;
+  identities: IdentitiesTable;
+  signing_keys: SigningKeysTable;
+  change_events: ChangeEventsTable;
+}

@@ -1,0 +1,20 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadOrCreateTlsMaterial } from "../src/http/tls.js";
+
+/**
+ * Runs once before the test workers start: generates the shared TLS certificate with the server's own generator
+ * and exports NODE_EXTRA_CA_CERTS, so the official SDK clients in every worker trust the test servers' HTTPS
+ * listeners exactly as a user's process would.
+ */
+export default async function setup(): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
+  const tls = await loadOrCreateTlsMaterial({ dataDir: root });
+  process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
+  process.env.SWITCHBOARD_TEST_TLS_CERT = tls.certPath;
+  process.env.SWITCHBOARD_TEST_TLS_KEY = tls.keyPath;
+  const logDir = path.join(root, "logs");
+  mkdirSync(logDir, { recursive: true });
+  process.env.SWITCHBOARD_TEST_LOG_DIR = logDir;
+}
