@@ -46,9 +46,15 @@ export interface ChangeEventsTable {
   created_at: number;
 }
 
-export interface Database {
+export interface FoundationTables {
   resources: ResourcesTable;
   identities: IdentitiesTable;
   signing_keys: SigningKeysTable;
   change_events: ChangeEventsTable;
 }
+
+/**
+ * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
+ * interface to this list.
+ */
+export interface Database extends FoundationTables {}

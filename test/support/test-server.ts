@@ -7,6 +7,7 @@ import { createSwitchboard, type Switchboard } from "../../src/app.js";
 import { loadConfig, type ConfigInput } from "../../src/config/config.js";
 import { connectionString, type Resource } from "../../src/resources/resource.js";
 import type { Clock } from "../../src/util/clock.js";
+import { backendConfig, type BackendName } from "./backends.js";
 
 export interface TestServer {
   server: Switchboard;
@@ -28,6 +29,8 @@ export interface TestServerOptions {
   clock?: Clock;
   /** Reuse a data dir (restart tests). */
   dataDir?: string;
+  /** Storage backend (default sqlite); postgres gets a fresh schema unless config.databaseUrl is given. */
+  backend?: BackendName;
 }
 
 /** A real listening server on 127.0.0.1 (random ports) with its own data dir and log file. */
@@ -37,9 +40,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logFile = path.join(logDir, `server-${process.pid}-${randomUUID()}.log`);
   const certFile = process.env.SWITCHBOARD_TEST_TLS_CERT;
   const keyFile = process.env.SWITCHBOARD_TEST_TLS_KEY;
+  const backend = options.backend === "postgres" && options.config?.databaseUrl === undefined ? await backendConfig("postgres") : {};
   const config = loadConfig({
     overrides: {
       dataDir,
+      ...backend,
       port: 0,
       httpPort: 0,
       invalidationPollMs: 50,

@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/**
+ * The storage backends every storage-touching test runs against. SQLite always; PostgreSQL when
+ * SWITCHBOARD_TEST_DATABASE_URL is set (.ci/run sets it). In CI a missing database is a failure, not a skip.
+ */
+export type BackendName = "sqlite" | "postgres";
+
+export const testDatabaseUrl = process.env.SWITCHBOARD_TEST_DATABASE_URL;
+
+if (process.env.CI !== undefined && process.env.CI !== "" && testDatabaseUrl === undefined) {
+  throw new Error("CI must run the PostgreSQL tests: SWITCHBOARD_TEST_DATABASE_URL is not set");
+}
+
+export const backendNames: BackendName[] = testDatabaseUrl === undefined ? ["sqlite"] : ["sqlite", "postgres"];
+
+/**
+ * A PostgreSQL URL whose search_path is a new, empty schema: each test server gets an isolated database state on
+ * the shared server without creating databases.
+ */
+export async function freshPostgresUrl(): Promise<string> {
+  if (testDatabaseUrl === undefined) throw new Error("SWITCHBOARD_TEST_DATABASE_URL is not set");
+  const schema = `sb_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(`create schema ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** Config overrides that select a backend for a test server or store. */
+export async function backendConfig(name: BackendName): Promise<{ databaseUrl?: string; inMemory?: boolean }> {
+  return name === "postgres" ? { databaseUrl: await freshPostgresUrl() } : {};
+}
