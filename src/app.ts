@@ -5,6 +5,11 @@ import type { FastifyInstance } from "fastify";
 import type pino from "pino";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
+import { ActivityRecorder } from "./activity/activity-recorder.js";
+import { ActivityRepository } from "./activity/activity-repository.js";
+import { ActivityRetention } from "./activity/activity-retention.js";
+import { activityRoutes } from "./activity/activity-routes.js";
+import { activityFromRequest } from "./activity/request-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
@@ -25,6 +30,8 @@ import type { Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { openStore, type Store } from "./store/store.js";
 import { createLogger } from "./telemetry/logger.js";
+import { SwitchboardMetrics } from "./telemetry/metrics.js";
+import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
 import { systemClock, type Clock } from "./util/clock.js";
 
 export interface SwitchboardOptions {
@@ -48,6 +55,13 @@ export interface Core {
   identityStates: IdentityStateCache;
   userTokens: UserTokenService;
   identities: IdentityService;
+  /**
+   * The activity record. Requests are recorded by the pipeline; services record other events (call events …)
+   * with `activity.record({ operation, resourceId, principal, subjects, fields })`: it never blocks or throws.
+   */
+  activity: ActivityRecorder;
+  activityRepository: ActivityRepository;
+  activityRetention: ActivityRetention;
   close(): Promise<void>;
 }
 
@@ -77,6 +91,18 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const activityRepository = new ActivityRepository(store);
+    const activityConfig = config.activity;
+    const activity = new ActivityRecorder(activityRepository, clock, {
+      enabled: activityConfig.enabled,
+      queueLimit: activityConfig.queueLimit,
+      batchSize: activityConfig.batchSize,
+      flushIntervalMs: activityConfig.flushIntervalMs,
+      onError: (err) => log.warn({ err: { message: (err as Error).message } }, "activity write failed"),
+    });
+    const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
+      log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
+    );
     await feed.start();
 
     return {
@@ -93,8 +119,14 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       identityStates,
       userTokens,
       identities,
+      activity,
+      activityRepository,
+      activityRetention,
       async close() {
         feed.stop();
+        activityRetention.stop();
+        await activityRetention.settle();
+        await activity.close();
         await store.close();
         log.flush?.();
       },
@@ -107,6 +139,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
 
 export interface Switchboard {
   core: Core;
+  metrics: SwitchboardMetrics;
   app: FastifyInstance;
   tls: TlsMaterial;
   /** Binds the listeners; resolves with the actual ports. */
@@ -115,10 +148,12 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
+    ...activityRoutes(core.activityRepository),
+    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
   ];
 }
 
@@ -127,9 +162,20 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
 
   const hmac = new HmacAuthenticator(core.clock);
+  const metrics = new SwitchboardMetrics({
+    activity: core.activity.stats,
+    observeIdentities: (observer) => core.activity.observe(observer),
+    activeWindowMs: config.metrics.activeWindowSeconds * 1000,
+    now: () => core.clock.now(),
+  });
   const app = createHttpApp({
-    routes: allRoutes(core),
+    routes: allRoutes(core, metrics),
     log: core.log,
+    onRequestDone: (facts, status, durationMs, requestId) => {
+      metrics.observeRequest(facts, status, durationMs);
+      const event = activityFromRequest(facts, status, requestId);
+      if (event !== undefined) core.activity.record(event);
+    },
     deps: {
       registry: core.registry,
       chains: {
@@ -140,6 +186,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     },
   });
   await app.ready();
+  core.activityRetention.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
@@ -167,6 +214,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
 
   return {
     core,
+    metrics,
     app,
     tls,
     async listen() {

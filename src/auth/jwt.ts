@@ -21,7 +21,8 @@ export interface VerifyJwtOptions {
 
 export type VerifyJwtResult =
   | { ok: true; payload: JWTPayload; header: JWSHeaderParameters }
-  | { ok: false; code: ErrorCode; reason: string };
+  /** `payload` only when the signature was valid and a claim (exp, nbf, iss …) failed: it may be trusted to name a subject. */
+  | { ok: false; code: ErrorCode; reason: string; payload?: JWTPayload };
 
 /** The one JWT verification function: algorithm allow-list, signature, issuer, audience, exp and nbf. */
 export async function verifyJwt(token: string, options: VerifyJwtOptions): Promise<VerifyJwtResult> {
@@ -48,10 +49,11 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
     );
     return { ok: true, payload, header: protectedHeader };
   } catch (err) {
-    if (err instanceof errors.JWTExpired) return { ok: false, code: "TokenExpired", reason: "expired" };
+    if (err instanceof errors.JWTExpired) return { ok: false, code: "TokenExpired", reason: "expired", payload: err.payload };
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
-      return { ok: false, code: "TokenNotYetValid", reason: "not yet valid" };
+      return { ok: false, code: "TokenNotYetValid", reason: "not yet valid", payload: err.payload };
     }
+    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, code: "InvalidToken", reason: err.code, payload: err.payload };
     const reason = err instanceof errors.JOSEError ? err.code : "malformed";
     return { ok: false, code: "InvalidToken", reason };
   }

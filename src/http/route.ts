@@ -15,6 +15,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A non-JSON body sent as is (give its content-type in `headers`), e.g. the Prometheus text of /metrics. */
+  text?: string;
 }
 
 export interface HandlerContext<B> {

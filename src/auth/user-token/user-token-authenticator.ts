@@ -15,6 +15,7 @@ export class UserTokenAuthenticator implements Authenticator {
     const match = BEARER.exec(authorization);
     if (match === null) return NOT_MINE;
     const result = await this.tokens.check(match[1]!.trim(), request.resource);
-    return result.ok ? { kind: "ok", principal: result.principal } : authFail(result.code);
+    if (result.ok) return { kind: "ok", principal: result.principal };
+    return result.identity === undefined ? authFail(result.code) : { kind: "fail", code: result.code, identity: result.identity };
   }
 }

@@ -1,0 +1,140 @@
+import { sql, type Insertable, type Selectable } from "kysely";
+import type { Store } from "../store/store.js";
+import type { ActivityEventsTable } from "./activity-tables.js";
+import { outcomeOf, type ActivityEvent, type ActivityFields } from "./activity-event.js";
+
+export type ActivityRow = Insertable<ActivityEventsTable>;
+type StoredRow = Selectable<ActivityEventsTable>;
+
+/** Position of the last event of a page: the next page starts strictly after it (newest first). */
+export interface ActivityCursor {
+  time: number;
+  id: number;
+}
+
+export interface ActivityQuery {
+  identity: string;
+  /** Restrict to one resource (the API); the CLI sees every resource. */
+  resourceId?: string;
+  /** Inclusive lower bound, epoch ms. */
+  from?: number;
+  /** Exclusive upper bound, epoch ms. */
+  to?: number;
+  /** An exact operation name or a prefix pattern `chat.*` (validated by the caller). */
+  operation?: string;
+  limit: number;
+  after?: ActivityCursor;
+}
+
+/** Deletes go in chunks so no single transaction holds the write lock for long. */
+const DELETE_CHUNK = 5_000;
+
+function toEvent(row: StoredRow): ActivityEvent {
+  const event: ActivityEvent = {
+    id: row.event_id,
+    time: new Date(Number(row.time)).toISOString(),
+    resourceId: row.resource_id,
+    operation: row.operation,
+    outcome: outcomeOf(row.status, row.error_code),
+    subjects: JSON.parse(row.subjects) as string[],
+  };
+  if (row.status !== null) event.status = Number(row.status);
+  if (row.error_code !== null) event.errorCode = row.error_code;
+  if (row.principal !== null) event.principal = row.principal;
+  if (row.fields !== null) event.fields = JSON.parse(row.fields) as ActivityFields;
+  if (row.request_id !== null) event.requestId = row.request_id;
+  return event;
+}
+
+/** Storage of the activity record: batched appends, the per-identity query, purge and retention. */
+export class ActivityRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Appends rows in one durable write. */
+  async append(rows: readonly ActivityRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.store.write(async (trx) => {
+      await trx.insertInto("activity_events").values([...rows]).execute();
+    });
+  }
+
+  /** One page, newest first; `next` is set when more rows follow. */
+  async query(q: ActivityQuery): Promise<{ events: ActivityEvent[]; next?: ActivityCursor }> {
+    let select = this.store.db.selectFrom("activity_events").selectAll().where("identity", "=", q.identity);
+    if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
+    if (q.from !== undefined) select = select.where("time", ">=", q.from);
+    if (q.to !== undefined) select = select.where("time", "<", q.to);
+    if (q.operation !== undefined && q.operation !== "*") {
+      if (q.operation.endsWith(".*")) {
+        const prefix = q.operation.slice(0, -1);
+        // substr is exact and case-sensitive on both backends (LIKE is not, on SQLite).
+        select = select.where(sql<string>`substr(operation, 1, ${prefix.length})`, "=", prefix);
+      } else {
+        select = select.where("operation", "=", q.operation);
+      }
+    }
+    const after = q.after;
+    if (after !== undefined) {
+      select = select.where((eb) => eb.or([eb("time", "<", after.time), eb.and([eb("time", "=", after.time), eb("id", "<", after.id)])]));
+    }
+    const rows = await select.orderBy("time", "desc").orderBy("id", "desc").limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map(toEvent),
+      ...(rows.length > q.limit && last !== undefined ? { next: { time: Number(last.time), id: Number(last.id) } } : {}),
+    };
+  }
+
+  /** Every event of an identity (for the summary), oldest first. */
+  async all(identity: string): Promise<ActivityEvent[]> {
+    const rows = await this.store.db.selectFrom("activity_events").selectAll().where("identity", "=", identity).orderBy("time").orderBy("id").execute();
+    return rows.map(toEvent);
+  }
+
+  /** Removes every row filed under the identity; returns how many. */
+  async purge(identity: string): Promise<number> {
+    return this.store.write(async (trx) => {
+      const result = await trx.deleteFrom("activity_events").where("identity", "=", identity).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  async count(): Promise<number> {
+    const row = await this.store.db.selectFrom("activity_events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Deletes rows older than `cutoff` (epoch ms), oldest first, in chunks. */
+  async deleteOlderThan(cutoff: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.deleteOldest(DELETE_CHUNK, cutoff);
+      total += n;
+      if (n < DELETE_CHUNK) return total;
+    }
+  }
+
+  /** Deletes the oldest rows until at most `maxRows` remain. */
+  async trimTo(maxRows: number): Promise<number> {
+    let excess = (await this.count()) - maxRows;
+    let total = 0;
+    while (excess > 0) {
+      const n = await this.deleteOldest(Math.min(excess, DELETE_CHUNK));
+      if (n === 0) break;
+      total += n;
+      excess -= n;
+    }
+    return total;
+  }
+
+  private deleteOldest(limit: number, before?: number): Promise<number> {
+    return this.store.write(async (trx) => {
+      let oldest = trx.selectFrom("activity_events").select("id");
+      if (before !== undefined) oldest = oldest.where("time", "<", before);
+      const ids = oldest.orderBy("time").orderBy("id").limit(limit);
+      const result = await trx.deleteFrom("activity_events").where("id", "in", ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+}
