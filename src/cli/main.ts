@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
+import { registerActivityCommand } from "./activity-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
@@ -13,11 +14,14 @@ export function buildProgram(): Command {
     .name("switchboard")
     .description("Self-hostable identity and authentication server, wire-compatible with Azure Communication Services")
     .showHelpAfterError()
+    // Options after a subcommand's name belong to that subcommand (`activity summary --identity X`).
+    .enablePositionalOptions()
     .exitOverride();
   registerStartCommand(program);
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerActivityCommand(program);
   return program;
 }
 
