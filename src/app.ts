@@ -9,7 +9,6 @@ import { ActivityRecorder } from "./activity/activity-recorder.js";
 import { ActivityRepository } from "./activity/activity-repository.js";
 import { ActivityRetention } from "./activity/activity-retention.js";
 import { activityRoutes } from "./activity/activity-routes.js";
-import { activityFromRequest } from "./activity/request-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
@@ -32,6 +31,7 @@ import { openStore, type Store } from "./store/store.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
 import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
+import { createRequestObserver } from "./telemetry/request-telemetry.js";
 import { systemClock, type Clock } from "./util/clock.js";
 
 export interface SwitchboardOptions {
@@ -171,11 +171,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   const app = createHttpApp({
     routes: allRoutes(core, metrics),
     log: core.log,
-    onRequestDone: (facts, status, durationMs, requestId) => {
-      metrics.observeRequest(facts, status, durationMs);
-      const event = activityFromRequest(facts, status, requestId);
-      if (event !== undefined) core.activity.record(event);
-    },
+    onRequestDone: createRequestObserver(core.activity, metrics),
     deps: {
       registry: core.registry,
       chains: {
