@@ -155,7 +155,7 @@ describe("metrics access", () => {
       const none = await fetch(`${srv.httpUrl}/metrics`);
       expect(none.status).toBe(401);
       expect(none.headers.get("x-ms-error-code")).toBe("MetricsUnauthorized");
-      expect((await none.json()).error.code).toBe("MetricsUnauthorized");
+      expect(((await none.json()) as { error: { code: string } }).error.code).toBe("MetricsUnauthorized");
       const wrong = await fetch(`${srv.httpUrl}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456780" } });
       expect(wrong.status).toBe(401);
       const s = await scrape(srv, { authorization: `Bearer ${token}` });
