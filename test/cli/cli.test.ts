@@ -146,7 +146,7 @@ describe("switchboard identity and signing-keys", () => {
     const after = JSON.parse((await runCli(withDir("signing-keys", "list", "--json"))).stdout);
     expect(after.active).not.toBe(before.active);
     await timeUntil(async () => {
-      const jwks = await (await fetch(`${server.httpUrl}/.well-known/jwks.json`)).json();
+      const jwks = (await (await fetch(`${server.httpUrl}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
       return jwks.keys.some((k: { kid: string }) => k.kid === after.active) && jwks.keys.some((k: { kid: string }) => k.kid === before.active);
     }, 1000);
   });
