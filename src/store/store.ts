@@ -8,6 +8,7 @@ import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import type { Database } from "./schema.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
+import { withStatementCache } from "./sqlite-statement-cache.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
 
@@ -71,7 +72,7 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }) };
+  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }) };
 }
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {

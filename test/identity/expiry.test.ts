@@ -36,7 +36,7 @@ describe("token expiry and signing-key rotation (frozen clock)", () => {
     expect(kidOf(oldToken)).toBe(oldKid);
     expect(kidOf(newToken)).toBe(newKid);
 
-    const jwks = await (await fetch(`${srv.httpsUrl}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${srv.httpsUrl}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, unknown> & { kid: string }> };
     expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([oldKid, newKid].sort());
     for (const k of jwks.keys) {
       expect(k).not.toHaveProperty("d");
@@ -45,7 +45,7 @@ describe("token expiry and signing-key rotation (frozen clock)", () => {
     expect((await introspect(srv, oldToken, { date: new Date(clock.now()) })).active).toBe(true);
 
     clock.advance(24 * 60 * 60_000 + 1000);
-    const later = await (await fetch(`${srv.httpsUrl}/.well-known/jwks.json`)).json();
+    const later = (await (await fetch(`${srv.httpsUrl}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     expect(later.keys.map((k: { kid: string }) => k.kid)).toEqual([newKid]);
     clock.set(Date.now());
   });

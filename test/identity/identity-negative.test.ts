@@ -69,14 +69,14 @@ describe("Identity API refusals the SDK cannot produce (hand-signed requests)", 
   it("no Authorization header: 401 MissingAuthorization", async () => {
     const res = await fetch(url(), { method: "POST" });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: "MissingAuthorization", message: expect.any(String) } });
+    expect((await res.json()) as unknown).toEqual({ error: { code: "MissingAuthorization", message: expect.any(String) } });
     expect(res.headers.get("x-ms-error-code")).toBe("MissingAuthorization");
   });
 
   it("unknown scheme: 401 UnsupportedAuthorizationScheme", async () => {
     const res = await fetch(url(), { method: "POST", headers: { authorization: "Basic dXNlcjpwYXNz" } });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe("UnsupportedAuthorizationScheme");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UnsupportedAuthorizationScheme");
   });
 
   it("malformed HMAC header: 401 InvalidAuthorizationHeader", async () => {
@@ -93,7 +93,7 @@ describe("Identity API refusals the SDK cannot produce (hand-signed requests)", 
       headers: { "content-type": "application/json", ...(await import("../../src/auth/hmac/hmac-signature.js")).signRequest({ method: "POST", url: new URL(url()), body: signedBody, accessKey: key() }) },
     });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe("ContentHashMismatch");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("ContentHashMismatch");
     const after = await srv.server.core.store.db.selectFrom("identities").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
