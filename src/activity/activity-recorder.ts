@@ -32,8 +32,11 @@ export interface ActivityRecorderStats {
 export class ActivityRecorder {
   private queue: ActivityRow[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerIsImmediate = false;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** flush() in progress: write everything, not only full batches. */
+  private draining = false;
   readonly stats: ActivityRecorderStats = { written: 0, dropped: { queue_full: 0, write_failed: 0 }, queued: 0 };
 
   constructor(
@@ -93,9 +96,14 @@ export class ActivityRecorder {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.flushing !== undefined || this.queue.length > 0) {
-      if (this.flushing === undefined) this.flushing = this.writeAll();
-      await this.flushing;
+    this.draining = true;
+    try {
+      while (this.flushing !== undefined || this.queue.length > 0) {
+        if (this.flushing === undefined) this.flushing = this.writeAll();
+        await this.flushing;
+      }
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -105,19 +113,35 @@ export class ActivityRecorder {
     await this.flush();
   }
 
+  /** A write after the interval, or at once when a full batch is waiting. */
   private schedule(): void {
-    if (this.flushing !== undefined || this.timer !== undefined) return;
-    const delay = this.queue.length >= this.options.batchSize ? 0 : this.options.flushIntervalMs;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flushing ??= this.writeAll();
-    }, delay);
+    if (this.flushing !== undefined) return;
+    const full = this.queue.length >= this.options.batchSize;
+    if (this.timer !== undefined) {
+      if (!full || this.timerIsImmediate) return;
+      clearTimeout(this.timer);
+    }
+    this.timerIsImmediate = full;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flushing ??= this.writeAll();
+      },
+      full ? 0 : this.options.flushIntervalMs,
+    );
     this.timer.unref();
   }
 
+  /**
+   * Writes the queue in batches. Under load it does not chase every new row: once the queue holds less than a full
+   * batch, the rest waits for the next interval, so rows reach the store in few, large inserts (each commit rewrites
+   * the pages it touches; many small inserts would rewrite the table's last page and index pages again and again).
+   */
   private async writeAll(): Promise<void> {
+    let first = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && (first || this.closed || this.draining || this.queue.length >= this.options.batchSize)) {
+        first = false;
         const batch = this.queue.splice(0, this.options.batchSize);
         this.stats.queued = this.queue.length;
         try {
@@ -133,6 +157,6 @@ export class ActivityRecorder {
       this.stats.queued = this.queue.length;
     }
     // Rows queued while the last batch was being written wait for the next tick of the timer.
-    if (this.queue.length > 0 && !this.closed) this.schedule();
+    if (this.queue.length > 0 && !this.closed && !this.draining) this.schedule();
   }
 }

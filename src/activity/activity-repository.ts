@@ -128,11 +128,15 @@ export class ActivityRepository {
     return total;
   }
 
+  /**
+   * The oldest rows are those with the lowest ids (rows are appended as they happen), so this walks the primary key
+   * from its start and needs no time index.
+   */
   private deleteOldest(limit: number, before?: number): Promise<number> {
     return this.store.write(async (trx) => {
       let oldest = trx.selectFrom("activity_events").select("id");
       if (before !== undefined) oldest = oldest.where("time", "<", before);
-      const ids = oldest.orderBy("time").orderBy("id").limit(limit);
+      const ids = oldest.orderBy("id").limit(limit);
       const result = await trx.deleteFrom("activity_events").where("id", "in", ids).executeTakeFirst();
       return Number(result.numDeletedRows);
     });
