@@ -1,4 +1,5 @@
-import { sql, type Insertable, type Selectable } from "kysely";
+import { CompiledQuery, sql, type Insertable, type Selectable } from "kysely";
+import type { Dialect } from "../store/migrations/migration-context.js";
 import type { Store } from "../store/store.js";
 import type { ActivityEventsTable } from "./activity-tables.js";
 import { outcomeOf, type ActivityEvent, type ActivityFields } from "./activity-event.js";
@@ -29,6 +30,22 @@ export interface ActivityQuery {
 /** Deletes go in chunks so no single transaction holds the write lock for long. */
 const DELETE_CHUNK = 5_000;
 
+const COLUMNS = ["identity", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields", "request_id"] as const;
+/**
+ * Appends are split into chunks of these sizes, so that only a handful of distinct INSERT texts exist: SQLite's
+ * statement cache (keyed by SQL text) then serves them all, and batches of every size never crowd out the request
+ * path's statements.
+ */
+const CHUNK_SIZES = [128, 32, 8, 1] as const;
+
+function insertText(dialect: Dialect, rows: number): string {
+  let n = 0;
+  const placeholder = dialect === "postgres" ? () => `$${++n}` : () => "?";
+  const tuple = () => `(${COLUMNS.map(placeholder).join(", ")})`;
+  const tuples = Array.from({ length: rows }, tuple).join(", ");
+  return `insert into "activity_events" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples}`;
+}
+
 function toEvent(row: StoredRow): ActivityEvent {
   const event: ActivityEvent = {
     id: row.event_id,
@@ -48,14 +65,39 @@ function toEvent(row: StoredRow): ActivityEvent {
 
 /** Storage of the activity record: batched appends, the per-identity query, purge and retention. */
 export class ActivityRepository {
+  private readonly insertTexts = new Map<number, string>();
+
   constructor(private readonly store: Store) {}
 
-  /** Appends rows in one durable write. */
+  /**
+   * Appends rows in one durable write. The INSERTs are written out here rather than built by Kysely's query builder:
+   * they are the hot path of the recorder, and a fixed set of texts with positional parameters is all they need.
+   */
   async append(rows: readonly ActivityRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.store.write(async (trx) => {
-      await trx.insertInto("activity_events").values([...rows]).execute();
+      let i = 0;
+      for (const size of CHUNK_SIZES) {
+        while (rows.length - i >= size) {
+          const params: unknown[] = [];
+          for (const row of rows.slice(i, i + size)) {
+            params.push(row.identity, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
+            params.push(row.principal ?? null, row.subjects, row.fields ?? null, row.request_id ?? null);
+          }
+          await trx.executeQuery(CompiledQuery.raw(this.insertText(size), params));
+          i += size;
+        }
+      }
     });
+  }
+
+  private insertText(rows: number): string {
+    let text = this.insertTexts.get(rows);
+    if (text === undefined) {
+      text = insertText(this.store.dialect, rows);
+      this.insertTexts.set(rows, text);
+    }
+    return text;
   }
 
   /** One page, newest first; `next` is set when more rows follow. */
