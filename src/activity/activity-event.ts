@@ -48,11 +48,12 @@ export function principalName(principal: Principal | string | undefined): string
 
 /** The identities an event is filed under: the acting identity (if one acted) and every subject. */
 export function identitiesOf(input: ActivityInput): string[] {
-  const keys = new Set<string>();
-  const actor = principalName(input.principal);
-  if (actor !== undefined && isIdentityId(actor)) keys.add(actor);
-  for (const s of input.subjects ?? []) if (isIdentityId(s)) keys.add(s);
-  return [...keys];
+  const p = input.principal;
+  const actor = typeof p === "string" ? p : p?.kind === "user" ? p.identity : undefined;
+  const keys: string[] = actor !== undefined && isIdentityId(actor) ? [actor] : [];
+  // Runs once per request: a short list and includes() beat a Set for the one or two identities an event names.
+  for (const s of input.subjects ?? []) if (isIdentityId(s) && !keys.includes(s)) keys.push(s);
+  return keys;
 }
 
 // Field names that could carry a secret or content. The record never stores them, whoever passes them.

@@ -61,6 +61,20 @@ describe.each(backendNames)("activity retention, purge and the Core API (%s)", (
     expect(await operationsOf(c, 0)).toEqual(["op.e4"]);
   });
 
+  it("appends batches of any size in order (chunked INSERTs of 128/32/8/1 rows)", async () => {
+    const c = await open({ batchSize: 1_000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 301; i++) {
+      clock.advance(1);
+      record(c, i % 2, `op.n${i}`);
+    }
+    await c.activity.flush();
+    expect(c.activity.stats.written).toBe(301);
+    const evens = (await c.activityRepository.query({ identity: identity(0), limit: 1_000 })).events;
+    expect(evens.map((e) => e.operation)).toEqual(Array.from({ length: 151 }, (_, k) => `op.n${300 - 2 * k}`));
+    expect(evens[0]!.fields).toEqual({ n: "op.n300" });
+    expect(await c.activityRepository.count()).toBe(301);
+  });
+
   it("purge removes one identity's rows and nothing else; a shared event stays filed under the other identity", async () => {
     const c = await open({});
     c.activity.record({ operation: "chat.addParticipants", resourceId: c.defaultResource.id, principal: identity(1), subjects: [identity(2)], fields: { threadId: "19:t@thread.v2" } });
