@@ -25,19 +25,21 @@ async function target(env) {
   const request = { url, method: "POST", body, headers: acsHmacHeaders("POST", url, body, keys.primaryKey) };
   const probe = await fetch(url, { method: "POST", body, headers: request.headers });
   if (probe.status !== 201) throw new Error(`createUserAndToken probe: ${probe.status} ${await probe.text()}`);
-  return { sb, request, cpuMs: 0, requests: 0, rps: [] };
+  return { sb, request, cpuMs: 0, userMs: 0, requests: 0, rps: [] };
 }
 
-/** User + system CPU time of a process so far, in ms. */
+/** User and system CPU time of a process so far, in ms. */
 function cpuMsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  return { user: (Number(fields[11]) * 1000) / TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
 }
 
 async function measure(side) {
   const before = cpuMsOf(side.sb.child.pid);
   const result = await load(side.request, { duration: slice });
-  side.cpuMs += cpuMsOf(side.sb.child.pid) - before;
+  const after = cpuMsOf(side.sb.child.pid);
+  side.userMs += after.user - before.user;
+  side.cpuMs += after.user - before.user + after.system - before.system;
   side.requests += result.total;
   side.rps.push(result.rps);
   if (result.failures > 0) throw new Error(`${result.failures} failed requests`);
@@ -55,7 +57,7 @@ const on = await target({});
 const off = await target({ SWITCHBOARD_ACTIVITY_ENABLED: "false" });
 await load(on.request, { duration: 2 });
 await load(off.request, { duration: 2 });
-on.cpuMs = off.cpuMs = on.requests = off.requests = 0;
+on.cpuMs = off.cpuMs = on.userMs = off.userMs = on.requests = off.requests = 0;
 
 const ratios = [];
 for (let i = 0; i < pairs; i++) {
@@ -85,6 +87,8 @@ const summary = {
   totalRatio: ratio(on.requests, off.requests),
   cpuUsPerRequestOn: cpuUsPerRequest(on),
   cpuUsPerRequestOff: cpuUsPerRequest(off),
+  userCpuUsPerRequestOn: Math.round((on.userMs * 1000) / on.requests),
+  userCpuUsPerRequestOff: Math.round((off.userMs * 1000) / off.requests),
   requestsOn: on.requests,
   requestsOff: off.requests,
   activityRowsWrittenOn: recorded.written,
