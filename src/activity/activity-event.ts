@@ -16,6 +16,7 @@ export interface ActivityInput {
   status?: number;
   errorCode?: string;
   fields?: ActivityFields;
+  /** The request's id (x-ms-request-id); it becomes the event id. */
   requestId?: string;
   /** Epoch milliseconds; default: the recorder's clock. */
   time?: number;

@@ -69,7 +69,8 @@ export class ActivityRecorder {
       }
       const fields = sanitizeFields(input.fields);
       const base = {
-        event_id: randomUUID(),
+        // A request is one event: its request id (x-ms-request-id) is the event id.
+        event_id: input.requestId ?? randomUUID(),
         time: input.time ?? this.clock.now(),
         resource_id: input.resourceId,
         operation: input.operation.slice(0, 128),
@@ -78,7 +79,6 @@ export class ActivityRecorder {
         principal: principalName(input.principal) ?? null,
         subjects: JSON.stringify((input.subjects ?? []).slice(0, 100)),
         fields: fields === undefined ? null : JSON.stringify(fields),
-        request_id: input.requestId ?? null,
       };
       for (const identity of identities) this.queue.push({ identity, ...base });
       this.stats.queued = this.queue.length;

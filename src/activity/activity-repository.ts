@@ -30,7 +30,7 @@ export interface ActivityQuery {
 /** Deletes go in chunks so no single transaction holds the write lock for long. */
 const DELETE_CHUNK = 5_000;
 
-const COLUMNS = ["identity", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields", "request_id"] as const;
+const COLUMNS = ["identity", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields"] as const;
 /**
  * Appends are split into chunks of these sizes, so that only a handful of distinct INSERT texts exist: SQLite's
  * statement cache (keyed by SQL text) then serves them all, and batches of every size never crowd out the request
@@ -59,7 +59,8 @@ function toEvent(row: StoredRow): ActivityEvent {
   if (row.error_code !== null) event.errorCode = row.error_code;
   if (row.principal !== null) event.principal = row.principal;
   if (row.fields !== null) event.fields = JSON.parse(row.fields) as ActivityFields;
-  if (row.request_id !== null) event.requestId = row.request_id;
+  // Request events (those with a status) use the request id as their event id.
+  if (row.status !== null) event.requestId = row.event_id;
   return event;
 }
 
@@ -82,7 +83,7 @@ export class ActivityRepository {
           const params: unknown[] = [];
           for (const row of rows.slice(i, i + size)) {
             params.push(row.identity, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
-            params.push(row.principal ?? null, row.subjects, row.fields ?? null, row.request_id ?? null);
+            params.push(row.principal ?? null, row.subjects, row.fields ?? null);
           }
           await trx.executeQuery(CompiledQuery.raw(this.insertText(size), params));
           i += size;

@@ -9,7 +9,7 @@ export interface ActivityEventsTable {
   id: Generated<number>;
   /** The identity this row is filed under (a communication identity id). */
   identity: string;
-  /** Shared by the rows of one event. */
+  /** Shared by the rows of one event; for a request, its request id (x-ms-request-id). */
   event_id: string;
   /** Epoch milliseconds. */
   time: number;
@@ -24,7 +24,6 @@ export interface ActivityEventsTable {
   subjects: string;
   /** JSON object of operation-specific, non-secret fields, or null. */
   fields: string | null;
-  request_id: string | null;
 }
 
 export interface ActivityTables {

@@ -83,6 +83,7 @@ describe.each(backendNames)("activity record per identity (%s)", (backend) => {
       expect(e.resourceId).toBe(srv.resource.id);
       expect(e.outcome).toBe("succeeded");
       expect(e.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(e.id).toBe(e.requestId);
     }
     expect(eventsA[1]!.fields).toEqual({ scopes: ["voip"], expiresOn: expect.any(String) });
     expect(eventsA[2]!.fields).toEqual({ scopes: ["chat"], expiresOn: expect.any(String) });
@@ -161,7 +162,7 @@ describe.each(backendNames)("activity record per identity (%s)", (backend) => {
     expect(permissionFor("activity.read")).toBe("Microsoft.Communication/CommunicationServices/activity/read");
   });
 
-  it("puts principal and subjects on the request log line, never a token", () => {
+  it("puts principal and subjects on the request log line, never a token", async () => {
     const lines = srv
       .readLog()
       .trim()
@@ -169,6 +170,9 @@ describe.each(backendNames)("activity record per identity (%s)", (backend) => {
       .map((l) => JSON.parse(l));
     const revoke = lines.find((l) => l.op === "identity.revokeAccessTokens" && l.status === 204);
     expect(revoke).toMatchObject({ principal: "key:primary", auth: "access-key", subjects: [a], resource: srv.resource.id });
+    // The log line and the activity event share the request id.
+    const [revokeEvent] = await listActivity(srv.server.core, { identity: a, operation: "identity.revokeAccessTokens" });
+    expect(revokeEvent!.id).toBe(revoke.reqId);
     const refused = lines.find((l) => l.op === "identity.revokeAccessTokens" && l.status === 401);
     expect(refused).toMatchObject({ code: "InvalidSignature" });
     expect(refused.principal).toBeUndefined();

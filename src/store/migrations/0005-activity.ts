@@ -17,7 +17,6 @@ export function activityMigration(ctx: MigrationContext) {
         .addColumn("principal", "text")
         .addColumn("subjects", "text", (c) => c.notNull())
         .addColumn("fields", "text")
-        .addColumn("request_id", "text")
         .execute();
       // The query: one identity, newest first. Retention walks the primary key (ids grow with time), so no time index.
       await db.schema.createIndex("activity_events_identity_time_idx").on("activity_events").columns(["identity", "time", "id"]).execute();
