@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../util/clock.js";
+import { bucketOf } from "./activity-bucket.js";
 import { identitiesOf, principalName, sanitizeFields, type ActivityInput } from "./activity-event.js";
 import type { ActivityRepository, ActivityRow } from "./activity-repository.js";
 
@@ -80,7 +81,7 @@ export class ActivityRecorder {
         subjects: JSON.stringify((input.subjects ?? []).slice(0, 100)),
         fields: fields === undefined ? null : JSON.stringify(fields),
       };
-      for (const identity of identities) this.queue.push({ identity, ...base });
+      for (const identity of identities) this.queue.push({ identity, bucket: bucketOf(identity), ...base });
       this.stats.queued = this.queue.length;
       this.schedule();
     } catch (err) {

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Insertable, type Selectable } from "kysely";
 import type { Dialect } from "../store/migrations/migration-context.js";
+import { bucketOf } from "./activity-bucket.js";
 import type { Store } from "../store/store.js";
 import type { ActivityEventsTable } from "./activity-tables.js";
 import { outcomeOf, type ActivityEvent, type ActivityFields } from "./activity-event.js";
@@ -30,7 +31,7 @@ export interface ActivityQuery {
 /** Deletes go in chunks so no single transaction holds the write lock for long. */
 const DELETE_CHUNK = 5_000;
 
-const COLUMNS = ["identity", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields"] as const;
+const COLUMNS = ["identity", "bucket", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields"] as const;
 /**
  * Appends are split into chunks of these sizes, so that only a handful of distinct INSERT texts exist: SQLite's
  * statement cache (keyed by SQL text) then serves them all, and batches of every size never crowd out the request
@@ -82,7 +83,7 @@ export class ActivityRepository {
         while (rows.length - i >= size) {
           const params: unknown[] = [];
           for (const row of rows.slice(i, i + size)) {
-            params.push(row.identity, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
+            params.push(row.identity, row.bucket, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
             params.push(row.principal ?? null, row.subjects, row.fields ?? null);
           }
           await trx.executeQuery(CompiledQuery.raw(this.insertText(size), params));
@@ -103,7 +104,11 @@ export class ActivityRepository {
 
   /** One page, newest first; `next` is set when more rows follow. */
   async query(q: ActivityQuery): Promise<{ events: ActivityEvent[]; next?: ActivityCursor }> {
-    let select = this.store.db.selectFrom("activity_events").selectAll().where("identity", "=", q.identity);
+    let select = this.store.db
+      .selectFrom("activity_events")
+      .selectAll()
+      .where("bucket", "=", bucketOf(q.identity))
+      .where("identity", "=", q.identity);
     if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
     if (q.from !== undefined) select = select.where("time", ">=", q.from);
     if (q.to !== undefined) select = select.where("time", "<", q.to);
@@ -131,14 +136,25 @@ export class ActivityRepository {
 
   /** Every event of an identity (for the summary), oldest first. */
   async all(identity: string): Promise<ActivityEvent[]> {
-    const rows = await this.store.db.selectFrom("activity_events").selectAll().where("identity", "=", identity).orderBy("time").orderBy("id").execute();
+    const rows = await this.store.db
+      .selectFrom("activity_events")
+      .selectAll()
+      .where("bucket", "=", bucketOf(identity))
+      .where("identity", "=", identity)
+      .orderBy("time")
+      .orderBy("id")
+      .execute();
     return rows.map(toEvent);
   }
 
   /** Removes every row filed under the identity; returns how many. */
   async purge(identity: string): Promise<number> {
     return this.store.write(async (trx) => {
-      const result = await trx.deleteFrom("activity_events").where("identity", "=", identity).executeTakeFirst();
+      const result = await trx
+        .deleteFrom("activity_events")
+        .where("bucket", "=", bucketOf(identity))
+        .where("identity", "=", identity)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     });
   }

@@ -3,12 +3,14 @@ import type { Generated } from "kysely";
 /**
  * The activity record, append-only. One row per (event, identity the event concerns): an event that names two
  * identities (an actor and a subject) is stored twice with the same `event_id`, so that "everything this identity
- * did or had done to it" is one index range and purging one identity removes exactly its rows.
+ * did or had done to it" is one index scan and purging one identity removes exactly its rows.
  */
 export interface ActivityEventsTable {
   id: Generated<number>;
   /** The identity this row is filed under (a communication identity id). */
   identity: string;
+  /** bucketOf(identity): the leading key of the query index (activity-bucket.ts). */
+  bucket: number;
   /** Shared by the rows of one event; for a request, its request id (x-ms-request-id). */
   event_id: string;
   /** Epoch milliseconds. */

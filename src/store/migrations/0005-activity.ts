@@ -8,6 +8,7 @@ export function activityMigration(ctx: MigrationContext) {
       await ctx
         .createTableWithAutoId(db, "activity_events")
         .addColumn("identity", "text", (c) => c.notNull())
+        .addColumn("bucket", "integer", (c) => c.notNull())
         .addColumn("event_id", "text", (c) => c.notNull())
         .addColumn("time", "bigint", (c) => c.notNull())
         .addColumn("resource_id", "text", (c) => c.notNull())
@@ -18,8 +19,13 @@ export function activityMigration(ctx: MigrationContext) {
         .addColumn("subjects", "text", (c) => c.notNull())
         .addColumn("fields", "text")
         .execute();
-      // The query: one identity, newest first. Retention walks the primary key (ids grow with time), so no time index.
-      await db.schema.createIndex("activity_events_identity_time_idx").on("activity_events").columns(["identity", "time", "id"]).execute();
+      // The query: one identity's bucket, newest first, filtered by identity inside the index (activity-bucket.ts).
+      // Retention walks the primary key (ids grow with time), so there is no time index.
+      await db.schema
+        .createIndex("activity_events_bucket_time_idx")
+        .on("activity_events")
+        .columns(["bucket", "time", "identity", "id"])
+        .execute();
     },
   };
 }
