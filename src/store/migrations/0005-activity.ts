@@ -24,7 +24,7 @@ export function activityMigration(ctx: MigrationContext) {
       await db.schema
         .createIndex("activity_events_bucket_time_idx")
         .on("activity_events")
-        .columns(["bucket", "time", "identity", "id"])
+        .columns(["bucket", "time", "id", "identity"])
         .execute();
     },
   };
