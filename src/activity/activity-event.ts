@@ -57,23 +57,47 @@ export function identitiesOf(input: ActivityInput): string[] {
   return keys;
 }
 
-// Field names that could carry a secret or content. The record never stores them, whoever passes them.
-const FORBIDDEN_FIELD = /^(token|accesstoken|refreshtoken|secret|password|key|accesskey|signature|stringtosign|authorization|body|content|text|html|plaintext|message)$/i;
+// Field names (compared lower-cased) that could carry a secret or content. The record never stores them, whoever passes them.
+const FORBIDDEN_FIELDS = new Set([
+  "token",
+  "accesstoken",
+  "refreshtoken",
+  "secret",
+  "password",
+  "key",
+  "accesskey",
+  "signature",
+  "stringtosign",
+  "authorization",
+  "body",
+  "content",
+  "text",
+  "html",
+  "plaintext",
+  "message",
+]);
 const MAX_STRING = 256;
 const MAX_ARRAY = 50;
 const MAX_FIELDS = 20;
 
-/** Keeps only short, harmless fields. */
+function isShortStringList(v: readonly unknown[]): boolean {
+  if (v.length > MAX_ARRAY) return false;
+  for (const x of v) if (typeof x !== "string" || x.length > MAX_STRING) return false;
+  return true;
+}
+
+/** Keeps only short, harmless fields. Runs once per request, so values already in shape are not copied. */
 export function sanitizeFields(fields: ActivityFields | undefined): ActivityFields | undefined {
   if (fields === undefined) return undefined;
   const out: ActivityFields = {};
   let n = 0;
-  for (const [k, v] of Object.entries(fields)) {
+  for (const k in fields) {
     if (n >= MAX_FIELDS) break;
-    if (FORBIDDEN_FIELD.test(k) || k.length > 64) continue;
-    if (typeof v === "string") out[k] = v.slice(0, MAX_STRING);
+    if (k.length > 64 || FORBIDDEN_FIELDS.has(k.toLowerCase())) continue;
+    const v = fields[k];
+    if (typeof v === "string") out[k] = v.length <= MAX_STRING ? v : v.slice(0, MAX_STRING);
     else if (typeof v === "number" || typeof v === "boolean") out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.slice(0, MAX_ARRAY).map((x) => String(x).slice(0, MAX_STRING));
+    else if (Array.isArray(v)) out[k] = isShortStringList(v) ? v : v.slice(0, MAX_ARRAY).map((x) => String(x).slice(0, MAX_STRING));
     else continue;
     n++;
   }

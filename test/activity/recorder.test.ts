@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sanitizeFields } from "../../src/activity/activity-event.js";
 import { ActivityRecorder } from "../../src/activity/activity-recorder.js";
 import type { ActivityRepository, ActivityRow } from "../../src/activity/activity-repository.js";
 import { createFixedClock } from "../../src/util/clock.js";
@@ -74,5 +75,32 @@ describe("activity recorder (queue, batches, drops)", () => {
     const deadline = Date.now() + 5_000;
     while (batches.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(batches).toHaveLength(1);
+  });
+});
+
+describe("sanitizeFields", () => {
+  it("drops secret- or content-named fields in any case, cuts long values, keeps the rest as is", () => {
+    const long = "x".repeat(300);
+    const out = sanitizeFields({
+      Token: "eyJ…",
+      accessKey: "k",
+      Message: "hello",
+      body: "b",
+      messageId: "m1",
+      scopes: ["chat", "voip"],
+      many: Array.from({ length: 60 }, (_, i) => `s${i}`),
+      long,
+      count: 3,
+      ok: true,
+    });
+    expect(out).toEqual({
+      messageId: "m1",
+      scopes: ["chat", "voip"],
+      many: Array.from({ length: 50 }, (_, i) => `s${i}`),
+      long: "x".repeat(256),
+      count: 3,
+      ok: true,
+    });
+    expect(sanitizeFields({ token: "t" })).toBeUndefined();
   });
 });
