@@ -65,8 +65,8 @@ export const configSchema = z.object({
       enabled: z.boolean().default(true),
       /** Rows waiting to be written; beyond this new events are dropped and counted. */
       queueLimit: z.number().int().min(1).max(1_000_000).default(20_000),
-      batchSize: z.number().int().min(1).max(1_000).default(500),
-      flushIntervalMs: z.number().int().min(1).max(60_000).default(1_000),
+      batchSize: z.number().int().min(1).max(5_000).default(1_000),
+      flushIntervalMs: z.number().int().min(1).max(60_000).default(2_000),
       retention: z
         .object({
           maxAgeDays: z.number().positive().default(90),
