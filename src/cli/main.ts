@@ -4,6 +4,9 @@ import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerRoleCommand } from "./role-command.js";
+import { registerSpCommand } from "./sp-command.js";
+import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
 import { registerStartCommand } from "./start-command.js";
 
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerSpCommand(program);
+  registerUserCommand(program);
+  registerRoleCommand(program);
   return program;
 }
 
