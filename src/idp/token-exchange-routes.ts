@@ -33,6 +33,8 @@ export function tokenExchangeRoutes(exchange: TokenExchange): RouteSpec[] {
       method: "POST",
       url: "/access/entra/::exchangeAccessToken",
       auth: "none",
+      // The body is `{}`; the bearer is the input, checked in the handler before anything else.
+      bodyFormat: "raw",
       async handle(ctx) {
         const token = bearerToken(ctx.headers);
         if (token === undefined) {
