@@ -38,8 +38,18 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
  * keys) or from a configured trusted issuer (keys from its configured key set only). Then, for the built-in
  * authority, the principal must still exist and be enabled.
  */
+const MAX_CACHED_TOKENS = 10_000;
+
+interface VerifiedToken {
+  claims: JWTPayload & Record<string, unknown>;
+  iss: string;
+  builtIn: boolean;
+}
+
 export class EntraTokenVerifier {
   private readonly builtInIssuer: RegExp;
+  /** Tokens whose signature, issuer and audience verified (per audience set); time and principal are rechecked on use. */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly keys: AuthorityKeys,
@@ -54,6 +64,26 @@ export class EntraTokenVerifier {
 
   /** `audiences`: the accepted `aud` values for a built-in token (trusted issuers use their configured ones). */
   async verify(token: string, audiences: readonly string[]): Promise<EntraTokenCheck> {
+    const cacheKey = `${audiences.join(" ")}\n${token}`;
+    let entry = this.verified.get(cacheKey);
+    if (entry !== undefined) {
+      const nowSec = this.clock.now() / 1000;
+      if (typeof entry.claims.exp === "number" && entry.claims.exp + MAX_CLOCK_SKEW_SEC <= nowSec) {
+        this.verified.delete(cacheKey);
+        return { ok: false, code: "TokenExpired" };
+      }
+    } else {
+      const fresh = await this.verifySignature(token, audiences);
+      if (!fresh.ok) return fresh;
+      entry = fresh.entry;
+      if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(cacheKey, entry);
+    }
+    return this.checkPrincipal(entry);
+  }
+
+  /** Algorithm, issuer, key, signature, audience, exp/nbf: through the one verify function. */
+  private async verifySignature(token: string, audiences: readonly string[]): Promise<{ ok: true; entry: VerifiedToken } | { ok: false; code: ErrorCode }> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -76,8 +106,11 @@ export class EntraTokenVerifier {
       now: () => this.clock.now(),
     });
     if (!result.ok) return { ok: false, code: codeFor(result.code, result.reason) };
-    const claims = result.payload as JWTPayload & Record<string, unknown>;
+    return { ok: true, entry: { claims: result.payload as JWTPayload & Record<string, unknown>, iss, builtIn } };
+  }
 
+  /** The principal behind verified claims; built-in principals must still exist and be enabled. */
+  private async checkPrincipal({ claims, iss, builtIn }: VerifiedToken): Promise<EntraTokenCheck> {
     const objectId = str(claims.oid) ?? str(claims.sub);
     if (objectId === undefined) return { ok: false, code: "InvalidToken" };
     const isUser = str(claims.scp) !== undefined || claims.idtyp === "user";
