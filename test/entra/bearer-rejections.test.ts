@@ -115,29 +115,45 @@ describe.each(backendNames)("Entra bearer tokens: every refusal is a 401 with it
     expect(await createWith("not-a-jwt")).toMatchObject({ status: 401, code: "InvalidToken" });
   });
 
-  it("refuses the tokens of a disabled principal, then of a deleted one, within a second", async () => {
-    const victim = await createSp(srv, "to-disable", ["--role", "Contributor"]);
+  async function issuedToken(name: string): Promise<{ victim: CreatedSp; token: string }> {
+    const victim = await createSp(srv, name, ["--role", "Contributor"]);
     const credential = new ClientSecretCredential(victim.tenantId, victim.clientId, victim.clientSecret!, {
       authorityHost: srv.httpsUrl,
       disableInstanceDiscovery: true,
     });
     const token = (await credential.getToken(ACS_SCOPE)).token;
     expect((await createWith(token)).status).toBe(201);
+    return { victim, token };
+  }
 
+  it("refuses the existing tokens of a disabled principal within a second, and gives it no new one", async () => {
+    const { victim, token } = await issuedToken("to-disable");
     await runCli(srv, ["sp", "disable", victim.clientId]);
     await within(1000, async () => (await createWith(token)).code === "PrincipalDisabled");
     expect(await createWith(token)).toMatchObject({ status: 401, code: "PrincipalDisabled" });
-    // A disabled principal gets no new token either.
     await expect(
       new ClientSecretCredential(victim.tenantId, victim.clientId, victim.clientSecret!, {
         authorityHost: srv.httpsUrl,
         disableInstanceDiscovery: true,
       }).getToken(ACS_SCOPE),
     ).rejects.toThrow(/AADSTS7000112/);
+    // Enabling it again restores the same token.
+    await runCli(srv, ["sp", "enable", victim.clientId]);
+    await within(1000, async () => (await createWith(token)).status === 201);
+  });
 
+  it("refuses the existing tokens of a deleted principal within a second", async () => {
+    const { victim, token } = await issuedToken("to-delete");
     await runCli(srv, ["sp", "delete", victim.objectId]);
     await within(1000, async () => (await createWith(token)).code === "PrincipalNotFound");
     expect(await createWith(token)).toMatchObject({ status: 401, code: "PrincipalNotFound" });
+    const res = await fetch(`${srv.httpsUrl}/${victim.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: victim.clientId, client_secret: victim.clientSecret!, scope: ACS_SCOPE }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: "invalid_client", error_codes: [700016] });
   });
 
   it("refuses an expired client secret at the token endpoint (401 invalid_client AADSTS7000222)", async () => {

@@ -71,6 +71,21 @@ describe.each(backendNames)("@azure/identity credentials against the built-in au
     await driveIdentityApi(srv, credential);
   });
 
+  it("ClientCertificateCredential with sendCertificateChain (x5c in the header) still uses the registered certificate", async () => {
+    const credential = new ClientCertificateCredential(certSp.tenantId, certSp.clientId, certSp.certificatePath!, {
+      authorityHost: srv.httpsUrl,
+      disableInstanceDiscovery: true,
+      sendCertificateChain: true,
+    });
+    expect(decodeClaims((await credential.getToken(ACS_SCOPE)).token).oid).toBe(certSp.objectId);
+    // Another principal's certificate is refused for this client id.
+    const other = new ClientCertificateCredential(secretSp.tenantId, secretSp.clientId, certSp.certificatePath!, {
+      authorityHost: srv.httpsUrl,
+      disableInstanceDiscovery: true,
+    });
+    await expect(other.getToken(ACS_SCOPE)).rejects.toThrow(/AADSTS700027/);
+  });
+
   it("DefaultAzureCredential from the AZURE_* environment drives every Identity operation", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {

@@ -130,6 +130,18 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       expect(await introspect(srv, first.token)).toEqual({ active: false });
     });
 
+    it("maps concurrent first exchanges of a new user onto one identity", async () => {
+      await runCli(srv, ["user", "create", "--name", "erin@contoso.test", "--password", PASSWORD]);
+      const entra = await userCredential("erin@contoso.test").getToken("https://communication.azure.com/clients/.default");
+      const tokens = await Promise.all(
+        Array.from({ length: 12 }, () => new AzureCommunicationTokenCredential({ resourceEndpoint: srv.httpsUrl, tokenCredential: fixed(entra.token) }).getToken()),
+      );
+      const subjects = new Set(tokens.map((t) => decodeClaims(t.token).sub));
+      expect(subjects.size).toBe(1);
+      const rows = await srv.server.core.store.db.selectFrom("entra_user_identities").selectAll().where("identity_id", "in", [...subjects]).execute();
+      expect(rows).toHaveLength(1);
+    });
+
     it("caps the ACS token at the Entra token's expiry", async () => {
       const entra = await userCredential("alice@contoso.test").getToken("https://communication.azure.com/clients/.default");
       const acs = await new AzureCommunicationTokenCredential({ resourceEndpoint: srv.httpsUrl, tokenCredential: fixed(entra.token) }).getToken();
