@@ -16,8 +16,8 @@ export interface AuthorityDeps {
 type Form = Record<string, string | undefined>;
 
 /** The Entra error shape MSAL parses: `{"error","error_description","error_codes",…}`. invalid_client is 401. */
-function entraError(error: string, description: string, codes: number[] = []): Reply {
-  const code = codes[0] ?? Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
+function entraError(error: string, description: string, now: number): Reply {
+  const code = Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
   return {
     status: error === "invalid_client" ? 401 : 400,
     headers: { "cache-control": "no-store" },
@@ -25,7 +25,7 @@ function entraError(error: string, description: string, codes: number[] = []): R
       error,
       error_description: description,
       error_codes: code === 0 ? [] : [code],
-      timestamp: new Date().toISOString().replace("T", " ").slice(0, 19) + "Z",
+      timestamp: new Date(now).toISOString().replace("T", " ").slice(0, 19) + "Z",
       trace_id: randomUUID(),
       correlation_id: randomUUID(),
     },
@@ -33,12 +33,15 @@ function entraError(error: string, description: string, codes: number[] = []): R
 }
 
 class EntraFailure extends Error {
-  constructor(readonly reply: Reply) {
-    super("entra failure");
+  constructor(
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(error);
   }
 }
 const fail = (error: string, description: string): never => {
-  throw new EntraFailure(entraError(error, description));
+  throw new EntraFailure(error, description);
 };
 
 /** Step: the authority answers on HTTPS only (secrets must not cross plain HTTP) and for its own tenant only. */
@@ -49,11 +52,12 @@ function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): strin
   return keys.tenantId;
 }
 
-async function run(fn: () => Promise<Reply> | Reply): Promise<Reply> {
+/** Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape. */
+async function run(clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof EntraFailure) return err.reply;
+    if (err instanceof EntraFailure) return entraError(err.error, err.description, clock.now());
     throw err;
   }
 }
@@ -140,7 +144,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(() => {
+        run(deps.clock, () => {
           const tenantId = requireTenant(ctx, deps.keys);
           const base = `${ctx.baseUrl}/${tenantId}`;
           return {
@@ -168,7 +172,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(() => {
+        run(deps.clock, () => {
           requireTenant(ctx, deps.keys);
           return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300" } };
         }),
@@ -180,7 +184,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       bodyFormat: "form",
-      handle: (ctx) => run(() => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
+      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
     }),
   ];
 }

@@ -7,11 +7,12 @@ export interface GeneratedCertificate {
   privateKeyPem: string;
 }
 
-export async function generateClientCertificate(commonName: string, validDays = 365): Promise<GeneratedCertificate> {
-  const notAfter = new Date(Date.now() + validDays * 24 * 60 * 60_000);
+export async function generateClientCertificate(commonName: string, now: number, validDays = 365): Promise<GeneratedCertificate> {
+  const notAfter = new Date(now + validDays * 24 * 60 * 60_000);
   const pems = await generate([{ name: "commonName", value: commonName.slice(0, 64) }], {
     keySize: 2048,
     algorithm: "sha256",
+    notBeforeDate: new Date(now - 60_000),
     notAfterDate: notAfter,
   });
   return { certificatePem: pems.cert, privateKeyPem: pems.private };

@@ -68,7 +68,7 @@ export class EntraPrincipals {
   }): Promise<{ principal: PrincipalRecord; secret?: IssuedSecret; certificate?: GeneratedCertificate }> {
     const objectId = randomUUID();
     const clientId = randomUUID();
-    const certificate = options.certificate === true ? await generateClientCertificate(options.name) : undefined;
+    const certificate = options.certificate === true ? await generateClientCertificate(options.name, this.clock.now()) : undefined;
     const secret = certificate === undefined ? await this.newSecret(options.secretExpiresAt ?? null) : undefined;
     const now = this.clock.now();
     await this.store.write(async (trx, ctx) => {
