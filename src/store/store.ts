@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
@@ -76,9 +76,14 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
+  // Kysely looks for its bookkeeping tables by introspecting every schema; name the current one explicitly so that
+  // several Switchboard schemas in one database (tests, or operators using search_path) never see each other's.
+  const schema =
+    dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
