@@ -317,7 +317,27 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   constructor(private readonly options: CallClientOptions = {}) {
     super();
-    this.g = { ...(globalThis as unknown as BrowserGlobals), ...options.globals };
+    // Browser globals are non-enumerable: pick them one by one (late, so a polyfill loaded after us still counts).
+    const w = globalThis as unknown as BrowserGlobals;
+    this.g = {
+      get WebSocket() {
+        return w.WebSocket;
+      },
+      get RTCPeerConnection() {
+        return w.RTCPeerConnection;
+      },
+      get MediaStream() {
+        return w.MediaStream;
+      },
+      get navigator() {
+        return w.navigator;
+      },
+      get location() {
+        return w.location;
+      },
+      atob: (data) => w.atob(data),
+      ...options.globals,
+    };
   }
 
   /** Opens the signaling socket and authenticates with a user access token (scope voip or voip.join). */
