@@ -7,6 +7,10 @@ import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { eventually, identityWithToken } from "./signaling-client.js";
 
+// page.evaluate callbacks run in the browser; the project's TypeScript config has no DOM library.
+declare const window: any;
+declare const document: any;
+
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -83,7 +87,7 @@ describe.each(backendNames)("browser calls in headless Chromium (%s)", (backend)
     expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
     await page.fill("#token", token);
     await page.click("#connect");
-    await page.waitForFunction((id) => document.getElementById("me")!.textContent!.includes(id), identity);
+    await page.waitForFunction((id) => document.getElementById("me").textContent.includes(id), identity);
     return page;
   }
 
