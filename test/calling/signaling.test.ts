@@ -198,6 +198,29 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     expect(health.status).toBe(200);
   });
 
+  it("holds eight participants in one call (full mesh relays) and refuses a ninth", async () => {
+    const people = await Promise.all(Array.from({ length: 9 }, () => identityWithToken(srv, ["voip"])));
+    const socks = people.map(() => open());
+    await Promise.all(socks.map((s, i) => s.authenticate(people[i]!.token)));
+    socks[0]!.send({ type: "startCall", callees: people.slice(1, 8).map((p) => p.id) });
+    const { callId } = await socks[0]!.next("callStarted");
+    for (let i = 1; i < 8; i++) {
+      await socks[i]!.next("incomingCall", (m) => m.callId === callId);
+      socks[i]!.send({ type: "accept", callId });
+      const joined = await socks[i]!.next("joined", (m) => m.callId === callId);
+      expect(joined.participants).toHaveLength(i);
+    }
+    // The last joiner's offers reach every earlier participant.
+    for (let i = 0; i < 7; i++) socks[7]!.send({ type: "offer", callId, to: people[i]!.id, sdp: `v=0 from 7 to ${i}` });
+    for (let i = 0; i < 7; i++) expect(await socks[i]!.next("offer", (m) => m.from === people[7]!.id)).toMatchObject({ sdp: `v=0 from 7 to ${i}` });
+    socks[8]!.send({ type: "join", callId, requestId: "ninth" });
+    expect(await socks[8]!.next("error", (m) => m.requestId === "ninth")).toMatchObject({ code: "CallFull" });
+    for (let i = 7; i >= 1; i--) socks[i]!.send({ type: "hangUp", callId });
+    expect(await socks[0]!.next("callEnded", (m) => m.callId === callId)).toMatchObject({ reason: "hangUp" });
+    const record = await callRecord(callId);
+    expect(record.participants.filter((p) => p.outcome === "joined")).toHaveLength(8);
+  });
+
   it("relays offers, answers, candidates and mute state only between participants of the call", async () => {
     const { a, b, sa, sb, callId } = await establishedCall();
     sb.send({ type: "offer", callId, to: a.id, sdp: "v=0 offer" });
