@@ -56,6 +56,20 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     expect(srv.readLog()).not.toContain(a.token);
   });
 
+  it("re-authenticates an open socket with a refreshed token of the same identity (tokenRefresher), not another's", async () => {
+    const a = await identityWithToken(srv, ["voip"]);
+    const b = await identityWithToken(srv, ["voip"]);
+    const s = open();
+    await s.authenticate(a.token);
+    const fresh = await srv.server.core.identities.issueToken(srv.currentResource(), { kind: "operator", name: "test" }, a.id, ["voip.join"], 90);
+    s.send({ type: "auth", token: fresh.token, requestId: "refresh" });
+    expect(await s.next("authenticated", (m) => m.requestId === "refresh")).toMatchObject({ identity: a.id, scopes: ["voip.join"], expiresOn: fresh.expiresOn });
+    s.send({ type: "startCall", callees: [b.id], requestId: "after" });
+    expect(await s.next("error", (m) => m.requestId === "after")).toMatchObject({ code: "InsufficientScope" });
+    s.send({ type: "auth", token: b.token });
+    expect(await s.closed).toMatchObject({ code: 4401, reason: "IdentityMismatch" });
+  });
+
   it("closes a socket that never authenticates (4408) or sends a request before authenticating (4401)", async () => {
     const silent = open();
     await silent.opened;
