@@ -6,6 +6,7 @@ export const END_REASONS = [
   "noAnswer",
   "disconnected",
   "tokenRevoked",
+  "tokenExpired",
   "serverShutdown",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];

@@ -11,7 +11,7 @@ export interface CallsTable {
   /** When a second participant joined; null if nobody ever answered. */
   answered_at: number | null;
   ended_at: number | null;
-  /** hangUp | cancelled | rejected | noAnswer | disconnected | tokenRevoked | serverShutdown */
+  /** hangUp | cancelled | rejected | noAnswer | disconnected | tokenRevoked | tokenExpired | serverShutdown */
   end_reason: string | null;
   /** ended_at - answered_at (0 for an unanswered call); null while the call runs. */
   duration_ms: number | null;

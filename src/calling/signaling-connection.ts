@@ -5,7 +5,7 @@ import type { Resource } from "../resources/resource.js";
 import type { Clock } from "../util/clock.js";
 
 /** Why a connection left its call, when the socket went away. */
-export type DisconnectReason = "disconnected" | "tokenRevoked" | "serverShutdown";
+export type DisconnectReason = "disconnected" | "tokenRevoked" | "tokenExpired" | "serverShutdown";
 
 /** A token bucket: `perSecond` sustained, `burst` at once. */
 export class RateLimiter {

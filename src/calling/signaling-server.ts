@@ -199,7 +199,7 @@ export class SignalingServer {
     const result = await this.core.userTokens.check(conn.token, resource);
     if (!result.ok) {
       this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: result.code }, "signaling");
-      conn.close(CLOSE.unauthorized, result.code, "tokenRevoked");
+      conn.close(CLOSE.unauthorized, result.code, result.code === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
     }
   }
 
