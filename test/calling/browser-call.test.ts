@@ -142,7 +142,7 @@ describe.each(backendNames)("browser calls in headless Chromium (%s)", (backend)
       await pageA.close();
       await pageB.close();
     }
-  });
+  }, 90_000);
 
   it("three parties with a late joiner connect on every pair, and the call goes on when one leaves", async () => {
     const ids = await Promise.all([0, 1, 2].map(() => identityWithToken(srv, ["voip"])));
@@ -209,5 +209,5 @@ describe.each(backendNames)("browser calls in headless Chromium (%s)", (backend)
     } finally {
       await Promise.all(pages.map((p) => p.close()));
     }
-  });
+  }, 90_000);
 });
