@@ -11,6 +11,9 @@
  *
  * Signaling runs over one WebSocket; the token is sent in the first message, never in the URL. Media flows directly
  * between browsers (one RTCPeerConnection per pair of participants; up to 8 in a full mesh).
+ *
+ * One file on purpose (over 400 lines): it is served as a single URL, so it has no runtime imports (the only import
+ * below is type-only and vanishes in the build).
  */
 import type {
   BrowserGlobals,
