@@ -144,6 +144,41 @@ describe.each(backendNames)("browser calls in headless Chromium (%s)", (backend)
     }
   }, 90_000);
 
+  it("the client's tokenRefresher renews a short-lived token before it expires and the socket stays open", async () => {
+    const core = srv.server.core;
+    const a = await identityWithToken(srv, ["voip"]);
+    const page = await context.newPage();
+    try {
+      await page.goto(`${srv.httpsUrl}/calling/demo`);
+      await page.evaluate(`import("/calling/client.js")`);
+      const nowSec = Math.floor(Date.now() / 1000);
+      const shortLived = core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter: nowSec + 6 });
+      const fresh = await core.identities.issueToken(srv.currentResource(), { kind: "operator", name: "test" }, a.id, ["voip"], 60);
+      const result = await page.evaluate(`(async () => {
+        const { createCallClient } = await import("/calling/client.js");
+        let calls = 0;
+        const client = createCallClient({ tokenRefresher: async (signal) => { calls++; return ${JSON.stringify(fresh.token)}; } });
+        const disconnects = [];
+        client.on("disconnected", (e) => disconnects.push(e));
+        const refreshed = new Promise((resolve) => client.on("tokenRefreshed", resolve));
+        const connected = await client.connect(${JSON.stringify(shortLived.token)});
+        const renewal = await refreshed;
+        // Past the first token's expiry: the server re-armed its expiry timer with the new token.
+        await new Promise((r) => setTimeout(r, ${(nowSec + 7) * 1000} - Date.now()));
+        return { connected, renewal, calls, disconnects, identity: client.identity };
+      })()`);
+      expect(result).toEqual({
+        connected: { identity: a.id, expiresOn: new Date((nowSec + 6) * 1000).toISOString() },
+        renewal: { expiresOn: fresh.expiresOn },
+        calls: 1,
+        disconnects: [],
+        identity: a.id,
+      });
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
+
   it("three parties with a late joiner connect on every pair, and the call goes on when one leaves", async () => {
     const ids = await Promise.all([0, 1, 2].map(() => identityWithToken(srv, ["voip"])));
     const [a, b, c] = ids as [(typeof ids)[0], (typeof ids)[0], (typeof ids)[0]];
