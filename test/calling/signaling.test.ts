@@ -358,4 +358,11 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     const missing = await signedFetch(`${srv.httpUrl}/calling/calls/nope`, { accessKey: key });
     expect(missing).toMatchObject({ status: 404, body: { error: { code: "CallNotFound" } } });
   });
+
+  it("logged signaling events and never a token (runs last)", () => {
+    const log = srv.readLog();
+    expect(log).toContain('"op":"calling.connect"');
+    expect(log).toContain('"op":"calling.revoke"');
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
 });
