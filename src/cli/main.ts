@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
+import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerRoleCommand } from "./role-command.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSpCommand(program);
   registerUserCommand(program);
   registerRoleCommand(program);
+  registerCallsCommand(program);
   return program;
 }
 

@@ -51,6 +51,9 @@ export const errorCatalogue = {
   TeamsAppIdMismatch: [400, "appId does not match the appid/azp claim of the Teams user token."],
   TeamsUserIdMismatch: [400, "userId does not match the oid claim of the Teams user token."],
   IdentityBoundToOtherResource: [409, "This Teams user's identity belongs to another resource of this server."],
+  // --- calling ---
+  CallNotFound: [404, "The call was not found."],
+  InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

@@ -16,6 +16,9 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.revokeAccessTokens": `${ACS}/identities/revokeAccessTokens/action`,
   "identity.introspectToken": `${ACS}/tokens/read`,
   "identity.exchangeTeamsUserToken": `${ACS}/identities/exchangeTeamsUserToken/action`,
+  // --- calling ---
+  "calling.listCalls": `${ACS}/calls/read`,
+  "calling.getCall": `${ACS}/calls/read`,
 };
 
 export function permissionFor(operation: string): string | undefined {

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
 import { entraMigration } from "./0002-entra.js";
+import { callingMigration } from "./0006-calling.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -12,5 +13,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     "0001-foundation": foundationMigration(ctx),
     "0002-entra": entraMigration(ctx),
+    "0006-calling": callingMigration(ctx),
   };
 }
