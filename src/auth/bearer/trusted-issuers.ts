@@ -9,6 +9,16 @@ const FETCH_TIMEOUT_MS = 5_000;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
+/** The same rule as the configuration's: https, or http on loopback only. */
+function isKeySourceUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * One configured external issuer. Its keys come only from its configured JWKS URL (or the jwks_uri of its configured
  * discovery document, whose issuer must match): never from a token's jku, x5u or embedded jwk.
@@ -68,10 +78,7 @@ export class TrustedIssuer {
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== this.config.issuer) throw new Error("discovery document names another issuer");
     if (typeof doc.jwks_uri !== "string") throw new Error("discovery document has no jwks_uri");
-    const jwksUrl = new URL(doc.jwks_uri);
-    if (jwksUrl.protocol !== "https:" && new URL(this.config.discoveryUrl!).protocol !== "http:") {
-      throw new Error("jwks_uri must be https");
-    }
+    if (!isKeySourceUrl(doc.jwks_uri)) throw new Error("jwks_uri must be https (http only on loopback)");
     return this.remote(doc.jwks_uri);
   }
 
