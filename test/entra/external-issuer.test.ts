@@ -107,6 +107,41 @@ describe.each(backendNames)("a trusted external OIDC issuer (%s)", (backend) => 
   });
 });
 
+describe("a trusted issuer whose keys cannot be had", () => {
+  let issuer: Awaited<ReturnType<typeof startIssuer>>;
+  let srv: TestServer;
+  beforeAll(async () => {
+    issuer = await startIssuer();
+    srv = await startTestServer({
+      config: {
+        entra: {
+          trustedIssuers: [
+            // Its discovery document names another issuer: its keys are not used.
+            { issuer: "https://impostor.example.com/realms/test", discoveryUrl: issuer.discoveryUrl, audiences: ["switchboard-api"] },
+            // Nothing listens there.
+            { issuer: "https://down.example.com/", jwksUri: "http://127.0.0.1:1/keys", audiences: ["switchboard-api"] },
+          ],
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await issuer?.close();
+  });
+
+  it("refuses its tokens with a 401, never a 5xx", async () => {
+    for (const iss of ["https://impostor.example.com/realms/test", "https://down.example.com/"]) {
+      const token = await new SignJWT({ sub: EXTERNAL_OID, aud: "switchboard-api", exp: Math.floor(Date.now() / 1000) + 600 })
+        .setProtectedHeader({ alg: "ES256", kid: "issuer-key-1" })
+        .setIssuer(iss)
+        .sign((await generateKeyPair("ES256")).privateKey);
+      const res = await fetch(`${srv.httpsUrl}/identities?api-version=2023-10-01`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      expect({ iss, status: res.status, code: ((await res.json()) as any).error.code }).toEqual({ iss, status: 401, code: "InvalidToken" });
+    }
+  });
+});
+
 describe("trusted issuer configuration", () => {
   it("is read from SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", () => {
     const config = loadConfig({
