@@ -83,7 +83,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
-    const entra = await openEntra({ config, store, feed, clock, identityRepository, userTokens });
+    const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     await feed.start();
 
     return {

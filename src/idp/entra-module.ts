@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { EntraBearerAuthenticator } from "../auth/bearer/entra-authenticator.js";
 import { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
@@ -32,6 +33,7 @@ export interface EntraModule {
 
 export async function openEntra(deps: {
   config: Config;
+  log: Logger;
   store: Store;
   feed: ChangeFeed;
   clock: Clock;
@@ -48,7 +50,9 @@ export async function openEntra(deps: {
   const roles = new RoleStore(store, clock);
   const assignments = new RoleAssignmentCache(roles);
   assignments.watch(feed);
-  const trusted = new TrustedIssuers(config.entra.trustedIssuers, () => clock.now());
+  const trusted = new TrustedIssuers(config.entra.trustedIssuers, () => clock.now(), (issuer, err) =>
+    deps.log.warn({ issuer, err: { message: (err as Error).message } }, "trusted issuer keys unavailable"),
+  );
   const verifier = new EntraTokenVerifier(keys, trusted, states, clock);
   const tokens = new AuthorityTokens(keys, clock, config.entra.accessTokenMinutes * 60);
   const exchange = new TokenExchange(verifier, store, deps.identityRepository, deps.userTokens, clock);

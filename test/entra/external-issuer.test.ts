@@ -139,6 +139,10 @@ describe("a trusted issuer whose keys cannot be had", () => {
       const res = await fetch(`${srv.httpsUrl}/identities?api-version=2023-10-01`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
       expect({ iss, status: res.status, code: ((await res.json()) as any).error.code }).toEqual({ iss, status: 401, code: "InvalidToken" });
     }
+    // The operator hears of it.
+    const warnings = srv.readLog().split("\n").filter((l) => l.includes("trusted issuer keys unavailable"));
+    expect(warnings.some((l) => l.includes("impostor.example.com") && l.includes("names another issuer"))).toBe(true);
+    expect(warnings.some((l) => l.includes("down.example.com"))).toBe(true);
   });
 });
 

@@ -31,6 +31,7 @@ export class TrustedIssuer {
   constructor(
     readonly config: TrustedIssuerConfig,
     private readonly now: () => number,
+    private readonly onError: (issuer: string, err: unknown) => void = () => {},
   ) {}
 
   get issuer(): string {
@@ -48,6 +49,7 @@ export class TrustedIssuer {
       return (await keySet(header)) as VerificationKey;
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return undefined;
+      this.onError(this.config.issuer, err);
       throw err;
     }
   }
@@ -63,6 +65,7 @@ export class TrustedIssuer {
       this.discovery = this.discover().then(
         (set) => (this.keySet = set),
         (err: unknown) => {
+          this.onError(this.config.issuer, err);
           this.discovery = undefined;
           this.discoveryFailedAt = this.now();
           throw err;
@@ -95,8 +98,9 @@ export class TrustedIssuer {
 export class TrustedIssuers {
   private readonly byIssuer: Map<string, TrustedIssuer>;
 
-  constructor(configs: readonly TrustedIssuerConfig[], now: () => number) {
-    this.byIssuer = new Map(configs.map((c) => [c.issuer, new TrustedIssuer(c, now)]));
+  /** `onError`: a discovery document or key set could not be fetched or used (the operator should hear of it). */
+  constructor(configs: readonly TrustedIssuerConfig[], now: () => number, onError?: (issuer: string, err: unknown) => void) {
+    this.byIssuer = new Map(configs.map((c) => [c.issuer, new TrustedIssuer(c, now, onError)]));
   }
 
   get(issuer: string): TrustedIssuer | undefined {
