@@ -1,3 +1,6 @@
+import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { ACS_SCOPE, createSp, runCli, type CreatedSp } from "./entra-support.js";
@@ -73,6 +76,41 @@ describe("the built-in authority's documents and token endpoint refusals", () =>
       const res = await token(form);
       expect({ form, status: res.status, error: res.body.error, codes: res.body.error_codes }).toEqual({ form, status, error, codes: [code] });
       expect(String(res.body.error_description)).toMatch(new RegExp(`^AADSTS${code}: `));
+    }
+  });
+
+  it("verifies client assertions by the registered certificate: RS256 with x5t, PS256 with x5t#S256; audience, time and subject checked", async () => {
+    const certSp = await createSp(srv, "assertion-app", ["--cert"]);
+    const pem = readFileSync(certSp.certificatePath!, "utf8");
+    const key = createPrivateKey(pem);
+    const cert = new X509Certificate(pem);
+    const thumb = (hex: string) => Buffer.from(hex.replaceAll(":", ""), "hex").toString("base64url");
+    const endpoint = `${srv.httpsUrl}/${tenant}/oauth2/v2.0/token`;
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = (header: Record<string, string>, claims: Record<string, unknown> = {}) =>
+      new SignJWT({ aud: endpoint, iss: certSp.clientId, sub: certSp.clientId, jti: randomUUID(), nbf: now, exp: now + 600, ...claims })
+        .setProtectedHeader(header as never)
+        .sign(key);
+    const send = async (clientAssertion: string) =>
+      token({
+        grant_type: "client_credentials",
+        client_id: certSp.clientId,
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: clientAssertion,
+        scope: ACS_SCOPE,
+      });
+    expect((await send(await assertion({ alg: "RS256", x5t: thumb(cert.fingerprint) }))).status).toBe(200);
+    expect((await send(await assertion({ alg: "PS256", "x5t#S256": thumb(cert.fingerprint256) }))).status).toBe(200);
+    const refused: Array<[string, number]> = [
+      [await assertion({ alg: "RS256", x5t: "AAAA" }), 700027],
+      [await assertion({ alg: "RS256" }), 700027],
+      [await assertion({ alg: "RS256", x5t: thumb(cert.fingerprint) }, { aud: "https://elsewhere.example.com/token" }), 700026],
+      [await assertion({ alg: "RS256", x5t: thumb(cert.fingerprint) }, { exp: now - 600, nbf: now - 1200 }), 700024],
+      [await assertion({ alg: "RS256", x5t: thumb(cert.fingerprint) }, { sub: "someone-else" }), 700021],
+      [await assertion({ alg: "RS256", x5t: thumb(cert.fingerprint) }, { iss: "someone-else" }), 700027],
+    ];
+    for (const [clientAssertion, code] of refused) {
+      expect(await send(clientAssertion)).toMatchObject({ status: 401, body: { error: "invalid_client", error_codes: [code] } });
     }
   });
 
