@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { ClientSecretCredential } from "@azure/identity";
+import { ClientSecretCredential, UsernamePasswordCredential } from "@azure/identity";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
@@ -104,6 +104,27 @@ describe.each(backendNames)("role-based access for Entra principals (%s)", (back
     const sp = await createSp(srv, "elsewhere");
     await srv.server.core.entra.roles.assign(sp.objectId, "Contributor", "9b0e0f7a-0000-4000-8000-000000000000");
     await expect(clientFor(sp).createUser()).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
+  });
+
+  it("a built-in user named in role assign acts with a delegated token under its role", async () => {
+    const app = await createSp(srv, "public-client");
+    await runCli(srv, ["user", "create", "--name", "operator@contoso.test", "--password", "operator password"]);
+    const client = new CommunicationIdentityClient(
+      `${srv.httpsUrl}/`,
+      new UsernamePasswordCredential(app.tenantId, app.clientId, "operator@contoso.test", "operator password", {
+        authorityHost: srv.httpsUrl,
+        disableInstanceDiscovery: true,
+      }),
+    );
+    await expect(client.createUser()).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
+    await runCli(srv, ["role", "assign", "--principal", "operator@contoso.test", "--role", "Contributor"]);
+    await within(1000, async () => {
+      try {
+        return (await client.createUser()).communicationUserId.startsWith("8:acs:");
+      } catch {
+        return false;
+      }
+    });
   });
 
   it("access keys keep full access", async () => {
