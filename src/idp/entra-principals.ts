@@ -194,15 +194,17 @@ export class EntraPrincipals {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** A principal named on the command line: object id, client id, or (for users and service principals) its name. */
+  /** A principal named on the command line: object id, client id, or name (an id match wins over a name match). */
   async resolve(ref: string): Promise<PrincipalRecord | undefined> {
-    const row = await this.store.db
+    const rows = await this.store.db
       .selectFrom("entra_principals")
       .selectAll()
       .where((eb) => eb.or([eb("object_id", "=", ref), eb("client_id", "=", ref), eb("name", "=", ref)]))
-      .orderBy("kind", "desc")
+      .orderBy("created_at")
       .execute();
-    return row.length === 0 ? undefined : toRecord(row.find((r) => r.object_id === ref || r.client_id === ref) ?? row[0]!);
+    const byId = rows.find((r) => r.object_id === ref || r.client_id === ref);
+    const chosen = byId ?? rows[0];
+    return chosen === undefined ? undefined : toRecord(chosen);
   }
 
   async list(kind?: PrincipalKind): Promise<PrincipalRecord[]> {
