@@ -49,7 +49,8 @@ export class TokenExchange {
   ) {}
 
   async exchangeTeamsToken(resource: Resource, request: { token: string; appId: string; userId: string }): Promise<ExchangeResult> {
-    const verified = await this.verifier.verify(request.token, [TEAMS_AUDIENCE, `${TEAMS_AUDIENCE}/`, ...ACS_AUDIENCES]);
+    // A Teams user token is issued for the Teams resource (Teams.ManageCalls / Teams.ManageChats), nothing else.
+    const verified = await this.verifier.verify(request.token, [TEAMS_AUDIENCE, `${TEAMS_AUDIENCE}/`]);
     if (!verified.ok) throw new AcsError(verified.code);
     if (verified.principal.principalType !== "user") throw new AcsError("UserTokenRequired");
     if (verified.principal.appId !== request.appId) throw new AcsError("TeamsAppIdMismatch");

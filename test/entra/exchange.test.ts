@@ -82,10 +82,18 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       const appToken = await new ClientSecretCredential(app.tenantId, app.clientId, app.clientSecret!, {
         authorityHost: srv.httpsUrl,
         disableInstanceDiscovery: true,
-      }).getToken(ACS_SCOPE);
+      }).getToken("https://auth.msft.communication.azure.com/.default");
+      expect(decodeClaims(appToken.token)).toMatchObject({ aud: "https://auth.msft.communication.azure.com", idtyp: "app" });
       await expect(
         keyClient.getTokenForTeamsUser({ teamsUserAadToken: appToken.token, clientId: app.clientId, userObjectId: app.objectId }),
       ).rejects.toMatchObject({ statusCode: 401, code: "UserTokenRequired" });
+    });
+
+    it("refuses a user token for another resource than Teams (401 InvalidTokenAudience)", async () => {
+      const acsUserToken = await userCredential("alice@contoso.test").getToken("https://communication.azure.com/clients/.default");
+      await expect(
+        keyClient.getTokenForTeamsUser({ teamsUserAadToken: acsUserToken.token, clientId: app.clientId, userObjectId: alice.objectId }),
+      ).rejects.toMatchObject({ statusCode: 401, code: "InvalidTokenAudience" });
     });
 
     it("refuses an expired, a forged and an untrusted Teams token (401)", async () => {
