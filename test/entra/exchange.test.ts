@@ -156,6 +156,25 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       expect(decodeClaims(acs.token).exp).toBe(decodeClaims(entra.token).exp);
     });
 
+    it("refuses an Entra token that expired within the allowed clock skew: there is no lifetime left to inherit", async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const lapsed = srv.server.core.entra.keys.sign({
+        aud: "https://communication.azure.com",
+        iss: `${srv.httpsUrl}/${app.tenantId}/v2.0`,
+        tid: app.tenantId,
+        oid: alice.objectId,
+        sub: alice.objectId,
+        appid: app.clientId,
+        scp: "clients/VoIP",
+        iat: now - 3600,
+        nbf: now - 3600,
+        exp: now - 60,
+      });
+      await expect(
+        new AzureCommunicationTokenCredential({ resourceEndpoint: srv.httpsUrl, tokenCredential: fixed(lapsed) }).getToken(),
+      ).rejects.toThrow(exchangeRefusal("TokenExpired"));
+    });
+
     it("refuses an application token (401 UserTokenRequired)", async () => {
       const appToken = await new ClientSecretCredential(app.tenantId, app.clientId, app.clientSecret!, {
         authorityHost: srv.httpsUrl,
