@@ -11,6 +11,9 @@ import { ActivityRetention } from "./activity/activity-retention.js";
 import { activityRoutes } from "./activity/activity-routes.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
+import { CallRepository } from "./calling/call-repository.js";
+import { callingRoutes } from "./calling/calling-routes.js";
+import { createCalling, type Calling } from "./calling/calling-service.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
 import { createHttpApp } from "./http/http-app.js";
 import { publicRoutes } from "./http/public-routes.js";
@@ -21,6 +24,7 @@ import { identityRoutes } from "./identity/identity-routes.js";
 import { IdentityService } from "./identity/identity-service.js";
 import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
+import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
@@ -62,6 +66,8 @@ export interface Core {
   activity: ActivityRecorder;
   activityRepository: ActivityRepository;
   activityRetention: ActivityRetention;
+  /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
+  entra: EntraModule;
   close(): Promise<void>;
 }
 
@@ -103,6 +109,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
       log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
     );
+    const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     await feed.start();
 
     return {
@@ -122,6 +129,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       activity,
       activityRepository,
       activityRetention,
+      entra,
       async close() {
         feed.stop();
         activityRetention.stop();
@@ -142,6 +150,8 @@ export interface Switchboard {
   metrics: SwitchboardMetrics;
   app: FastifyInstance;
   tls: TlsMaterial;
+  /** Browser calling: signaling on the HTTPS listener; `calling.onCallEvent(…)` is the call activity hook. */
+  calling: Calling;
   /** Binds the listeners; resolves with the actual ports. */
   listen(): Promise<{ httpsPort: number; httpPort: number | undefined }>;
   close(): Promise<void>;
@@ -154,6 +164,8 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...identityRoutes(core.identities),
     ...activityRoutes(core.activityRepository),
     ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
+    ...core.entra.routes(),
+    ...callingRoutes(new CallRepository(core.store)),
   ];
 }
 
@@ -175,10 +187,10 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     deps: {
       registry: core.registry,
       chains: {
-        management: new AuthenticatorChain([hmac]),
+        management: new AuthenticatorChain([hmac, core.entra.authenticator]),
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
       },
-      authorizer: new PrincipalAuthorizer(),
+      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
     },
   });
   await app.ready();
@@ -192,6 +204,8 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     s.keepAliveTimeout = 72_000;
     s.headersTimeout = 75_000;
   }
+  const calling = createCalling(core);
+  calling.attach(httpsServer);
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -213,6 +227,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     metrics,
     app,
     tls,
+    calling,
     async listen() {
       const httpsPort = await listenOn(httpsServer, config.port);
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
@@ -220,6 +235,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     },
     async close() {
       // Stop accepting, let in-flight requests finish, then flush and close the store.
+      await calling.close();
       await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
       await app.close();
       await core.close();

@@ -3,8 +3,12 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
 import { registerActivityCommand } from "./activity-command.js";
+import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerRoleCommand } from "./role-command.js";
+import { registerSpCommand } from "./sp-command.js";
+import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
 import { registerStartCommand } from "./start-command.js";
 
@@ -22,6 +26,10 @@ export function buildProgram(): Command {
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
   registerActivityCommand(program);
+  registerSpCommand(program);
+  registerUserCommand(program);
+  registerRoleCommand(program);
+  registerCallsCommand(program);
   return program;
 }
 

@@ -12,6 +12,27 @@ const base64Key = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** https everywhere; plain http only on loopback (a test or a local issuer on the same machine). */
+const keySourceUrl = z.url().refine((u) => {
+  const url = new URL(u);
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}, "must be an https URL (http only on loopback)");
+
+/** An external OIDC issuer whose tokens are accepted (a real Entra ID tenant, Keycloak, …). */
+const trustedIssuer = z
+  .object({
+    /** Exactly the `iss` claim of its tokens. */
+    issuer: z.string().min(1),
+    /** Where its key set is fetched from (only from here: never from a token's jku/x5u/jwk). */
+    jwksUri: keySourceUrl.optional(),
+    /** Its OpenID discovery document; its jwks_uri is used (and its issuer must match). */
+    discoveryUrl: keySourceUrl.optional(),
+    /** Accepted `aud` values. */
+    audiences: z.array(z.string().min(1)).min(1).default(["https://communication.azure.com", "https://communication.azure.com/"]),
+  })
+  .refine((t) => (t.jwksUri === undefined) !== (t.discoveryUrl === undefined), "give exactly one of jwksUri or discoveryUrl");
+
 export const configSchema = z.object({
   dataDir: z.string().min(1).default("./.switchboard"),
   /** Keep everything in memory (SQLite ":memory:"); nothing survives the process. */
@@ -56,6 +77,13 @@ export const configSchema = z.object({
     })
     .default({ synchronous: "FULL" }),
   postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
+  entra: z
+    .object({
+      trustedIssuers: z.array(trustedIssuer).default([]),
+      /** Lifetime of access tokens from the built-in authority. */
+      accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
+    })
+    .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
   /** The activity record per identity (docs/monitoring.md). */
@@ -83,6 +111,32 @@ export const configSchema = z.object({
       token: z.string().min(16, "must be at least 16 characters").optional(),
       /** The window of the active-identities gauge. */
       activeWindowSeconds: z.number().int().min(1).max(86_400).default(300),
+    })
+    .prefault({}),
+  /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
+  calling: z
+    .object({
+      /** STUN servers handed to every client, e.g. `stun:stun.example.org:3478`. */
+      stunUrls: z.array(z.string().regex(/^stuns?:/, "must start with stun: or stuns:")).default([]),
+      /** A TURN server using the TURN REST API shared secret (coturn `use-auth-secret`); credentials are per call. */
+      turn: z
+        .object({
+          urls: z.array(z.string().regex(/^turns?:/, "must start with turn: or turns:")).min(1),
+          secret: z.string().min(16, "must be at least 16 characters"),
+          ttlSeconds: z.number().int().min(60).max(86_400).default(3600),
+        })
+        .optional(),
+      /** Participants per call (full mesh: each pair negotiates directly). */
+      maxParticipants: z.number().int().min(2).max(8).default(8),
+      /** How long an invitation rings before it counts as missed. */
+      ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Largest signaling frame; a bigger one closes the socket with 1009. */
+      maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
+      /** Per-socket token bucket: sustained rate and burst; exceeding it closes the socket with 4429. */
+      messagesPerSecond: z.number().int().min(1).max(10_000).default(50),
+      messageBurst: z.number().int().min(1).max(100_000).default(200),
+      /** A socket must authenticate within this time. */
+      authTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
     })
     .prefault({}),
 });
@@ -118,9 +172,22 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],
   ["SWITCHBOARD_METRICS_TOKEN", (v) => ({ metrics: { token: v } })],
+  ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
+  ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
+  ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],
+  ["SWITCHBOARD_TURN_SECRET", (v) => ({ calling: { turn: { secret: v } } }) as ConfigInput],
 ];
 
 type Plain = Record<string, unknown>;
+
+/** A JSON-valued variable; unparsable text is passed on as is, so the schema reports it with the other problems. */
+function parseJsonOr(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
 
 function isPlain(v: unknown): v is Plain {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -174,3 +241,4 @@ export function loadConfig(
   config.dataDir = path.resolve(config.dataDir);
   return deepFreeze(config);
 }
+export type TrustedIssuerConfig = Config["entra"]["trustedIssuers"][number];

@@ -136,8 +136,8 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     // 7. serialize
     reply.code(result.status);
     if (result.headers !== undefined) reply.headers(result.headers);
-    if (result.text !== undefined) {
-      await reply.send(result.text);
+    if (result.rawBody !== undefined) {
+      await reply.send(result.rawBody);
     } else if (result.body === undefined) {
       await reply.send();
     } else {

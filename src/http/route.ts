@@ -15,8 +15,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** A non-JSON body sent as is (give its content-type in `headers`), e.g. the Prometheus text of /metrics. */
-  text?: string;
+  /** Sent as is instead of a JSON body (static documents: scripts, pages); set content-type in `headers`. */
+  rawBody?: string | Buffer;
 }
 
 export interface HandlerContext<B> {

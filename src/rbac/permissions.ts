@@ -17,6 +17,10 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.introspectToken": `${ACS}/tokens/read`,
   // --- monitoring ---
   "activity.read": `${ACS}/activity/read`,
+  "identity.exchangeTeamsUserToken": `${ACS}/identities/exchangeTeamsUserToken/action`,
+  // --- calling ---
+  "calling.listCalls": `${ACS}/calls/read`,
+  "calling.getCall": `${ACS}/calls/read`,
 };
 
 export function permissionFor(operation: string): string | undefined {

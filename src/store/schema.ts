@@ -1,5 +1,8 @@
 import type { Generated } from "kysely";
 import type { ActivityTables } from "../activity/activity-tables.js";
+import type { IdpTables } from "../idp/idp-tables.js";
+import type { RbacTables } from "../rbac/rbac-tables.js";
+import type { CallingTables } from "../calling/calling-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -58,4 +61,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, ActivityTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, CallingTables, ActivityTables {}

@@ -43,7 +43,7 @@ export function metricsRoutes(metrics: SwitchboardMetrics, access: MetricsAccess
             throw new AcsError("MetricsUnauthorized", undefined, { headers: { "www-authenticate": 'Bearer realm="metrics"' } });
           }
         }
-        return { status: 200, text: await metrics.render(), headers: { "content-type": metrics.contentType, "cache-control": "no-store" } };
+        return { status: 200, rawBody: await metrics.render(), headers: { "content-type": metrics.contentType, "cache-control": "no-store" } };
       },
     }),
   ];

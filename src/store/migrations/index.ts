@@ -1,6 +1,8 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
+import { entraMigration } from "./0002-entra.js";
 import { activityMigration } from "./0005-activity.js";
+import { callingMigration } from "./0006-calling.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -11,6 +13,8 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   const ctx = createMigrationContext(dialect);
   return {
     "0001-foundation": foundationMigration(ctx),
+    "0002-entra": entraMigration(ctx),
     "0005-activity": activityMigration(ctx),
+    "0006-calling": callingMigration(ctx),
   };
 }
