@@ -18,6 +18,7 @@ import { IdentityService } from "./identity/identity-service.js";
 import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
+import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -48,6 +49,8 @@ export interface Core {
   identityStates: IdentityStateCache;
   userTokens: UserTokenService;
   identities: IdentityService;
+  /** Phone numbers, SMS, e-mail and the outbox. */
+  messaging: Messaging;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
     return {
@@ -93,8 +97,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       identityStates,
       userTokens,
       identities,
+      messaging,
       async close() {
         feed.stop();
+        await messaging.close();
         await store.close();
         log.flush?.();
       },
@@ -119,6 +125,7 @@ function allRoutes(core: Core): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
+    ...messagingRoutes(core.messaging),
   ];
 }
 

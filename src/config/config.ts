@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -58,6 +59,10 @@ export const configSchema = z.object({
   postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
+  // --- messaging (phone numbers, SMS, e-mail) ---
+  phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
+  sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
+  email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -87,6 +92,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+  ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
 ];
 
 type Plain = Record<string, unknown>;

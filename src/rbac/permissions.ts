@@ -15,6 +15,40 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.issueAccessToken": `${ACS}/identities/issueAccessToken/action`,
   "identity.revokeAccessTokens": `${ACS}/identities/revokeAccessTokens/action`,
   "identity.introspectToken": `${ACS}/tokens/read`,
+  // --- phone numbers ---
+  "phoneNumbers.listCountries": `${ACS}/availablePhoneNumbers/read`,
+  "phoneNumbers.listLocalities": `${ACS}/availablePhoneNumbers/read`,
+  "phoneNumbers.listAreaCodes": `${ACS}/availablePhoneNumbers/read`,
+  "phoneNumbers.listOfferings": `${ACS}/availablePhoneNumbers/read`,
+  "phoneNumbers.search": `${ACS}/availablePhoneNumbers/search/action`,
+  "phoneNumbers.getSearchResult": `${ACS}/availablePhoneNumbers/read`,
+  "phoneNumbers.purchase": `${ACS}/availablePhoneNumbers/purchase/action`,
+  "phoneNumbers.browse": `${ACS}/availablePhoneNumbers/browse/action`,
+  "phoneNumbers.listReservations": `${ACS}/phoneNumberReservations/read`,
+  "phoneNumbers.getReservation": `${ACS}/phoneNumberReservations/read`,
+  "phoneNumbers.upsertReservation": `${ACS}/phoneNumberReservations/write`,
+  "phoneNumbers.deleteReservation": `${ACS}/phoneNumberReservations/delete`,
+  "phoneNumbers.purchaseReservation": `${ACS}/phoneNumberReservations/purchase/action`,
+  "phoneNumbers.getOperation": `${ACS}/phoneNumbers/operations/read`,
+  "phoneNumbers.cancelOperation": `${ACS}/phoneNumbers/operations/delete`,
+  "phoneNumbers.list": `${ACS}/phoneNumbers/read`,
+  "phoneNumbers.get": `${ACS}/phoneNumbers/read`,
+  "phoneNumbers.updateCapabilities": `${ACS}/phoneNumbers/capabilities/write`,
+  "phoneNumbers.release": `${ACS}/phoneNumbers/delete`,
+  "phoneNumbers.searchOperatorInformation": `${ACS}/operatorInformation/search/action`,
+  // --- sms ---
+  "sms.send": `${ACS}/sms/send/action`,
+  "sms.optOuts.add": `${ACS}/sms/optOuts/write`,
+  "sms.optOuts.remove": `${ACS}/sms/optOuts/delete`,
+  "sms.optOuts.check": `${ACS}/sms/optOuts/read`,
+  "sms.getDeliveryReport": `${ACS}/sms/deliveryReports/read`,
+  // --- email ---
+  "email.send": `${ACS}/emails/send/action`,
+  "email.getSendResult": `${ACS}/emails/operations/read`,
+  // --- outbox ---
+  "outbox.list": `${ACS}/outbox/read`,
+  "outbox.get": `${ACS}/outbox/read`,
+  "outbox.clear": `${ACS}/outbox/delete`,
 };
 
 export function permissionFor(operation: string): string | undefined {
