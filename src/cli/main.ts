@@ -2,9 +2,12 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
+import { registerEmailCommand } from "./email-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerOutboxCommand } from "./outbox-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
+import { registerSmsCommand } from "./sms-command.js";
 import { registerStartCommand } from "./start-command.js";
 
 /** The `switchboard` command line. Every failure exits non-zero with one clear line on stderr. */
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerEmailCommand(program);
+  registerOutboxCommand(program);
+  registerSmsCommand(program);
   return program;
 }
 

@@ -61,7 +61,7 @@ export function emailRoutes(email: EmailService): RouteSpec[] {
         const op = await email.send(ctx.resource, ctx.principal!, ctx.body, requested);
         const recipients = [...(ctx.body.recipients.to ?? []), ...(ctx.body.recipients.cc ?? []), ...(ctx.body.recipients.bcc ?? [])];
         ctx.setSubject(recipients.map((r) => r.address).slice(0, 100));
-        ctx.annotate({ emailMessageId: op.id, operationId: op.id, sender: ctx.body.senderAddress });
+        ctx.annotate({ emailMessageId: op.id, operationId: op.id, sender: ctx.body.senderAddress, apiVersion: firstQuery(ctx.query, "api-version") ?? "" });
         return {
           status: 202,
           body: statusBody(op),
@@ -76,7 +76,7 @@ export function emailRoutes(email: EmailService): RouteSpec[] {
       auth: "management",
       async handle(ctx) {
         const op = await email.get(ctx.resource, ctx.params.operationId!);
-        ctx.annotate({ emailMessageId: op.id, operationId: op.id });
+        ctx.annotate({ emailMessageId: op.id, operationId: op.id, apiVersion: firstQuery(ctx.query, "api-version") ?? "" });
         return { status: 200, body: statusBody(op), headers: terminal(op.status) ? {} : ({ "retry-after": RETRY_AFTER } as Record<string, string>) };
       },
     }),

@@ -1,4 +1,4 @@
-import { EmailClient, type EmailMessage } from "@azure/communication-email";
+import { EmailClient, type EmailClientOptions, type EmailMessage } from "@azure/communication-email";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
@@ -22,10 +22,18 @@ describe.each(backendNames)("Email through @azure/communication-email (%s)", (ba
     ["https", "2023-03-31"],
     ["http", "2023-03-31"],
   ] as const)("over %s, api-version %s", (scheme, apiVersion) => {
-    const client = () =>
-      scheme === "https"
-        ? new EmailClient(srv.connectionString("https"), { apiVersion })
-        : new EmailClient(srv.connectionString("http"), { allowInsecureConnection: true, apiVersion });
+    const client = () => {
+      // apiVersion is read by the generated client (it is not in the public option type).
+      const options = { apiVersion, ...(scheme === "http" ? { allowInsecureConnection: true } : {}) };
+      return new EmailClient(srv.connectionString(scheme), options as EmailClientOptions);
+    };
+    /** The api-version of each logged e-mail request for this operation id (the route annotates it). */
+    const loggedVersions = (id: string): string[] =>
+      srv
+        .readLog()
+        .split("\n")
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l).fields?.apiVersion);
 
     it("sends through beginSend(...).pollUntilDone(); the outbox holds the message", async () => {
       const message: EmailMessage = {
@@ -44,6 +52,9 @@ describe.each(backendNames)("Email through @azure/communication-email (%s)", (ba
       const result = await poller.pollUntilDone();
       expect(result.status).toBe("Succeeded");
       expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
+      const versions = loggedVersions(result.id);
+      expect(versions.length).toBeGreaterThanOrEqual(2); // the send and at least one poll
+      expect(new Set(versions)).toEqual(new Set([apiVersion]));
 
       const entry = (await readOutbox(srv, "?kind=email")).find((m) => m.id === result.id);
       expect(entry).toMatchObject({
