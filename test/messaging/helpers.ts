@@ -1,3 +1,5 @@
+import http from "node:http";
+import { signRequest } from "../../src/auth/hmac/hmac-signature.js";
 import type { Resource } from "../../src/resources/resource.js";
 import type { TestServer } from "../support/test-server.js";
 import type { Capabilities } from "../../src/phone-numbers/inventory.js";
@@ -30,4 +32,28 @@ export async function readOutbox(srv: TestServer, query = ""): Promise<any[]> {
 
 export function api(srv: TestServer, path: string, apiVersion: string): string {
   return `${srv.httpUrl}${path}${path.includes("?") ? "&" : "?"}api-version=${apiVersion}`;
+}
+
+/** A signed request with an explicit Host header, to reach a second resource (fetch cannot choose Host). */
+export function requestWithHost(
+  port: number,
+  host: string,
+  accessKey: string,
+  method: string,
+  pathAndQuery: string,
+  body = "",
+): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+  const headers = signRequest({ method, url: new URL(`http://${host}${pathAndQuery}`), body, accessKey });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, method, path: pathAndQuery, headers: { ...headers, host, "content-type": "application/json" } },
+      (res) => {
+        let data = "";
+        res.on("data", (d) => (data += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body: data === "" ? undefined : JSON.parse(data), headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
