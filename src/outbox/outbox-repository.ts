@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely, Selectable } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { OutboxMessagesTable } from "./outbox-tables.js";
@@ -37,9 +37,9 @@ export interface OutboxView {
   [key: string]: unknown;
 }
 
-function toRow(e: OutboxEntry): OutboxMessagesTable {
+function toRow(e: OutboxEntry): Insertable<OutboxMessagesTable> {
   return {
-    id: e.id,
+    message_id: e.id,
     resource_id: e.resourceId,
     kind: e.kind,
     principal: e.principal,
@@ -53,11 +53,11 @@ function toRow(e: OutboxEntry): OutboxMessagesTable {
   };
 }
 
-export function outboxView(row: OutboxMessagesTable): OutboxView {
+export function outboxView(row: Selectable<OutboxMessagesTable>): OutboxView {
   const details = JSON.parse(row.details) as Record<string, unknown>;
   return {
     ...details,
-    id: row.id,
+    id: row.message_id,
     kind: row.kind as OutboxKind,
     resourceId: row.resource_id,
     principal: row.principal,
@@ -91,7 +91,6 @@ export class OutboxRepository {
     if (query.resourceId !== undefined) q = q.where("resource_id", "=", query.resourceId);
     if (query.kind !== undefined) q = q.where("kind", "=", query.kind);
     const rows = await q
-      .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .offset(query.skip ?? 0)
       .limit(query.limit ?? 1000)
@@ -100,7 +99,7 @@ export class OutboxRepository {
   }
 
   async get(id: string, resourceId?: string): Promise<OutboxView | undefined> {
-    let q = this.store.db.selectFrom("outbox_messages").selectAll().where("id", "=", id);
+    let q = this.store.db.selectFrom("outbox_messages").selectAll().where("message_id", "=", id);
     if (resourceId !== undefined) q = q.where("resource_id", "=", resourceId);
     const row = await q.executeTakeFirst();
     return row === undefined ? undefined : outboxView(row);
@@ -109,10 +108,10 @@ export class OutboxRepository {
   /** Merges fields into a message's details (delivery status updates). */
   async updateDetails(resourceId: string, id: string, patch: Record<string, unknown>): Promise<void> {
     await this.store.write(async (trx) => {
-      const row = await trx.selectFrom("outbox_messages").select("details").where("resource_id", "=", resourceId).where("id", "=", id).executeTakeFirst();
+      const row = await trx.selectFrom("outbox_messages").select("details").where("resource_id", "=", resourceId).where("message_id", "=", id).executeTakeFirst();
       if (row === undefined) return;
       const details = { ...(JSON.parse(row.details) as Record<string, unknown>), ...patch };
-      await trx.updateTable("outbox_messages").set({ details: JSON.stringify(details) }).where("resource_id", "=", resourceId).where("id", "=", id).execute();
+      await trx.updateTable("outbox_messages").set({ details: JSON.stringify(details) }).where("resource_id", "=", resourceId).where("message_id", "=", id).execute();
     });
   }
 

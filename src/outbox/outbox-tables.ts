@@ -1,6 +1,11 @@
+import type { Generated } from "kysely";
+
 /** Every accepted SMS and e-mail, as the sender's test reads it back. */
 export interface OutboxMessagesTable {
-  id: string;
+  /** Insertion order: newest first is the highest id. */
+  id: Generated<number>;
+  /** The SMS message id or the e-mail operation id; unique per resource. */
+  message_id: string;
   resource_id: string;
   /** sms | email */
   kind: string;

@@ -46,7 +46,7 @@ describe.each(backendNames)("Email refusals and sender domains (%s)", (backend) 
       [{ ...base(), attachments: [{ name: "run.exe", contentType: "application/x-msdownload", contentInBase64: b64("MZ") }] }, 400, "UnsupportedAttachmentType"],
       [{ ...base(), attachments: [{ name: "a.txt", contentType: "text/plain", contentInBase64: "%%%not base64%%%" }] }, 400, "InvalidAttachmentContent"],
       [{ ...base(), attachments: [{ name: "big.pdf", contentType: "application/pdf", contentInBase64: b64(Buffer.alloc(5000, 1)) }] }, 413, "EmailTooLarge"],
-      [{ ...base(), content: { subject: "no body" } }, 400, "InvalidRequestBody"],
+      [{ ...base(), content: { subject: "no body" } as EmailMessage["content"] }, 400, "InvalidRequestBody"],
     ];
     for (const [message, statusCode, code] of cases) {
       await expect(send(message), code).rejects.toMatchObject({ statusCode, code });

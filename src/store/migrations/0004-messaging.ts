@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { MigrationContext } from "./migration-context.js";
 
 /** Phone numbers (inventory state, searches, reservations, operations), SMS, e-mail and the outbox. */
-export function messagingMigration(_ctx: MigrationContext) {
+export function messagingMigration(ctx: MigrationContext) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -128,9 +128,10 @@ export function messagingMigration(_ctx: MigrationContext) {
         .addPrimaryKeyConstraint("email_operations_pk", ["resource_id", "id"])
         .execute();
 
-      await db.schema
-        .createTable("outbox_messages")
-        .addColumn("id", "text", (c) => c.notNull())
+      // `id` is the insertion order (newest first = highest id); message_id is the SMS message id or e-mail operation id.
+      await ctx
+        .createTableWithAutoId(db, "outbox_messages")
+        .addColumn("message_id", "text", (c) => c.notNull())
         .addColumn("resource_id", "text", (c) => c.notNull())
         .addColumn("kind", "text", (c) => c.notNull())
         .addColumn("principal", "text", (c) => c.notNull())
@@ -141,9 +142,9 @@ export function messagingMigration(_ctx: MigrationContext) {
         .addColumn("html", "text")
         .addColumn("details", "text", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
-        .addPrimaryKeyConstraint("outbox_messages_pk", ["resource_id", "id"])
         .execute();
-      await db.schema.createIndex("outbox_messages_time_idx").on("outbox_messages").columns(["resource_id", "created_at"]).execute();
+      await db.schema.createIndex("outbox_messages_message_idx").on("outbox_messages").columns(["resource_id", "message_id"]).unique().execute();
+      await db.schema.createIndex("outbox_messages_kind_idx").on("outbox_messages").columns(["resource_id", "kind", "id"]).execute();
     },
   };
 }
