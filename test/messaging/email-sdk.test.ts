@@ -52,6 +52,7 @@ describe.each(backendNames)("Email through @azure/communication-email (%s)", (ba
       const result = await poller.pollUntilDone();
       expect(result.status).toBe("Succeeded");
       expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(srv.readLog()).not.toContain("Hello ☃");
       const versions = loggedVersions(result.id);
       expect(versions.length).toBeGreaterThanOrEqual(2); // the send and at least one poll
       expect(new Set(versions)).toEqual(new Set([apiVersion]));

@@ -44,6 +44,10 @@ describe.each(backendNames)("SMS through @azure/communication-sms (%s)", (backen
         });
         expect(Date.parse(entry.createdAt)).not.toBeNaN();
       }
+      // The request log names the message ids and recipients, never the text.
+      const line = srv.readLog().split("\n").find((l) => l.includes(results[0]!.messageId!))!;
+      expect(JSON.parse(line)).toMatchObject({ op: "sms.send", status: 202, principal: "key:primary", subjects: ["+14255550123", "+14255550124"], fields: { smsMessageId: results.map((r) => r.messageId) } });
+      expect(srv.readLog()).not.toContain(message);
     });
 
     it("counts segments: GSM-7 (160/153) and UCS-2 (70/67)", async () => {
