@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
 import { registerEmailCommand } from "./email-command.js";
+import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEmailCommand(program);
   registerOutboxCommand(program);
   registerSmsCommand(program);
+  registerCallsCommand(program);
   return program;
 }
 

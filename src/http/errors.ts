@@ -70,6 +70,9 @@ export const errorCatalogue = {
   EmailOperationNotFound: [404, "The e-mail operation was not found."],
   // --- outbox ---
   OutboxMessageNotFound: [404, "The outbox message was not found."],
+  // --- calling ---
+  CallNotFound: [404, "The call was not found."],
+  InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

@@ -49,6 +49,9 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "outbox.list": `${ACS}/outbox/read`,
   "outbox.get": `${ACS}/outbox/read`,
   "outbox.clear": `${ACS}/outbox/delete`,
+  // --- calling ---
+  "calling.listCalls": `${ACS}/calls/read`,
+  "calling.getCall": `${ACS}/calls/read`,
 };
 
 export function permissionFor(operation: string): string | undefined {

@@ -3,6 +3,7 @@ import type { EmailTables } from "../email/email-tables.js";
 import type { OutboxTables } from "../outbox/outbox-tables.js";
 import type { PhoneNumberTables } from "../phone-numbers/phone-numbers-tables.js";
 import type { SmsTables } from "../sms/sms-tables.js";
+import type { CallingTables } from "../calling/calling-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -61,4 +62,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables {}
+export interface Database extends FoundationTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables {}
