@@ -24,12 +24,13 @@ export function pageParams(query: Query, sizeName: string, defaultSize: number):
 }
 
 /**
- * An absolute nextLink on the endpoint the client used, carrying every continuation parameter and the api-version
- * (SDKs fetch nextLink verbatim).
+ * An absolute nextLink on the endpoint the client used, carrying every continuation parameter and the request's
+ * api-version (SDKs fetch nextLink verbatim).
  */
 export function pageLink(ctx: HandlerContext<unknown>, path: string, params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
-  search.set("api-version", firstQuery(ctx.query, "api-version") ?? "");
+  const apiVersion = firstQuery(ctx.query, "api-version");
+  if (apiVersion !== undefined) search.set("api-version", apiVersion);
   return `${ctx.baseUrl}${path}?${search.toString()}`;
 }
