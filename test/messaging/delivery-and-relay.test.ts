@@ -5,6 +5,7 @@ import { SmsClient } from "@azure/communication-sms";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
+import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { buyNumbers, readOutbox } from "./helpers.js";
 
@@ -40,14 +41,14 @@ async function waitFor<T>(probe: () => T | undefined, what: string, ms = 10_000)
   }
 }
 
-describe("SMS delivery-report webhooks", () => {
+describe.each(backendNames)("SMS delivery-report webhooks (%s)", (backend) => {
   let srv: TestServer;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let stored: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     receiver = await startReceiver(1);
     stored = await startReceiver(0);
-    srv = await startTestServer({ config: { sms: { deliveryReportWebhooks: [{ url: receiver.url }], webhookBackoffMs: 50, webhookMaxAttempts: 3 } } });
+    srv = await startTestServer({ backend, config: { sms: { deliveryReportWebhooks: [{ url: receiver.url }], webhookBackoffMs: 50, webhookMaxAttempts: 3 } } });
     await srv.server.core.messaging.sms.addWebhook(srv.resource.id, stored.url);
   });
   afterAll(async () => {
@@ -100,7 +101,7 @@ describe("SMS delivery-report webhooks", () => {
   });
 });
 
-describe("SMTP relay", () => {
+describe.each(backendNames)("SMTP relay (%s)", (backend) => {
   let srv: TestServer;
   let smtp: SMTPServer;
   const mails: Array<{ from: string; to: string[]; raw: string }> = [];
@@ -122,7 +123,7 @@ describe("SMTP relay", () => {
     });
     await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
     const port = (smtp.server.address() as AddressInfo).port;
-    srv = await startTestServer({ config: { email: { smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true` } } });
+    srv = await startTestServer({ backend, config: { email: { smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true` } } });
   });
   afterAll(async () => {
     await srv?.close();
