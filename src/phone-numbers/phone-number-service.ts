@@ -186,6 +186,17 @@ export class PhoneNumberService {
     return row;
   }
 
+  /** Deletes a holder's unexpired holds; returns how many there were. */
+  private async releaseHolds(trx: Transaction<Database>, holderId: string, now: number): Promise<number> {
+    const rows = await trx
+      .deleteFrom("phone_number_holds")
+      .where("holder_id", "=", holderId)
+      .where("expires_at", ">", now)
+      .returning("phone_number")
+      .execute();
+    return rows.length;
+  }
+
   private async buy(
     trx: Transaction<Database>,
     ctx: WriteContext,
@@ -211,8 +222,14 @@ export class PhoneNumberService {
         purchased_at: now,
       };
     });
-    await trx.insertInto("phone_numbers").values(rows).execute();
-    await trx.deleteFrom("phone_number_holds").where("phone_number", "in", numbers).execute();
+    const inserted = await trx
+      .insertInto("phone_numbers")
+      .values(rows)
+      .onConflict((oc) => oc.column("phone_number").doNothing())
+      .returning("phone_number")
+      .execute();
+    // Only possible when a hold expired under a concurrent purchase: refuse rather than hand a number out twice.
+    if (inserted.length !== rows.length) throw new AcsError("SearchExpired", "Some of the numbers were taken after the hold expired; search again.");
     for (const n of numbers) ctx.emit({ topic: PHONE_NUMBER_CHANGED, resourceId: resource.id, subject: n });
   }
 
@@ -232,15 +249,17 @@ export class PhoneNumberService {
       if (Number(search.expires_at) <= now) throw new AcsError("SearchExpired");
       const numbers = JSON.parse(search.phone_numbers) as string[];
       if (numbers.length === 0) throw new AcsError("SearchNotFound", "The search found no numbers; there is nothing to purchase.");
-      const holds = await trx
-        .selectFrom("phone_number_holds")
-        .select("phone_number")
-        .where("holder_id", "=", searchId)
-        .where("expires_at", ">", now)
-        .execute();
-      if (holds.length !== numbers.length) throw new AcsError("SearchExpired");
+      // Claim the search first: of two concurrent purchases, the second waits here and then finds it purchased.
+      const claimed = await trx
+        .updateTable("phone_number_searches")
+        .set({ purchased_at: now })
+        .where("id", "=", searchId)
+        .where("purchased_at", "is", null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) throw new AcsError("SearchAlreadyPurchased");
+      // Taking the holds out (row locks on PostgreSQL) decides any race with a search that found them expired.
+      if ((await this.releaseHolds(trx, searchId, now)) !== numbers.length) throw new AcsError("SearchExpired");
       await this.buy(trx, ctx, resource, numbers, () => ({ calling: search.calling as Capabilities["calling"], sms: search.sms as Capabilities["sms"] }), now);
-      await trx.updateTable("phone_number_searches").set({ purchased_at: now }).where("id", "=", searchId).execute();
       await this.insertOperation(trx, resource.id, operationId, "purchase", now, {});
       return { operationId, numbers };
     });
@@ -432,8 +451,7 @@ export class PhoneNumberService {
       if (Number(row.expires_at) <= now) throw new AcsError("ReservationExpired");
       const numbers = JSON.parse(row.phone_numbers) as string[];
       if (numbers.length === 0) throw new AcsError("ReservationEmpty");
-      const holds = await trx.selectFrom("phone_number_holds").select("phone_number").where("holder_id", "=", id).where("expires_at", ">", now).execute();
-      if (holds.length !== numbers.length) throw new AcsError("ReservationExpired");
+      if ((await this.releaseHolds(trx, id, now)) !== numbers.length) throw new AcsError("ReservationExpired");
       await this.buy(trx, ctx, resource, numbers, (n) => ({ ...n.block.capabilities }), now);
       await trx.updateTable("phone_number_reservations").set({ status: "completed", updated_at: now }).where("id", "=", id).execute();
       await this.insertOperation(trx, resource.id, operationId, "reservationPurchase", now, {});

@@ -102,6 +102,19 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
     expect(owners).toHaveLength(6);
   });
 
+  it("two concurrent purchases of one search buy its numbers once", async () => {
+    const service = srv.server.core.messaging.phoneNumbers;
+    const mine = srv.currentResource();
+    const [n] = (await service.listNumbers(mine, 0, 1)).rows;
+    await service.release(mine, n!.phone_number);
+    const { searchId } = await service.search(mine, { countryCode: "US", phoneNumberType: "tollFree", assignmentType: "application", capabilities: { calling: "none", sms: "none" }, quantity: 1 });
+    const outcomes = await Promise.allSettled([service.purchaseSearch(mine, searchId), service.purchaseSearch(mine, searchId), service.purchaseSearch(mine, searchId)]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === "rejected")) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: "SearchAlreadyPurchased", status: 409 });
+    const owners = await srv.server.core.store.db.selectFrom("phone_numbers").select("phone_number").where("phone_number", "=", n!.phone_number).execute();
+    expect(owners).toHaveLength(1);
+  });
+
   it("an exhausted inventory fails the search operation with OutOfStock through the SDK poller", async () => {
     const searchAll = async () => (await client().beginSearchAvailablePhoneNumbers({ ...tollFreeSms, quantity: 1 })).pollUntilDone();
     await expect(searchAll()).rejects.toThrow(/The long-running operation has failed\. OutOfStock\./);
