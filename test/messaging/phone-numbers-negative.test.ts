@@ -24,6 +24,7 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
       config: {
         phoneNumbers: {
           searchHoldMinutes: 5,
+          reservationHoldMinutes: 5,
           // A small inventory, so that exhaustion and races are visible.
           inventory: [
             { countryCode: "US", phoneNumberType: "tollFree", assignmentType: "application", areaCode: "800", first: "+18005550100", count: 6, capabilities: { calling: "inbound+outbound", sms: "inbound+outbound" }, cost: { amount: 2, currencyCode: "USD" } },
@@ -118,6 +119,24 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
   it("an exhausted inventory fails the search operation with OutOfStock through the SDK poller", async () => {
     const searchAll = async () => (await client().beginSearchAvailablePhoneNumbers({ ...tollFreeSms, quantity: 1 })).pollUntilDone();
     await expect(searchAll()).rejects.toThrow(/The long-running operation has failed\. OutOfStock\./);
+  });
+
+  it("a reservation reports numbers others hold (207), and an expired reservation cannot be purchased", async () => {
+    const gb = await client().browseAvailablePhoneNumbers({ countryCode: "GB", phoneNumberType: "geographic" });
+    expect(gb.phoneNumbers).toHaveLength(2);
+    const [first, second] = gb.phoneNumbers;
+    const theirs = crypto.randomUUID();
+    const held = await asOther("PATCH", `/availablePhoneNumbers/reservations/${theirs}`, JSON.stringify({ phoneNumbers: { [first!.id!]: {} } }));
+    expect(held.status).toBe(201);
+    const mineId = crypto.randomUUID();
+    const partial = await client().createOrUpdateReservation({ reservationId: mineId }, { add: [first!, second!] });
+    expect(partial.phoneNumbers?.[first!.id!]).toMatchObject({ status: "error", error: { code: "PhoneNumberNotAvailable" } });
+    expect(partial.phoneNumbers?.[second!.id!]).toMatchObject({ status: "reserved" });
+    expect(await asOther("GET", `/availablePhoneNumbers/reservations/${mineId}`)).toMatchObject({ status: 404, body: { error: { code: "ReservationNotFound" } } });
+    clock.advance(6 * 60_000); // past the 5-minute hold
+    expect((await client().getReservation(mineId)).status).toBe("expired");
+    await expect(client().beginReservationPurchase(mineId)).rejects.toMatchObject({ statusCode: 400, code: "ReservationExpired" });
+    await expect(client().deleteReservation(mineId)).rejects.toMatchObject({ statusCode: 409, code: "ReservationNotActive" });
   });
 
   it("refuses capabilities the offering lacks, unknown countries and malformed bodies with 4xx", async () => {
