@@ -9,6 +9,8 @@ import { defaultCountryNames } from "../phone-numbers/default-inventory.js";
 import { Inventory } from "../phone-numbers/inventory.js";
 import { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
 import { phoneNumbersRoutes } from "../phone-numbers/phone-numbers-routes.js";
+import { reservationRoutes } from "../phone-numbers/reservation-routes.js";
+import { ReservationService } from "../phone-numbers/reservation-service.js";
 import type { Resource } from "../resources/resource.js";
 import { WebhookDispatcher } from "../sms/delivery-report-dispatcher.js";
 import { smsRoutes } from "../sms/sms-routes.js";
@@ -21,6 +23,8 @@ import { outboxRoutes } from "./outbox-routes.js";
 /** Phone numbers, SMS, e-mail and the outbox they share. */
 export interface Messaging {
   phoneNumbers: PhoneNumberService;
+  reservations: ReservationService;
+  clock: Clock;
   sms: SmsService;
   email: EmailService;
   emailDomains: EmailDomains;
@@ -36,8 +40,8 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
     : new Inventory(undefined, { ...defaultCountryNames, ...config.phoneNumbers.countries });
   const phoneNumbers = new PhoneNumberService(store, inventory, clock, {
     searchHoldMs: config.phoneNumbers.searchHoldMinutes * 60_000,
-    reservationHoldMs: config.phoneNumbers.reservationHoldMinutes * 60_000,
   });
+  const reservations = new ReservationService(store, phoneNumbers, clock, config.phoneNumbers.reservationHoldMinutes * 60_000);
   const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log });
   const sms: SmsService = new SmsService(store, phoneNumbers, outbox, webhooks, clock, {
     alphanumericSenders: config.sms.alphanumericSenders,
@@ -57,6 +61,8 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
   });
   return {
     phoneNumbers,
+    reservations,
+    clock,
     sms,
     email,
     emailDomains,
@@ -71,5 +77,8 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
 }
 
 export function messagingRoutes(m: Messaging): RouteSpec[] {
-  return [...phoneNumbersRoutes(m.phoneNumbers), ...smsRoutes(m.sms), ...emailRoutes(m.email), ...outboxRoutes(m.outbox)];
+  return [
+    ...phoneNumbersRoutes(m.phoneNumbers),
+    ...reservationRoutes(m.reservations, m.phoneNumbers.inventory, m.clock),
+    ...smsRoutes(m.sms), ...emailRoutes(m.email), ...outboxRoutes(m.outbox)];
 }

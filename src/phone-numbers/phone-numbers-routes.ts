@@ -4,8 +4,7 @@ import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.
 import { firstQuery, pageLink, pageParams } from "../outbox/paging.js";
 import type { Capabilities } from "./inventory.js";
 import { normalizePhoneNumber, type PhoneNumberService } from "./phone-number-service.js";
-import { availableView, iso, numberId, operationView, purchasedView, reservationStatus, searchView } from "./phone-number-views.js";
-import type { PhoneNumberReservationsTable } from "./phone-numbers-tables.js";
+import { availableView, operationView, purchasedView, searchView } from "./phone-number-views.js";
 
 const capability = z.enum(["none", "inbound", "outbound", "inbound+outbound"]);
 const numberType = z.enum(["geographic", "tollFree", "mobile"]);
@@ -26,15 +25,10 @@ const browseBody = z.object({
   capabilities: z.object({ calling: capability.optional(), sms: capability.optional() }).optional(),
   phoneNumberPrefixes: z.array(z.string().regex(/^\+?\d{1,15}$/)).max(20).optional(),
 });
-const reservationBody = z.object({
-  phoneNumbers: z.record(z.string().regex(/^\d{7,15}$/), z.object({}).passthrough().nullable()).optional(),
-});
-const reservationPurchaseBody = z.object({ agreeToNotResell: z.boolean().optional() }).optional();
 const operatorBody = z.object({
   phoneNumbers: z.array(z.string().min(1).max(20)).min(1).max(100),
   options: z.object({ includeAdditionalOperatorDetails: z.boolean().optional() }).optional(),
 });
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Polls are immediate: every operation is already terminal when the 202 is sent. */
 const RETRY_AFTER = "1";
@@ -47,7 +41,7 @@ function url(ctx: HandlerContext<unknown>, path: string): string {
   return `${ctx.baseUrl}${path}?api-version=${encodeURIComponent(apiVersion(ctx))}`;
 }
 
-function operationHeaders(ctx: HandlerContext<unknown>, operationId: string): Record<string, string> {
+export function operationHeaders(ctx: HandlerContext<unknown>, operationId: string): Record<string, string> {
   return { "operation-location": url(ctx, `/phoneNumbers/operations/${operationId}`), "operation-id": operationId, "retry-after": RETRY_AFTER };
 }
 
@@ -63,21 +57,6 @@ function staticPage<T>(ctx: HandlerContext<unknown>, items: T[], path: string, n
 /** The Phone Numbers API as `@azure/communication-phone-numbers` 1.5 calls it (SDK-WIRE.md §4, CONTRACT.md §5). */
 export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
   const inventory = service.inventory;
-
-  const reservationView = (row: PhoneNumberReservationsTable, now: number, errors?: Map<string, { code: string; message: string }>) => {
-    const phoneNumbers: Record<string, unknown> = {};
-    const status = reservationStatus(row, now);
-    for (const n of JSON.parse(row.phone_numbers) as string[]) {
-      const found = inventory.find(n);
-      if (found !== undefined) phoneNumbers[numberId(n)] = availableView(n, found.block, status === "completed" ? "purchased" : status === "expired" ? "expired" : "reserved");
-    }
-    for (const [n, error] of errors ?? []) {
-      const found = inventory.find(n);
-      phoneNumbers[numberId(n)] =
-        found !== undefined ? availableView(n, found.block, "error", error) : { id: numberId(n), phoneNumber: n, status: "error", error };
-    }
-    return { id: row.id, expiresAt: iso(Number(row.expires_at)), phoneNumbers, status };
-  };
 
   return [
     defineRoute({
@@ -306,82 +285,6 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
           prefixes: ctx.body.phoneNumberPrefixes,
         });
         return { status: 200, body: { phoneNumbers: found.map((n) => availableView(n.phoneNumber, n.block, "available")) } };
-      },
-    }),
-    defineRoute({
-      operation: "phoneNumbers.listReservations",
-      method: "GET",
-      url: "/availablePhoneNumbers/reservations",
-      auth: "management",
-      async handle(ctx) {
-        const { skip, size } = pageParams(ctx.query, "maxPageSize", 100);
-        const { rows, more } = await service.listReservations(ctx.resource, skip, size);
-        const now = service.now();
-        const body: Record<string, unknown> = {
-          reservations: rows.map((r) => {
-            const { phoneNumbers: _omitted, ...rest } = reservationView(r, now);
-            return rest;
-          }),
-        };
-        if (more) body.nextLink = pageLink(ctx, "/availablePhoneNumbers/reservations", { skip: skip + size, maxPageSize: size });
-        return { status: 200, body };
-      },
-    }),
-    defineRoute({
-      operation: "phoneNumbers.upsertReservation",
-      method: "PATCH",
-      url: "/availablePhoneNumbers/reservations/:reservationId",
-      auth: "management",
-      body: reservationBody,
-      async handle(ctx) {
-        const id = ctx.params.reservationId!;
-        if (!uuid.test(id)) throw new AcsError("InvalidRequestBody", "The reservation id must be a UUID.");
-        const add: string[] = [];
-        const remove: string[] = [];
-        for (const [key, value] of Object.entries(ctx.body.phoneNumbers ?? {})) (value === null ? remove : add).push(`+${key}`);
-        ctx.annotate({ reservationId: id });
-        const { row, created, errors } = await service.upsertReservation(ctx.resource, id.toLowerCase(), add, remove);
-        const status = errors.size > 0 ? 207 : created ? 201 : 200;
-        return { status, body: reservationView(row, service.now(), errors) };
-      },
-    }),
-    defineRoute({
-      operation: "phoneNumbers.getReservation",
-      method: "GET",
-      url: "/availablePhoneNumbers/reservations/:reservationId",
-      auth: "management",
-      async handle(ctx) {
-        ctx.annotate({ reservationId: ctx.params.reservationId! });
-        const row = await service.getReservation(ctx.resource, ctx.params.reservationId!.toLowerCase());
-        return { status: 200, body: reservationView(row, service.now()) };
-      },
-    }),
-    defineRoute({
-      operation: "phoneNumbers.deleteReservation",
-      method: "DELETE",
-      url: "/availablePhoneNumbers/reservations/:reservationId",
-      auth: "management",
-      async handle(ctx) {
-        ctx.annotate({ reservationId: ctx.params.reservationId! });
-        await service.deleteReservation(ctx.resource, ctx.params.reservationId!.toLowerCase());
-        return { status: 204 };
-      },
-    }),
-    defineRoute({
-      operation: "phoneNumbers.purchaseReservation",
-      method: "POST",
-      url: "/availablePhoneNumbers/reservations/:reservationId/::purchase",
-      auth: "management",
-      body: reservationPurchaseBody,
-      async handle(ctx) {
-        const id = ctx.params.reservationId!.toLowerCase();
-        const { operationId, numbers } = await service.purchaseReservation(ctx.resource, id);
-        ctx.setSubject(numbers);
-        ctx.annotate({ reservationId: id, operationId });
-        return {
-          status: 202,
-          headers: { ...operationHeaders(ctx, operationId), "reservation-purchase-id": operationId.slice("reservationPurchase_".length) },
-        };
       },
     }),
     defineRoute({

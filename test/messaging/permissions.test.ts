@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { emailRoutes } from "../../src/email/email-routes.js";
 import { outboxRoutes } from "../../src/outbox/outbox-routes.js";
 import { phoneNumbersRoutes } from "../../src/phone-numbers/phone-numbers-routes.js";
+import { reservationRoutes } from "../../src/phone-numbers/reservation-routes.js";
 import { operationPermissions } from "../../src/rbac/permissions.js";
 import { smsRoutes } from "../../src/sms/sms-routes.js";
 
 // The route lists only need their services when a request is handled; building them is enough to read the specs.
 const none = {} as never;
-const routes = [...phoneNumbersRoutes({ inventory: {} } as never), ...smsRoutes(none), ...emailRoutes(none), ...outboxRoutes(none)];
+const routes = [...phoneNumbersRoutes({ inventory: {} } as never), ...reservationRoutes(none, none, none), ...smsRoutes(none), ...emailRoutes(none), ...outboxRoutes(none)];
 
 describe("messaging routes and the permission table", () => {
   it("every messaging operation is a management route with a permission row using a read/write/delete/action verb", () => {
