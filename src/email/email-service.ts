@@ -24,6 +24,8 @@ export interface EmailMessageInput {
 
 export interface EmailServiceOptions {
   maxMessageBytes: number;
+  /** A Running operation older than this lost its relay (see markInterrupted). */
+  staleAfterMs: number;
   maxRecipients: number;
   log: Logger;
 }
@@ -192,7 +194,28 @@ export class EmailService {
   async get(resource: Resource, id: string): Promise<EmailOperationsTable> {
     const found = await this.find(resource, id);
     if (found === undefined) throw new AcsError("EmailOperationNotFound");
+    if (found.status === "Running" && this.clock.now() - Number(found.updated_at) > this.options.staleAfterMs) return this.markInterrupted(found);
     return found;
+  }
+
+  /**
+   * A relay that outlived every SMTP timeout was interrupted (the process that ran it stopped): the operation fails
+   * instead of running forever. Safe with several replicas: a live relay finishes well within the timeouts.
+   */
+  private async markInterrupted(op: EmailOperationsTable): Promise<EmailOperationsTable> {
+    const now = this.clock.now();
+    const failed = { ...op, status: "Failed", error_code: "EmailDropped", error_message: "The delivery was interrupted before the SMTP relay answered.", updated_at: now };
+    await this.store.write((trx) =>
+      trx
+        .updateTable("email_operations")
+        .set({ status: failed.status, error_code: failed.error_code, error_message: failed.error_message, updated_at: now })
+        .where("resource_id", "=", op.resource_id)
+        .where("id", "=", op.id)
+        .where("status", "=", "Running")
+        .execute(),
+    );
+    await this.outbox.updateDetails(op.resource_id, op.id, { status: "Failed" });
+    return (await this.store.db.selectFrom("email_operations").selectAll().where("resource_id", "=", op.resource_id).where("id", "=", op.id).executeTakeFirst()) ?? failed;
   }
 
   /** Waits for deliveries in flight (shutdown). */

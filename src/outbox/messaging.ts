@@ -56,6 +56,8 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
   const relay = config.email.smtpUrl !== undefined ? new SmtpRelay(config.email.smtpUrl, config.email.smtpTimeoutMs) : undefined;
   const email = new EmailService(store, emailDomains, outbox, relay, clock, {
     maxMessageBytes: config.email.maxMessageBytes,
+    // nodemailer's connection, greeting and socket timeouts bound a live relay.
+    staleAfterMs: 4 * config.email.smtpTimeoutMs,
     maxRecipients: config.email.maxRecipients,
     log,
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { signedFetch } from "../support/signed-fetch.js";
 import { buyNumbers, readOutbox } from "./helpers.js";
 
 /** A loopback webhook receiver that fails the first `failFirst` deliveries with 503. */
@@ -154,6 +155,18 @@ describe.each(backendNames)("SMTP relay (%s)", (backend) => {
     expect(mail.raw).toContain(Buffer.from("attached!").toString("base64"));
     const entry = (await readOutbox(srv)).find((m) => m.id === result.id);
     expect(entry).toMatchObject({ status: "Succeeded", relayed: true, relay: { ok: true } });
+  });
+
+  it("an operation whose relay was interrupted (process stopped) fails instead of running forever", async () => {
+    const id = crypto.randomUUID();
+    const resourceId = srv.resource.id;
+    const old = Date.now() - 10 * 60_000;
+    await srv.server.core.store.write((trx) =>
+      trx.insertInto("email_operations").values({ id, resource_id: resourceId, status: "Running", error_code: null, error_message: null, created_at: old, updated_at: old }).execute(),
+    );
+    const res = await signedFetch(`${srv.httpUrl}/emails/operations/${id}?api-version=2025-09-01`, { accessKey: srv.currentResource().keys.primary.value });
+    expect(res).toMatchObject({ status: 200, body: { id, status: "Failed", error: { code: "EmailDropped" } } });
+    expect(res.headers.get("retry-after")).toBeNull();
   });
 
   it("a message the SMTP server refuses ends as a Failed operation with error code and message", async () => {
