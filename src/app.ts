@@ -20,6 +20,7 @@ import { identityRoutes } from "./identity/identity-routes.js";
 import { IdentityService } from "./identity/identity-service.js";
 import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
+import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
@@ -52,6 +53,8 @@ export interface Core {
   identityStates: IdentityStateCache;
   userTokens: UserTokenService;
   identities: IdentityService;
+  /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
+  entra: EntraModule;
   /** Phone numbers, SMS, e-mail and the outbox. */
   messaging: Messaging;
   close(): Promise<void>;
@@ -83,6 +86,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
@@ -100,6 +104,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       identityStates,
       userTokens,
       identities,
+      entra,
       messaging,
       async close() {
         feed.stop();
@@ -130,6 +135,7 @@ function allRoutes(core: Core): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
+    ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
   ];
@@ -146,10 +152,10 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     deps: {
       registry: core.registry,
       chains: {
-        management: new AuthenticatorChain([hmac]),
+        management: new AuthenticatorChain([hmac, core.entra.authenticator]),
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
       },
-      authorizer: new PrincipalAuthorizer(),
+      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
     },
   });
   await app.ready();

@@ -7,6 +7,9 @@ import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
+import { registerRoleCommand } from "./role-command.js";
+import { registerSpCommand } from "./sp-command.js";
+import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
 import { registerSmsCommand } from "./sms-command.js";
 import { registerStartCommand } from "./start-command.js";
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   registerEmailCommand(program);
   registerOutboxCommand(program);
   registerSmsCommand(program);
+  registerSpCommand(program);
+  registerUserCommand(program);
+  registerRoleCommand(program);
   registerCallsCommand(program);
   return program;
 }

@@ -70,6 +70,19 @@ export const errorCatalogue = {
   EmailOperationNotFound: [404, "The e-mail operation was not found."],
   // --- outbox ---
   OutboxMessageNotFound: [404, "The outbox message was not found."],
+  // --- entra (bearer authentication, RBAC, token exchanges) ---
+  UnsupportedTokenAlgorithm: [401, "The bearer token's algorithm is not accepted (asymmetric algorithms only)."],
+  InvalidTokenAudience: [401, "The bearer token was issued for another audience."],
+  UntrustedTokenIssuer: [401, "The bearer token's issuer is not trusted by this server."],
+  UnknownSigningKey: [401, "The bearer token's kid names no key of its issuer."],
+  TokenKeySourceNotAllowed: [401, "The bearer token names its own key source (jwk, jku or x5u); keys come only from the issuer's key set."],
+  PrincipalNotFound: [401, "The principal of this token no longer exists."],
+  PrincipalDisabled: [401, "The principal of this token is disabled."],
+  UserTokenRequired: [401, "The bearer token must be an Entra user token (delegated), not an application token."],
+  AuthorizationFailed: [403, "The principal has no role assignment that grants this operation."],
+  TeamsAppIdMismatch: [400, "appId does not match the appid/azp claim of the Teams user token."],
+  TeamsUserIdMismatch: [400, "userId does not match the oid claim of the Teams user token."],
+  IdentityBoundToOtherResource: [409, "This Teams user's identity belongs to another resource of this server."],
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
   InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],

@@ -49,6 +49,7 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "outbox.list": `${ACS}/outbox/read`,
   "outbox.get": `${ACS}/outbox/read`,
   "outbox.clear": `${ACS}/outbox/delete`,
+  "identity.exchangeTeamsUserToken": `${ACS}/identities/exchangeTeamsUserToken/action`,
   // --- calling ---
   "calling.listCalls": `${ACS}/calls/read`,
   "calling.getCall": `${ACS}/calls/read`,
