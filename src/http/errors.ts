@@ -27,6 +27,7 @@ export const errorCatalogue = {
   InsufficientScope: [403, "The token's scopes do not allow this operation."],
   // --- request validation (400) ---
   MissingApiVersion: [400, "The api-version query parameter is required."],
+  InvalidRequestUrl: [400, "The request URL is malformed."],
   InvalidJson: [400, "The request body is not valid JSON."],
   InvalidRequestBody: [400, "The request body is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
