@@ -26,6 +26,7 @@ import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
+import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -68,6 +69,8 @@ export interface Core {
   activityRetention: ActivityRetention;
   /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
   entra: EntraModule;
+  /** Phone numbers, SMS, e-mail and the outbox. */
+  messaging: Messaging;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
     );
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
+    const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
     return {
@@ -130,8 +134,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       activityRepository,
       activityRetention,
       entra,
+      messaging,
       async close() {
         feed.stop();
+        await messaging.close();
         activityRetention.stop();
         await activityRetention.settle();
         await activity.close();
@@ -165,6 +171,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...activityRoutes(core.activityRepository),
     ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
     ...core.entra.routes(),
+    ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
   ];
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -113,6 +114,10 @@ export const configSchema = z.object({
       activeWindowSeconds: z.number().int().min(1).max(86_400).default(300),
     })
     .prefault({}),
+  // --- messaging (phone numbers, SMS, e-mail) ---
+  phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
+  sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
+  email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({
@@ -172,6 +177,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],
   ["SWITCHBOARD_METRICS_TOKEN", (v) => ({ metrics: { token: v } })],
+  ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
   ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
   ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],
