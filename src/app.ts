@@ -9,6 +9,7 @@ import { ActivityRecorder } from "./activity/activity-recorder.js";
 import { ActivityRepository } from "./activity/activity-repository.js";
 import { ActivityRetention } from "./activity/activity-retention.js";
 import { activityRoutes } from "./activity/activity-routes.js";
+import { callActivity } from "./activity/call-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { CallRepository } from "./calling/call-repository.js";
@@ -213,6 +214,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   }
   const calling = createCalling(core);
   calling.attach(httpsServer);
+  calling.onCallEvent((event) => core.activity.record(callActivity(event)));
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {

@@ -4,8 +4,8 @@ import type { ActivityFields } from "./activity-event.js";
  * The one place that gives operation names a meaning for the summary and the metrics. A service whose operations
  * should count in a category adds its operation name (or a `prefix.*` pattern) here; nothing else needs to know.
  *
- * Token issues need no entry: any successful operation that annotates both `scopes` and `expiresOn` issued a token
- * (identity.create with a token, identity.issueAccessToken, a Teams token exchange …).
+ * Token issues need no entry: any successful operation that annotates `expiresOn` issued a token (identity.create
+ * with a token and identity.issueAccessToken annotate `scopes` too; the Teams and Entra token exchanges do not).
  */
 export const activityCategories = {
   /** Successful operations that revoke an identity's tokens. */
@@ -33,9 +33,9 @@ export function inCategory(category: ActivityCategory, operation: string): boole
   return activityCategories[category].some((p) => matchesOperation(p, operation));
 }
 
-/** A successful operation that annotated `scopes` and `expiresOn` issued a user access token. */
+/** A successful operation that annotated `expiresOn` issued a user access token. */
 export function issuedToken(status: number | null | undefined, fields: ActivityFields | undefined): boolean {
-  return (status === null || status === undefined || (status >= 200 && status < 300)) && fields?.scopes !== undefined && fields.expiresOn !== undefined;
+  return (status === null || status === undefined || (status >= 200 && status < 300)) && fields?.expiresOn !== undefined;
 }
 
 /** An operation pattern as the query API accepts it: a name, optionally ending in `.*`, or `*`. */

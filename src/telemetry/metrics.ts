@@ -125,8 +125,9 @@ export class SwitchboardMetrics {
     const ok = status >= 200 && status < 300;
     if (ok && issuedToken(status, facts.fields)) {
       const scopes = facts.fields?.scopes;
-      const list = Array.isArray(scopes) ? [...scopes].sort() : [String(scopes)];
-      this.tokensIssued.inc({ scopes: list.join(",") });
+      // Token exchanges (Teams, Entra users) carry no scope list: their tokens are counted as "exchange".
+      const label = Array.isArray(scopes) ? [...scopes].sort().join(",") : scopes === undefined ? "exchange" : String(scopes);
+      this.tokensIssued.inc({ scopes: label });
     }
     if (ok && inCategory("revocations", operation)) this.revocations.inc();
   }

@@ -104,3 +104,16 @@ describe("sanitizeFields", () => {
     expect(sanitizeFields({ token: "t" })).toBeUndefined();
   });
 });
+
+describe("call events", () => {
+  it("become calling.<type> events filed under the participant, with callId, reason and duration", async () => {
+    const { callActivity } = await import("../../src/activity/call-activity.js");
+    expect(callActivity({ type: "left", callId: "c1", resourceId: "r", identity: who(1), at: 5_000, reason: "hangUp", durationMs: 1234 })).toEqual({
+      operation: "calling.left",
+      resourceId: "r",
+      subjects: [who(1)],
+      fields: { callId: "c1", reason: "hangUp", durationMs: 1234 },
+      time: 5_000,
+    });
+  });
+});
