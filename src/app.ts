@@ -8,6 +8,9 @@ import type { Config } from "./config/config.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
+import { ChatRepository } from "./chat/chat-repository.js";
+import { chatRoutes } from "./chat/chat-routes.js";
+import { ChatService } from "./chat/chat-service.js";
 import { createHttpApp } from "./http/http-app.js";
 import { publicRoutes } from "./http/public-routes.js";
 import type { RouteSpec } from "./http/route.js";
@@ -119,6 +122,7 @@ function allRoutes(core: Core): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
   ];
 }
 
