@@ -138,7 +138,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       registry: core.registry,
       chains: {
         management: new AuthenticatorChain([hmac]),
-        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
+        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
       authorizer: new PrincipalAuthorizer(),
     },
