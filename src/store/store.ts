@@ -1,13 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import type { Database } from "./schema.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
+import { withStatementCache } from "./sqlite-statement-cache.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
 
@@ -71,14 +72,19 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }) };
+  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }) };
 }
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
+  // Kysely looks for its bookkeeping tables by introspecting every schema; name the current one explicitly so that
+  // several Switchboard schemas in one database (tests, or operators using search_path) never see each other's.
+  const schema =
+    dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
