@@ -13,7 +13,7 @@ export interface ChatUser {
 /** A test server plus helpers to make SDK users with chat tokens. */
 export interface ChatFixture {
   srv: TestServer;
-  identity: CommunicationIdentityClient;
+  readonly identity: CommunicationIdentityClient;
   newUser(scopes?: TokenScope[]): Promise<ChatUser>;
   chatClient(token: string, endpoint?: string): ChatClient;
   /** A raw HTTPS call with a bearer token (negative cases the SDK cannot produce). */
@@ -24,14 +24,16 @@ const NO_RETRY = { retryOptions: { maxRetries: 0 } };
 
 export async function startChatFixture(options: TestServerOptions = {}): Promise<ChatFixture> {
   const srv = await startTestServer(options);
-  const identity = new CommunicationIdentityClient(srv.connectionString("https"));
   const chatClient = (token: string, endpoint = srv.httpsUrl) => new ChatClient(endpoint, new AzureCommunicationTokenCredential(token), NO_RETRY);
   return {
     srv,
-    identity,
+    // Built per use: after a key regeneration the current key signs.
+    get identity() {
+      return new CommunicationIdentityClient(srv.connectionString("https"));
+    },
     chatClient,
     async newUser(scopes: TokenScope[] = ["chat"]) {
-      const { user, token } = await identity.createUserAndToken(scopes);
+      const { user, token } = await new CommunicationIdentityClient(srv.connectionString("https")).createUserAndToken(scopes);
       return { user, id: user.communicationUserId, token, chat: chatClient(token) };
     },
     async call(token, method, path, body) {
