@@ -116,6 +116,47 @@ export class ChatRepository {
     return row === undefined ? undefined : { sequenceId: Number(row.last_sequence_id), messageId: Number(row.last_message_id) };
   }
 
+  /**
+   * The sendMessage hot path in one statement: reserves the next sequence and message id of a live thread of this
+   * resource only if `sender` is one of its participants. Undefined means "no such thread for this caller".
+   */
+  async reserveSenderSlot(
+    db: Db,
+    resourceId: string,
+    threadId: string,
+    sender: string,
+    now: number,
+  ): Promise<{ sequenceId: number; messageId: number; createdAt: number; retentionPolicy: string | null } | undefined> {
+    const row = await db
+      .updateTable("chat_threads")
+      .set({
+        last_sequence_id: sql`last_sequence_id + 1`,
+        last_message_id: sql`case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end`,
+        last_message_at: now,
+      })
+      .where("id", "=", threadId)
+      .where("resource_id", "=", resourceId)
+      .where("deleted_at", "is", null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("chat_participants")
+            .select(sql`1`.as("one"))
+            .where("chat_participants.thread_id", "=", threadId)
+            .where("chat_participants.raw_id", "=", sender),
+        ),
+      )
+      .returning(["last_sequence_id", "last_message_id", "created_at", "retention_policy"])
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      sequenceId: Number(row.last_sequence_id),
+      messageId: Number(row.last_message_id),
+      createdAt: Number(row.created_at),
+      retentionPolicy: row.retention_policy,
+    };
+  }
+
   async insertMessage(db: Db, threadId: string, slot: { sequenceId: number; messageId: number }, message: NewMessage, now: number): Promise<void> {
     await db
       .insertInto("chat_messages")

@@ -176,7 +176,7 @@ export class ChatService {
   }
 
   /** A thread whose retention policy ran out counts as deleted. */
-  private isExpired(thread: ThreadRow): boolean {
+  private isExpired(thread: Pick<ThreadRow, "created_at" | "retention_policy">): boolean {
     if (thread.retention_policy === null) return false;
     const policy = JSON.parse(thread.retention_policy) as RetentionPolicy;
     return (
@@ -363,11 +363,14 @@ export class ChatService {
     const content = checkContent(message.content);
     const senderDisplayName = checkDisplayName(message.senderDisplayName, "senderDisplayName");
     const metadata = metadataText(message.metadata, MAX_MESSAGE_METADATA_BYTES, "metadata");
-    await this.requireMember(resource, threadId, caller);
+    checkThreadId(threadId);
     const now = this.clock.now();
+    // Membership, liveness and the next ids in one statement inside the (group-committed) write.
     const id = await this.store.write(async (trx) => {
-      const slot = await this.repository.nextMessageSlot(trx, threadId, now, true);
-      if (slot === undefined) throw new AcsError("ThreadNotFound");
+      const slot = await this.repository.reserveSenderSlot(trx, resource.id, threadId, caller, now);
+      if (slot === undefined || this.isExpired({ created_at: slot.createdAt, retention_policy: slot.retentionPolicy })) {
+        throw new AcsError("ThreadNotFound");
+      }
       await this.repository.insertMessage(
         trx,
         threadId,
