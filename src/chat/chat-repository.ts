@@ -127,27 +127,17 @@ export class ChatRepository {
     sender: string,
     now: number,
   ): Promise<{ sequenceId: number; messageId: number; createdAt: number; retentionPolicy: string | null } | undefined> {
-    const row = await db
-      .updateTable("chat_threads")
-      .set({
-        last_sequence_id: sql`last_sequence_id + 1`,
-        last_message_id: sql`case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end`,
-        last_message_at: now,
-      })
-      .where("id", "=", threadId)
-      .where("resource_id", "=", resourceId)
-      .where("deleted_at", "is", null)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("chat_participants")
-            .select(sql`1`.as("one"))
-            .where("chat_participants.thread_id", "=", threadId)
-            .where("chat_participants.raw_id", "=", sender),
-        ),
-      )
-      .returning(["last_sequence_id", "last_message_id", "created_at", "retention_policy"])
-      .executeTakeFirst();
+    // Raw SQL (portable: UPDATE … RETURNING exists on both backends): this is the hottest statement of the chat
+    // service, and building it with the query builder on every call cost more than running it.
+    const { rows } = await sql<{ last_sequence_id: number; last_message_id: number; created_at: number; retention_policy: string | null }>`
+      update chat_threads
+         set last_sequence_id = last_sequence_id + 1,
+             last_message_id = case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end,
+             last_message_at = cast(${now} as bigint)
+       where id = ${threadId} and resource_id = ${resourceId} and deleted_at is null
+         and exists (select 1 from chat_participants p where p.thread_id = ${threadId} and p.raw_id = ${sender})
+      returning last_sequence_id, last_message_id, created_at, retention_policy`.execute(db);
+    const row = rows[0];
     if (row === undefined) return undefined;
     return {
       sequenceId: Number(row.last_sequence_id),
@@ -158,24 +148,12 @@ export class ChatRepository {
   }
 
   async insertMessage(db: Db, threadId: string, slot: { sequenceId: number; messageId: number }, message: NewMessage, now: number): Promise<void> {
-    await db
-      .insertInto("chat_messages")
-      .values({
-        thread_id: threadId,
-        id: slot.messageId,
-        sequence_id: slot.sequenceId,
-        type: message.type,
-        content: message.content,
-        system_content: message.systemContent,
-        sender_raw_id: message.senderRawId,
-        sender_display_name: message.senderDisplayName,
-        metadata: message.metadata,
-        created_at: now,
-        edited_at: null,
-        deleted_at: null,
-        version: slot.messageId,
-      })
-      .execute();
+    // Raw SQL for the same reason as reserveSenderSlot: it runs once per message.
+    await sql`
+      insert into chat_messages (thread_id, id, sequence_id, type, content, system_content, sender_raw_id, sender_display_name,
+                                 metadata, created_at, edited_at, deleted_at, version)
+      values (${threadId}, ${slot.messageId}, ${slot.sequenceId}, ${message.type}, ${message.content}, ${message.systemContent},
+              ${message.senderRawId}, ${message.senderDisplayName}, ${message.metadata}, ${now}, null, null, ${slot.messageId})`.execute(db);
   }
 
   async findMessage(threadId: string, messageId: number, db: Db = this.store.db): Promise<MessageRow | undefined> {
