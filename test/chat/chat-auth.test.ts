@@ -54,6 +54,13 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
       const thread = alice.chat.getChatThreadClient(chatThread!.id);
       await thread.sendMessage({ content: "warm the caches" });
       await fx.identity.revokeTokens(alice.user);
+      const immediate = await fx.srv.server.app.inject({
+        method: "GET",
+        url: `/chat/threads/${enc(chatThread!.id)}?${API}`,
+        headers: { authorization: `Bearer ${alice.token}`, host: new URL(fx.srv.httpsUrl).host },
+      });
+      expect(immediate.statusCode).toBe(401);
+      expect(immediate.json().error.code).toBe("TokenRevoked");
       await expect(thread.sendMessage({ content: "after revoke" })).rejects.toMatchObject({ statusCode: 401, code: "TokenRevoked" });
       const fresh = await fx.identity.getToken(alice.user, ["chat"]);
       await fx.chatClient(fresh.token).getChatThreadClient(chatThread!.id).sendMessage({ content: "new token" });
@@ -85,6 +92,14 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
       const viaSecondary = await secondaryIdentity.createUserAndToken(["chat"]);
       await viaPrimary.chat.createChatThread({ topic: "before regeneration" });
       await fx.srv.server.core.resources.regenerateKey(fx.srv.resource.id, "primary");
+      // In-process, with no network round trip to hide the registry reload: still refused.
+      const immediate = await fx.srv.server.app.inject({
+        method: "GET",
+        url: `/chat/threads?${API}`,
+        headers: { authorization: `Bearer ${viaPrimary.token}`, host: new URL(fx.srv.httpsUrl).host },
+      });
+      expect(immediate.statusCode).toBe(401);
+      expect(immediate.json().error.code).toBe("AccessKeyRegenerated");
       await expect(viaPrimary.chat.createChatThread({ topic: "after" })).rejects.toMatchObject({ statusCode: 401, code: "AccessKeyRegenerated" });
       await fx.chatClient(viaSecondary.token).createChatThread({ topic: "secondary still fine" });
     });
