@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { CallingTables } from "../calling/calling-tables.js";
 import type { ChatTables } from "../chat/chat-tables.js";
 
 /**
@@ -58,4 +59,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, ChatTables {}
+export interface Database extends FoundationTables, ChatTables, CallingTables {}

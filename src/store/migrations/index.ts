@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
 import { chatMigration } from "./0003-chat.js";
+import { callingMigration } from "./0006-calling.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -12,5 +13,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     "0001-foundation": foundationMigration(ctx),
     "0003-chat": chatMigration(ctx),
+    "0006-calling": callingMigration(ctx),
   };
 }
