@@ -224,6 +224,29 @@ describe.each(backendNames)("Chat through @azure/communication-chat (%s)", (back
     expect(new URL(raw.body.nextLink).searchParams.get("skip")).toBe("2");
   });
 
+  it("lists threads with lastMessageReceivedOn and filters them by startTime; re-adding a participant updates it", async () => {
+    const alice = await fx.newUser();
+    const bob = await fx.newUser();
+    const quiet = (await alice.chat.createChatThread({ topic: "quiet" })).chatThread!;
+    const busy = (await alice.chat.createChatThread({ topic: "busy" }, { participants: [{ id: bob.user, displayName: "Bob" }] })).chatThread!;
+    await new Promise((r) => setTimeout(r, 20));
+    const cutoff = new Date();
+    await alice.chat.getChatThreadClient(busy.id).sendMessage({ content: "news" });
+    const all = await collect(alice.chat.listChatThreads());
+    expect(all.map((t) => t.id)).toEqual([busy.id, quiet.id]);
+    expect(all[0]!.lastMessageReceivedOn!.getTime()).toBeGreaterThanOrEqual(cutoff.getTime());
+    expect(all[1]!.lastMessageReceivedOn).toBeUndefined();
+    expect((await collect(alice.chat.listChatThreads({ startTime: cutoff }))).map((t) => t.id)).toEqual([busy.id]);
+
+    const thread = alice.chat.getChatThreadClient(busy.id);
+    await thread.addParticipants({ participants: [{ id: bob.user, displayName: "Robert" }] });
+    const participants = await collect(thread.listParticipants());
+    expect(participants).toHaveLength(2);
+    expect(participants.find((p) => (p.id as { communicationUserId: string }).communicationUserId === bob.id)?.displayName).toBe("Robert");
+    // No second participantAdded for someone already in the thread.
+    expect((await collect(thread.listMessages())).filter((m) => m.type === "participantAdded")).toHaveLength(1);
+  });
+
   it("answers every api-version the chat SDK releases send", async () => {
     const alice = await fx.newUser();
     const { chatThread } = await alice.chat.createChatThread({ topic: "Versions" });
