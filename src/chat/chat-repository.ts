@@ -98,16 +98,16 @@ export class ChatRepository {
   }
 
   /**
-   * Reserves the next sequence id and message id of a live thread (one atomic UPDATE … RETURNING, so concurrent
-   * senders on PostgreSQL serialize on the thread row). Message ids are epoch-ms-like and strictly increasing.
+   * Reserves the next sequence id and message id of a live thread for a system message (one atomic UPDATE …
+   * RETURNING, so concurrent writers on PostgreSQL serialize on the thread row). Message ids are epoch-ms-like and
+   * strictly increasing.
    */
-  async nextMessageSlot(db: Db, threadId: string, now: number, userMessage: boolean): Promise<{ sequenceId: number; messageId: number } | undefined> {
+  async nextMessageSlot(db: Db, threadId: string, now: number): Promise<{ sequenceId: number; messageId: number } | undefined> {
     const row = await db
       .updateTable("chat_threads")
       .set({
         last_sequence_id: sql`last_sequence_id + 1`,
         last_message_id: sql`case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end`,
-        ...(userMessage ? { last_message_at: now } : {}),
       })
       .where("id", "=", threadId)
       .where("deleted_at", "is", null)

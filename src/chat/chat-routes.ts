@@ -13,7 +13,9 @@ import {
   skipOf,
   startTimeOf,
 } from "./chat-paging.js";
-import { checkThreadId, type ChatService, type ParticipantInput } from "./chat-service.js";
+import { checkThreadId } from "./chat-checks.js";
+import type { ChatService } from "./chat-service.js";
+import type { ParticipantInput } from "./chat-views.js";
 import { toMessageModel, toParticipantModel, toThreadItemModel, toThreadModel, invalidParticipantsModel } from "./chat-serialize.js";
 import { identifierFromRawId, rawIdFromModel } from "./communication-identifier.js";
 
@@ -106,7 +108,8 @@ function messageType(type: string | undefined): "text" | "html" {
 const threadPath = (threadId: string) => `/chat/threads/${encodeURIComponent(threadId)}`;
 
 /**
- * The Chat API (Chat-2025-03-15.json; SDK-WIRE.md §4), authorized by user access tokens. Served for every
+ * The Chat API (Chat-2025-03-15.json; SDK-WIRE.md §4), authorized by user access tokens. (One entry per operation
+ * of the spec, sixteen in all, which is why this file is long.) Served for every
  * api-version (older SDK releases send 2021-03-07, 2021-09-07, 2024-03-07) with the newest schema.
  */
 export function chatRoutes(chat: ChatService): RouteSpec[] {

@@ -1,4 +1,4 @@
-import type { InvalidParticipant, MessageView, ParticipantView, ThreadView } from "./chat-service.js";
+import type { InvalidParticipant, MessageView, ParticipantView, ThreadView } from "./chat-views.js";
 import { identifierFromRawId } from "./communication-identifier.js";
 
 /** Wire models of Chat-2025-03-15.json. Date-times are RFC 3339 UTC. */

@@ -5,122 +5,27 @@ import type { Resource } from "../resources/resource.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import { checkContent, checkDisplayName, checkMessageId, checkThreadId, checkTopic, metadataText, parseMetadata } from "./chat-checks.js";
 import {
   DELETED_USER_DISPLAY_NAME,
-  MAX_DISPLAY_NAME_LENGTH,
-  MAX_MESSAGE_CONTENT_BYTES,
   MAX_MESSAGE_METADATA_BYTES,
   MAX_PARTICIPANT_METADATA_BYTES,
   MAX_PARTICIPANTS,
   MAX_THREAD_METADATA_BYTES,
-  MAX_TOPIC_LENGTH,
 } from "./chat-limits.js";
 import type { ChatRepository, MessageRow, NewParticipant, ParticipantRow, ThreadRow } from "./chat-repository.js";
+import type {
+  InvalidParticipant,
+  MessageView,
+  Metadata,
+  ParticipantInput,
+  ParticipantView,
+  RetentionPolicy,
+  SystemContent,
+  ThreadView,
+} from "./chat-views.js";
 
-export type Metadata = Record<string, string>;
-
-export interface ParticipantInput {
-  rawId: string;
-  displayName?: string | undefined;
-  shareHistoryTime?: number | undefined;
-  metadata?: Metadata | undefined;
-}
-
-export interface RetentionPolicy {
-  kind: "threadCreationDate" | "none";
-  deleteThreadAfterDays?: number;
-}
-
-/** A thread as the service returns it. */
-export interface ThreadView {
-  id: string;
-  topic: string;
-  createdBy: string;
-  createdAt: number;
-  metadata: Metadata;
-  retentionPolicy: RetentionPolicy | undefined;
-  lastMessageAt: number | null;
-}
-
-export interface ParticipantView {
-  rawId: string;
-  displayName: string | undefined;
-  shareHistoryTime: number | null;
-  metadata: Metadata;
-}
-
-export interface MessageView {
-  id: string;
-  type: string;
-  sequenceId: string;
-  version: string;
-  content: string | undefined;
-  topic: string | undefined;
-  participants: ParticipantView[] | undefined;
-  initiator: string | undefined;
-  senderRawId: string | undefined;
-  senderDisplayName: string | undefined;
-  metadata: Metadata | undefined;
-  createdAt: number;
-  editedAt: number | null;
-  deletedAt: number | null;
-}
-
-export interface InvalidParticipant {
-  rawId: string;
-}
-
-interface SystemContent {
-  topic?: string;
-  participants?: Array<{ rawId: string; displayName: string | null; shareHistoryTime: number | null }>;
-  initiator?: string;
-}
-
-const THREAD_ID = /^19:[A-Za-z0-9_-]{1,200}@thread\.v2$/;
-const MESSAGE_ID = /^[0-9]{1,16}$/;
 const DAY_MS = 86_400_000;
-
-function utf8Bytes(s: string): number {
-  return Buffer.byteLength(s, "utf8");
-}
-
-function metadataText(metadata: Metadata | undefined, limit: number, target: string): string | null {
-  if (metadata === undefined) return null;
-  let size = 0;
-  for (const [k, v] of Object.entries(metadata)) size += utf8Bytes(k) + utf8Bytes(v);
-  if (size > limit) throw new AcsError("MetadataTooLarge", `${target} is larger than ${limit} bytes.`, { target });
-  return Object.keys(metadata).length === 0 ? null : JSON.stringify(metadata);
-}
-
-function parseMetadata(text: string | null): Metadata {
-  return text === null ? {} : (JSON.parse(text) as Metadata);
-}
-
-function checkDisplayName(name: string | undefined, target: string): string | null {
-  if (name === undefined) return null;
-  if (name.length > MAX_DISPLAY_NAME_LENGTH) throw new AcsError("DisplayNameTooLong", undefined, { target });
-  return name;
-}
-
-function checkTopic(topic: string): string {
-  if (topic.length > MAX_TOPIC_LENGTH) throw new AcsError("TopicTooLong", `The topic is longer than ${MAX_TOPIC_LENGTH} characters.`);
-  return topic;
-}
-
-function checkContent(content: string): string {
-  if (utf8Bytes(content) > MAX_MESSAGE_CONTENT_BYTES) throw new AcsError("MessageTooLarge");
-  return content;
-}
-
-export function checkThreadId(threadId: string): string {
-  if (!THREAD_ID.test(threadId)) throw new AcsError("InvalidThreadId");
-  return threadId;
-}
-
-export function checkMessageId(messageId: string): number {
-  if (!MESSAGE_ID.test(messageId)) throw new AcsError("InvalidMessageId");
-  return Number(messageId);
-}
 
 function newThreadId(): string {
   return `19:${randomBytes(16).toString("hex")}@thread.v2`;
@@ -158,7 +63,8 @@ function dedupe(participants: ParticipantInput[]): ParticipantInput[] {
  * Chat: threads, participants, messages and read receipts of one resource. Every operation is made by a caller
  * (the rawId of the token's identity) and is allowed only to participants of the thread: a thread that is unknown,
  * deleted, of another resource, or that the caller is not part of is the same 404 ThreadNotFound, so thread
- * existence never leaks. Scopes are checked before (route userScopes).
+ * existence never leaks. Scopes are checked before (route userScopes). One method per operation of the API, which
+ * is why the file is long; validation lives in chat-checks.ts, storage in chat-repository.ts.
  */
 export class ChatService {
   constructor(
@@ -490,7 +396,7 @@ export class ChatService {
     content: SystemContent,
     now: number,
   ): Promise<void> {
-    const slot = await this.repository.nextMessageSlot(db, threadId, now, false);
+    const slot = await this.repository.nextMessageSlot(db, threadId, now);
     if (slot === undefined) throw new AcsError("ThreadNotFound");
     await this.repository.insertMessage(
       db,
