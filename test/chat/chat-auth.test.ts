@@ -6,6 +6,7 @@ import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { connectionString } from "../../src/resources/resource.js";
 import { backendNames } from "../support/backends.js";
+import { signedFetch } from "../support/signed-fetch.js";
 import { API, collect, enc, startChatFixture, type ChatFixture } from "./chat-fixture.js";
 
 /** Real time plus an offset the test can move (tokens expire on the server's clock, the SDK keeps its own). */
@@ -104,7 +105,7 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
       await fx.chatClient(viaSecondary.token).createChatThread({ topic: "secondary still fine" });
     });
 
-    it("refuses forged tokens: foreign key, alg none, HS256, garbage, no header", async () => {
+    it("refuses forged tokens (foreign key, alg none, HS256, garbage), access-key signatures and missing credentials", async () => {
       const alice = await fx.newUser();
       const payload = claimsOf(alice.token);
       const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -118,6 +119,10 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
         expect(res.body.error.code).toBe("InvalidToken");
       }
       await expect(fx.chatClient(foreign).listChatThreads().next()).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
+      // An access key is not a chat credential: chat acts for an end user.
+      const keySigned = await signedFetch(`${fx.srv.httpUrl}/chat/threads?${API}`, { accessKey: fx.srv.currentResource().keys.primary.value });
+      expect(keySigned.status).toBe(401);
+      expect(keySigned.body.error.code).toBe("UnsupportedAuthorizationScheme");
       const bare = await fetch(`${fx.srv.httpsUrl}/chat/threads?${API}`);
       expect(bare.status).toBe(401);
       expect(((await bare.json()) as any).error.code).toBe("MissingAuthorization");
