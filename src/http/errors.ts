@@ -46,7 +46,6 @@ export const errorCatalogue = {
   MetadataTooLarge: [400, "The metadata is larger than allowed."],
   TopicTooLong: [400, "The chat thread topic is too long."],
   DisplayNameTooLong: [400, "The display name is too long."],
-  InvalidRetentionPolicy: [400, "The retention policy is not valid."],
   InvalidPageSize: [400, "maxPageSize must be a positive integer."],
   InvalidSkip: [400, "skip must be a non-negative integer."],
   InvalidStartTime: [400, "startTime is not a valid date-time."],
