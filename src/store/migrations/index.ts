@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
+import { entraMigration } from "./0002-entra.js";
 import { chatMigration } from "./0003-chat.js";
 import { callingMigration } from "./0006-calling.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
@@ -12,6 +13,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   const ctx = createMigrationContext(dialect);
   return {
     "0001-foundation": foundationMigration(ctx),
+    "0002-entra": entraMigration(ctx),
     "0003-chat": chatMigration(ctx),
     "0006-calling": callingMigration(ctx),
   };
