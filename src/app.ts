@@ -25,6 +25,7 @@ import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
+import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -57,6 +58,8 @@ export interface Core {
   identities: IdentityService;
   /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
   entra: EntraModule;
+  /** Phone numbers, SMS, e-mail and the outbox. */
+  messaging: Messaging;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
+    const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
     return {
@@ -104,8 +108,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       userTokens,
       identities,
       entra,
+      messaging,
       async close() {
         feed.stop();
+        await messaging.close();
         await store.close();
         log.flush?.();
       },
@@ -133,6 +139,7 @@ function allRoutes(core: Core): RouteSpec[] {
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
     ...core.entra.routes(),
+    ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
     ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
   ];
