@@ -11,7 +11,7 @@ export const activityCategories = {
   /** Successful operations that revoke an identity's tokens. */
   revocations: ["identity.revokeAccessTokens"],
   /** Successful operations that put the identity into a chat thread (counted per distinct `threadId`). */
-  threadsJoined: ["chat.createThread", "chat.addParticipants", "chat.participantAdded"],
+  threadsJoined: ["chat.createThread", "chat.addParticipants"],
   /** Successful messages sent by the identity. */
   messagesSent: ["chat.sendMessage"],
   /** Calls the identity placed or joined (counted per distinct `callId`, else per event). */
