@@ -5,6 +5,11 @@ import type { FastifyInstance } from "fastify";
 import type pino from "pino";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
+import { ActivityRecorder } from "./activity/activity-recorder.js";
+import { ActivityRepository } from "./activity/activity-repository.js";
+import { ActivityRetention } from "./activity/activity-retention.js";
+import { activityRoutes } from "./activity/activity-routes.js";
+import { callActivity } from "./activity/call-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { CallRepository } from "./calling/call-repository.js";
@@ -33,6 +38,9 @@ import type { Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { openStore, type Store } from "./store/store.js";
 import { createLogger } from "./telemetry/logger.js";
+import { SwitchboardMetrics } from "./telemetry/metrics.js";
+import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
+import { createRequestObserver } from "./telemetry/request-telemetry.js";
 import { systemClock, type Clock } from "./util/clock.js";
 
 export interface SwitchboardOptions {
@@ -56,6 +64,13 @@ export interface Core {
   identityStates: IdentityStateCache;
   userTokens: UserTokenService;
   identities: IdentityService;
+  /**
+   * The activity record. Requests are recorded by the pipeline; services record other events (call events …)
+   * with `activity.record({ operation, resourceId, principal, subjects, fields })`: it never blocks or throws.
+   */
+  activity: ActivityRecorder;
+  activityRepository: ActivityRepository;
+  activityRetention: ActivityRetention;
   /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
   entra: EntraModule;
   /** Phone numbers, SMS, e-mail and the outbox. */
@@ -89,6 +104,18 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const activityRepository = new ActivityRepository(store);
+    const activityConfig = config.activity;
+    const activity = new ActivityRecorder(activityRepository, clock, {
+      enabled: activityConfig.enabled,
+      queueLimit: activityConfig.queueLimit,
+      batchSize: activityConfig.batchSize,
+      flushIntervalMs: activityConfig.flushIntervalMs,
+      onError: (err) => log.warn({ err: { message: (err as Error).message } }, "activity write failed"),
+    });
+    const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
+      log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
+    );
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     const messaging = openMessaging(config, store, clock, log);
     await feed.start();
@@ -107,11 +134,17 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       identityStates,
       userTokens,
       identities,
+      activity,
+      activityRepository,
+      activityRetention,
       entra,
       messaging,
       async close() {
         feed.stop();
         await messaging.close();
+        activityRetention.stop();
+        await activityRetention.settle();
+        await activity.close();
         await store.close();
         log.flush?.();
       },
@@ -124,6 +157,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
 
 export interface Switchboard {
   core: Core;
+  metrics: SwitchboardMetrics;
   app: FastifyInstance;
   tls: TlsMaterial;
   /** Browser calling: signaling on the HTTPS listener; `calling.onCallEvent(…)` is the call activity hook. */
@@ -134,10 +168,12 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
     ...identityRoutes(core.identities),
+    ...activityRoutes(core.activityRepository),
+    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
@@ -150,9 +186,16 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
 
   const hmac = new HmacAuthenticator(core.clock);
+  const metrics = new SwitchboardMetrics({
+    activity: core.activity.stats,
+    observeIdentities: (observer) => core.activity.observe(observer),
+    activeWindowMs: config.metrics.activeWindowSeconds * 1000,
+    now: () => core.clock.now(),
+  });
   const app = createHttpApp({
-    routes: allRoutes(core),
+    routes: allRoutes(core, metrics),
     log: core.log,
+    onRequestDone: createRequestObserver(core.activity, metrics),
     deps: {
       registry: core.registry,
       chains: {
@@ -163,6 +206,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     },
   });
   await app.ready();
+  core.activityRetention.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
@@ -174,6 +218,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   }
   const calling = createCalling(core);
   calling.attach(httpsServer);
+  calling.onCallEvent((event) => core.activity.record(callActivity(event)));
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -192,6 +237,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
 
   return {
     core,
+    metrics,
     app,
     tls,
     calling,

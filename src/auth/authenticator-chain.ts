@@ -1,7 +1,17 @@
 import { AcsError } from "../http/errors.js";
-import type { Authenticator, AuthRequest } from "./authenticator.js";
+import type { Authenticator, AuthOutcome, AuthRequest } from "./authenticator.js";
 import { headerValue } from "./authenticator.js";
 import type { Principal } from "./principal.js";
+
+/** An authentication refusal that may name the identity a genuinely signed credential was issued to. */
+export class AuthenticationError extends AcsError {
+  constructor(
+    outcome: Extract<AuthOutcome, { kind: "fail" }>,
+    readonly identity: string | undefined = outcome.identity,
+  ) {
+    super(outcome.code, outcome.message);
+  }
+}
 
 /**
  * Runs one-scheme authenticators in order: the first that recognises the request decides (ok or fail).
@@ -14,7 +24,7 @@ export class AuthenticatorChain {
     for (const authenticator of this.authenticators) {
       const outcome = await authenticator.authenticate(request);
       if (outcome.kind === "ok") return outcome.principal;
-      if (outcome.kind === "fail") throw new AcsError(outcome.code, outcome.message);
+      if (outcome.kind === "fail") throw new AuthenticationError(outcome);
     }
     if (headerValue(request.headers, "authorization") === undefined) throw new AcsError("MissingAuthorization");
     throw new AcsError("UnsupportedAuthorizationScheme");

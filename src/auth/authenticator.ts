@@ -15,7 +15,11 @@ export interface AuthRequest {
 export type AuthOutcome =
   | { kind: "not-mine" }
   | { kind: "ok"; principal: Principal }
-  | { kind: "fail"; code: ErrorCode; message?: string };
+  /**
+   * `identity`: the communication identity a genuinely signed but refused credential was issued to (an expired or
+   * revoked token). Never taken from an unverified credential. The refusal is filed in that identity's activity.
+   */
+  | { kind: "fail"; code: ErrorCode; message?: string; identity?: string };
 
 /** One authentication scheme. It answers not-mine for a request it does not recognise, so the chain can go on. */
 export interface Authenticator {

@@ -32,6 +32,8 @@ export type VerifyJwtResult =
        * `key-source-in-header`.
        */
       reason: string;
+      /** Only when the signature was valid and a claim (exp, nbf, iss …) failed: it may be trusted to name a subject. */
+      payload?: JWTPayload;
     };
 
 const KEY_SOURCE_IN_HEADER = "key source in header is not accepted";
@@ -61,11 +63,11 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
     );
     return { ok: true, payload, header: protectedHeader };
   } catch (err) {
-    if (err instanceof errors.JWTExpired) return { ok: false, code: "TokenExpired", reason: "expired" };
+    if (err instanceof errors.JWTExpired) return { ok: false, code: "TokenExpired", reason: "expired", payload: err.payload };
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
-      return { ok: false, code: "TokenNotYetValid", reason: "not yet valid" };
+      return { ok: false, code: "TokenNotYetValid", reason: "not yet valid", payload: err.payload };
     }
-    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, code: "InvalidToken", reason: `claim:${err.claim}` };
+    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, code: "InvalidToken", reason: `claim:${err.claim}`, payload: err.payload };
     if (err instanceof errors.JWSInvalid && err.message === KEY_SOURCE_IN_HEADER) {
       return { ok: false, code: "InvalidToken", reason: "key-source-in-header" };
     }

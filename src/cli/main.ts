@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
+import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
@@ -20,11 +21,14 @@ export function buildProgram(): Command {
     .name("switchboard")
     .description("Self-hostable identity and authentication server, wire-compatible with Azure Communication Services")
     .showHelpAfterError()
+    // Options after a subcommand's name belong to that subcommand (`activity summary --identity X`).
+    .enablePositionalOptions()
     .exitOverride();
   registerStartCommand(program);
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerActivityCommand(program);
   registerEmailCommand(program);
   registerOutboxCommand(program);
   registerSmsCommand(program);

@@ -87,6 +87,33 @@ export const configSchema = z.object({
     .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
+  /** The activity record per identity (docs/monitoring.md). */
+  activity: z
+    .object({
+      /** false: nothing is recorded (the query still answers from what is stored). */
+      enabled: z.boolean().default(true),
+      /** Rows waiting to be written; beyond this new events are dropped and counted. */
+      queueLimit: z.number().int().min(1).max(1_000_000).default(20_000),
+      batchSize: z.number().int().min(1).max(5_000).default(1_000),
+      flushIntervalMs: z.number().int().min(1).max(60_000).default(2_000),
+      retention: z
+        .object({
+          maxAgeDays: z.number().positive().default(90),
+          maxRows: z.number().int().min(1).default(5_000_000),
+          intervalSeconds: z.number().min(0.05).max(86_400).default(300),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** GET /metrics (Prometheus). Open on a loopback host; elsewhere only with `token` as a bearer token. */
+  metrics: z
+    .object({
+      enabled: z.boolean().default(true),
+      token: z.string().min(16, "must be at least 16 characters").optional(),
+      /** The window of the active-identities gauge. */
+      activeWindowSeconds: z.number().int().min(1).max(86_400).default(300),
+    })
+    .prefault({}),
   // --- messaging (phone numbers, SMS, e-mail) ---
   phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
   sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
@@ -146,6 +173,10 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+  ["SWITCHBOARD_ACTIVITY_ENABLED", (v) => ({ activity: { enabled: !/^(0|false|off|no)$/i.test(v) } })],
+  ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],
+  ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],
+  ["SWITCHBOARD_METRICS_TOKEN", (v) => ({ metrics: { token: v } })],
   ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
   ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],

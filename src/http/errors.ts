@@ -58,6 +58,10 @@ export const errorCatalogue = {
   NotFound: [404, "The requested resource was not found."],
   IdentityNotFound: [404, "The identity was not found."],
   MethodNotAllowed: [405, "The method is not allowed on this path."],
+  // --- monitoring ---
+  InvalidQueryParameter: [400, "A query parameter is not valid."],
+  MetricsUnauthorized: [401, "GET /metrics needs the configured metrics token as a bearer token."],
+  MetricsNotExposed: [403, "This server is not bound to loopback and has no metrics.token: /metrics is closed."],
   // --- phone numbers ---
   CountryNotSupported: [400, "No phone numbers are offered in this country."],
   InvalidPhoneNumber: [400, "The phone number is not a valid E.164 number."],

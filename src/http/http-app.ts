@@ -13,7 +13,7 @@ export interface HttpAppOptions {
   /** Largest accepted request body (bytes). */
   bodyLimit?: number;
   /** Called once per finished request (metrics, activity). */
-  onRequestDone?: (facts: RequestFacts, status: number, durationMs: number) => void;
+  onRequestDone?: (facts: RequestFacts, status: number, durationMs: number, requestId: string) => void;
 }
 
 /**
@@ -59,7 +59,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         op: facts.operation,
         method: request.method,
         resource: facts.resourceId,
+        auth: facts.principal?.kind,
         principal: principalLabel(facts),
+        claimedIdentity: facts.claimedIdentity,
         subjects: facts.subjects,
         fields: facts.fields,
         status: reply.statusCode,
@@ -68,7 +70,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       },
       "request",
     );
-    options.onRequestDone?.(facts, reply.statusCode, ms);
+    try {
+      options.onRequestDone?.(facts, reply.statusCode, ms, request.id);
+    } catch (err) {
+      // Telemetry must never break a request; say so once per failure.
+      log.warn({ reqId: request.id, err: { message: (err as Error).message } }, "request telemetry failed");
+    }
   });
 
   app.setErrorHandler(createErrorHandler(log));

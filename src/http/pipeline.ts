@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AuthenticatorChain } from "../auth/authenticator-chain.js";
+import { AuthenticationError, type AuthenticatorChain } from "../auth/authenticator-chain.js";
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
@@ -15,6 +15,8 @@ export interface RequestFacts {
   /** Operation-specific, non-secret fields (see HandlerContext.annotate). */
   fields?: Record<string, string | number | boolean | string[]>;
   errorCode?: string;
+  /** On a refused credential: the identity a genuinely signed token named (set instead of `principal`). */
+  claimedIdentity?: string;
 }
 
 declare module "fastify" {
@@ -87,13 +89,18 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     // 3. authenticate
     let principal: Principal | undefined;
     if (route.auth !== "none") {
-      principal = await deps.chains[route.auth].authenticate({
-        method: request.method,
-        rawUrl: request.url,
-        headers: request.headers,
-        rawBody,
-        resource,
-      });
+      try {
+        principal = await deps.chains[route.auth].authenticate({
+          method: request.method,
+          rawUrl: request.url,
+          headers: request.headers,
+          rawBody,
+          resource,
+        });
+      } catch (err) {
+        if (err instanceof AuthenticationError && err.identity !== undefined) facts.claimedIdentity = err.identity;
+        throw err;
+      }
       facts.principal = principal;
       // 4. authorize
       await deps.authorizer.authorize(principal, route, resource);

@@ -37,7 +37,8 @@ export interface IssuedToken {
 
 export type TokenCheck =
   | { ok: true; principal: Extract<Principal, { kind: "user" }>; claims: UserTokenClaims }
-  | { ok: false; code: ErrorCode };
+  /** `identity`: the token's subject, when its signature was valid (a refusal is then filed under that identity). */
+  | { ok: false; code: ErrorCode; identity?: string };
 
 const MAX_CACHED_TOKENS = 50_000;
 
@@ -94,15 +95,16 @@ export class UserTokenService {
     const verified = await this.verifySignature(token);
     if (!verified.ok) return verified;
     const claims = verified.claims;
-    if (claims.exp * 1000 <= this.clock.now()) return { ok: false, code: "TokenExpired" };
-    if (claims.resourceId !== resource.id) return { ok: false, code: "TokenResourceMismatch" };
+    const refuse = (code: ErrorCode): TokenCheck => ({ ok: false, code, identity: claims.sub });
+    if (claims.exp * 1000 <= this.clock.now()) return refuse("TokenExpired");
+    if (claims.resourceId !== resource.id) return refuse("TokenResourceMismatch");
     if (claims.akid !== undefined && claims.akid !== resource.keys.primary.id && claims.akid !== resource.keys.secondary.id) {
-      return { ok: false, code: "AccessKeyRegenerated" };
+      return refuse("AccessKeyRegenerated");
     }
     const state = await this.states.get(claims.sub);
-    if (state === null || state.resourceId !== resource.id) return { ok: false, code: "InvalidToken" };
-    if (state.deleted) return { ok: false, code: "IdentityDeleted" };
-    if (state.generation !== claims.rgen) return { ok: false, code: "TokenRevoked" };
+    if (state === null || state.resourceId !== resource.id) return refuse("InvalidToken");
+    if (state.deleted) return refuse("IdentityDeleted");
+    if (state.generation !== claims.rgen) return refuse("TokenRevoked");
     const scopes = claims.scope.split(" ").filter(isUserScope);
     return {
       ok: true,
@@ -112,7 +114,7 @@ export class UserTokenService {
   }
 
   /** Signature, issuer and algorithm; remembered per token string until the token expires. */
-  private async verifySignature(token: string): Promise<{ ok: true; claims: UserTokenClaims } | { ok: false; code: ErrorCode }> {
+  private async verifySignature(token: string): Promise<{ ok: true; claims: UserTokenClaims } | { ok: false; code: ErrorCode; identity?: string }> {
     const cached = this.verified.get(token);
     if (cached !== undefined) return { ok: true, claims: cached };
     const result = await verifyJwt(token, {
@@ -121,7 +123,10 @@ export class UserTokenService {
       issuer: this.issuer,
       now: () => this.clock.now(),
     });
-    if (!result.ok) return { ok: false, code: result.code };
+    if (!result.ok) {
+      const sub = result.payload?.sub;
+      return typeof sub === "string" ? { ok: false, code: result.code, identity: sub } : { ok: false, code: result.code };
+    }
     const claims = parseClaims(result.payload as Record<string, unknown>);
     if (claims === undefined) return { ok: false, code: "InvalidToken" };
     if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);

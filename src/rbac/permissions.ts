@@ -15,6 +15,8 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.issueAccessToken": `${ACS}/identities/issueAccessToken/action`,
   "identity.revokeAccessTokens": `${ACS}/identities/revokeAccessTokens/action`,
   "identity.introspectToken": `${ACS}/tokens/read`,
+  // --- monitoring ---
+  "activity.read": `${ACS}/activity/read`,
   // --- phone numbers ---
   "phoneNumbers.listCountries": `${ACS}/availablePhoneNumbers/read`,
   "phoneNumbers.listLocalities": `${ACS}/availablePhoneNumbers/read`,

@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { ActivityTables } from "../activity/activity-tables.js";
 import type { EmailTables } from "../email/email-tables.js";
 import type { OutboxTables } from "../outbox/outbox-tables.js";
 import type { PhoneNumberTables } from "../phone-numbers/phone-numbers-tables.js";
@@ -65,4 +66,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables {}

@@ -28,6 +28,7 @@ export class UserTokenAuthenticator implements Authenticator {
       resource = this.registry.get(resource.id) ?? resource;
     }
     const result = await this.tokens.check(match[1]!.trim(), resource);
-    return result.ok ? { kind: "ok", principal: result.principal } : authFail(result.code);
+    if (result.ok) return { kind: "ok", principal: result.principal };
+    return result.identity === undefined ? authFail(result.code) : { kind: "fail", code: result.code, identity: result.identity };
   }
 }

@@ -3,6 +3,7 @@ import { foundationMigration } from "./0001-foundation.js";
 import { entraMigration } from "./0002-entra.js";
 import { chatMigration } from "./0003-chat.js";
 import { messagingMigration } from "./0004-messaging.js";
+import { activityMigration } from "./0005-activity.js";
 import { callingMigration } from "./0006-calling.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
@@ -17,6 +18,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0002-entra": entraMigration(ctx),
     "0003-chat": chatMigration(ctx),
     "0004-messaging": messagingMigration(ctx),
+    "0005-activity": activityMigration(ctx),
     "0006-calling": callingMigration(ctx),
   };
 }

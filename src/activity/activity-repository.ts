@@ -1,0 +1,203 @@
+import { CompiledQuery, sql, type Insertable, type Selectable } from "kysely";
+import type { Dialect } from "../store/migrations/migration-context.js";
+import { bucketOf } from "./activity-bucket.js";
+import type { Store } from "../store/store.js";
+import type { ActivityEventsTable } from "./activity-tables.js";
+import { outcomeOf, type ActivityEvent, type ActivityFields } from "./activity-event.js";
+
+export type ActivityRow = Insertable<ActivityEventsTable>;
+type StoredRow = Selectable<ActivityEventsTable>;
+
+/** Position of the last event of a page: the next page starts strictly after it (newest first). */
+export interface ActivityCursor {
+  time: number;
+  id: number;
+}
+
+export interface ActivityQuery {
+  identity: string;
+  /** Restrict to one resource (the API); the CLI sees every resource. */
+  resourceId?: string;
+  /** Inclusive lower bound, epoch ms. */
+  from?: number;
+  /** Exclusive upper bound, epoch ms. */
+  to?: number;
+  /** An exact operation name or a prefix pattern `chat.*` (validated by the caller). */
+  operation?: string;
+  limit: number;
+  after?: ActivityCursor;
+}
+
+/** Deletes go in chunks so no single transaction holds the write lock for long. */
+const DELETE_CHUNK = 5_000;
+
+const COLUMNS = ["identity", "bucket", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields"] as const;
+/**
+ * Appends are split into chunks of these sizes, so that only a handful of distinct INSERT texts exist: SQLite's
+ * statement cache (keyed by SQL text) then serves them all, and batches of every size never crowd out the request
+ * path's statements.
+ */
+const CHUNK_SIZES = [128, 32, 8, 1] as const;
+
+function insertText(dialect: Dialect, rows: number): string {
+  let n = 0;
+  const placeholder = dialect === "postgres" ? () => `$${++n}` : () => "?";
+  const tuple = () => `(${COLUMNS.map(placeholder).join(", ")})`;
+  const tuples = Array.from({ length: rows }, tuple).join(", ");
+  return `insert into "activity_events" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples}`;
+}
+
+function toEvent(row: StoredRow): ActivityEvent {
+  const event: ActivityEvent = {
+    id: row.event_id,
+    time: new Date(Number(row.time)).toISOString(),
+    resourceId: row.resource_id,
+    operation: row.operation,
+    outcome: outcomeOf(row.status, row.error_code),
+    subjects: JSON.parse(row.subjects) as string[],
+  };
+  if (row.status !== null) event.status = Number(row.status);
+  if (row.error_code !== null) event.errorCode = row.error_code;
+  if (row.principal !== null) event.principal = row.principal;
+  if (row.fields !== null) event.fields = JSON.parse(row.fields) as ActivityFields;
+  // Request events (those with a status) use the request id as their event id.
+  if (row.status !== null) event.requestId = row.event_id;
+  return event;
+}
+
+/** Storage of the activity record: batched appends, the per-identity query, purge and retention. */
+export class ActivityRepository {
+  private readonly insertTexts = new Map<number, string>();
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Appends rows in one durable write. The INSERTs are written out here rather than built by Kysely's query builder:
+   * they are the hot path of the recorder, and a fixed set of texts with positional parameters is all they need.
+   */
+  async append(rows: readonly ActivityRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.store.write(async (trx) => {
+      let i = 0;
+      for (const size of CHUNK_SIZES) {
+        while (rows.length - i >= size) {
+          const params: unknown[] = [];
+          for (const row of rows.slice(i, i + size)) {
+            params.push(row.identity, row.bucket, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
+            params.push(row.principal ?? null, row.subjects, row.fields ?? null);
+          }
+          await trx.executeQuery(CompiledQuery.raw(this.insertText(size), params));
+          i += size;
+        }
+      }
+    });
+  }
+
+  private insertText(rows: number): string {
+    let text = this.insertTexts.get(rows);
+    if (text === undefined) {
+      text = insertText(this.store.dialect, rows);
+      this.insertTexts.set(rows, text);
+    }
+    return text;
+  }
+
+  /** One page, newest first; `next` is set when more rows follow. */
+  async query(q: ActivityQuery): Promise<{ events: ActivityEvent[]; next?: ActivityCursor }> {
+    let select = this.store.db
+      .selectFrom("activity_events")
+      .selectAll()
+      .where("bucket", "=", bucketOf(q.identity))
+      .where("identity", "=", q.identity);
+    if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
+    if (q.from !== undefined) select = select.where("time", ">=", q.from);
+    if (q.to !== undefined) select = select.where("time", "<", q.to);
+    if (q.operation !== undefined && q.operation !== "*") {
+      if (q.operation.endsWith(".*")) {
+        const prefix = q.operation.slice(0, -1);
+        // substr is exact and case-sensitive on both backends (LIKE is not, on SQLite).
+        select = select.where(sql<string>`substr(operation, 1, ${prefix.length})`, "=", prefix);
+      } else {
+        select = select.where("operation", "=", q.operation);
+      }
+    }
+    const after = q.after;
+    if (after !== undefined) {
+      select = select.where((eb) => eb.or([eb("time", "<", after.time), eb.and([eb("time", "=", after.time), eb("id", "<", after.id)])]));
+    }
+    const rows = await select.orderBy("time", "desc").orderBy("id", "desc").limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map(toEvent),
+      ...(rows.length > q.limit && last !== undefined ? { next: { time: Number(last.time), id: Number(last.id) } } : {}),
+    };
+  }
+
+  /** Every event of an identity (for the summary), oldest first. */
+  async all(identity: string): Promise<ActivityEvent[]> {
+    const rows = await this.store.db
+      .selectFrom("activity_events")
+      .selectAll()
+      .where("bucket", "=", bucketOf(identity))
+      .where("identity", "=", identity)
+      .orderBy("time")
+      .orderBy("id")
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /** Removes every row filed under the identity; returns how many. */
+  async purge(identity: string): Promise<number> {
+    return this.store.write(async (trx) => {
+      const result = await trx
+        .deleteFrom("activity_events")
+        .where("bucket", "=", bucketOf(identity))
+        .where("identity", "=", identity)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  async count(): Promise<number> {
+    const row = await this.store.db.selectFrom("activity_events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Deletes rows older than `cutoff` (epoch ms), oldest first, in chunks. */
+  async deleteOlderThan(cutoff: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.deleteOldest(DELETE_CHUNK, cutoff);
+      total += n;
+      if (n < DELETE_CHUNK) return total;
+    }
+  }
+
+  /** Deletes the oldest rows until at most `maxRows` remain. */
+  async trimTo(maxRows: number): Promise<number> {
+    let excess = (await this.count()) - maxRows;
+    let total = 0;
+    while (excess > 0) {
+      const n = await this.deleteOldest(Math.min(excess, DELETE_CHUNK));
+      if (n === 0) break;
+      total += n;
+      excess -= n;
+    }
+    return total;
+  }
+
+  /**
+   * The oldest rows are those with the lowest ids (rows are appended as they happen), so this walks the primary key
+   * from its start and needs no time index.
+   */
+  private deleteOldest(limit: number, before?: number): Promise<number> {
+    return this.store.write(async (trx) => {
+      let oldest = trx.selectFrom("activity_events").select("id");
+      if (before !== undefined) oldest = oldest.where("time", "<", before);
+      const ids = oldest.orderBy("id").limit(limit);
+      const result = await trx.deleteFrom("activity_events").where("id", "in", ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+}

@@ -1,0 +1,142 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { inCategory, issuedToken } from "../activity/activity-operations.js";
+import type { ActivityRecorderStats, DropReason } from "../activity/activity-recorder.js";
+import type { RequestFacts } from "../http/pipeline.js";
+import { ActiveIdentities } from "./active-identities.js";
+
+export interface MetricsOptions {
+  /** Feeds the active-identities gauge with the identities of every activity event. */
+  observeIdentities: (observer: (identities: readonly string[]) => void) => void;
+  /** The activity recorder's counters (read at scrape time). */
+  activity: ActivityRecorderStats;
+  activeWindowMs: number;
+  now: () => number;
+}
+
+const PREFIX = "switchboard_";
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** How a request authenticated, as a metric label: the principal's kind, or why there is none. */
+export function authLabel(facts: RequestFacts, status: number): string {
+  if (facts.principal !== undefined) return facts.principal.kind;
+  return status === 401 ? "rejected" : "none";
+}
+
+/**
+ * The Prometheus metrics of one server instance (its own registry, so several servers in one process never mix).
+ * Labels are bounded: operation names, status codes, auth schemes, error codes, scope sets; never an identity.
+ */
+export class SwitchboardMetrics {
+  readonly registry = new Registry();
+  readonly activeIdentities: ActiveIdentities;
+  private readonly requests: Counter<"operation" | "status" | "auth">;
+  private readonly latency: Histogram<"operation">;
+  private readonly authFailures: Counter<"code">;
+  private readonly tokensIssued: Counter<"scopes">;
+  private readonly revocations: Counter;
+
+  constructor(options: MetricsOptions) {
+    const registers = [this.registry];
+    this.activeIdentities = new ActiveIdentities(options.activeWindowMs, options.now);
+    options.observeIdentities((identities) => {
+      for (const identity of identities) this.activeIdentities.touch(identity);
+    });
+    this.requests = new Counter({
+      name: `${PREFIX}http_requests_total`,
+      help: "HTTP requests by operation, status code and authentication scheme.",
+      labelNames: ["operation", "status", "auth"],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: "HTTP request latency by operation.",
+      labelNames: ["operation"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: `${PREFIX}auth_failures_total`,
+      help: "Requests refused by authentication (401) or authorization (403), by error code.",
+      labelNames: ["code"],
+      registers,
+    });
+    this.tokensIssued = new Counter({
+      name: `${PREFIX}tokens_issued_total`,
+      help: "User access tokens issued, by scope set (scopes sorted, comma-separated).",
+      labelNames: ["scopes"],
+      registers,
+    });
+    this.revocations = new Counter({
+      name: `${PREFIX}token_revocations_total`,
+      help: "Successful revocations of an identity's tokens.",
+      registers,
+    });
+    const active = this.activeIdentities;
+    new Gauge({
+      name: `${PREFIX}active_identities`,
+      help: `Distinct identities that acted or were acted on in the last ${Math.round(options.activeWindowMs / 1000)} s (this process).`,
+      registers,
+      collect() {
+        this.set(active.count());
+      },
+    });
+
+    const stats = options.activity;
+    let written = 0;
+    new Counter({
+      name: `${PREFIX}activity_events_written_total`,
+      help: "Activity record rows written.",
+      registers,
+      collect() {
+        this.inc(stats.written - written);
+        written = stats.written;
+      },
+    });
+    const dropped: Record<DropReason, number> = { queue_full: 0, write_failed: 0 };
+    new Counter({
+      name: `${PREFIX}activity_events_dropped_total`,
+      help: "Activity record rows dropped: queue_full (the write queue was full) or write_failed (the store refused).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        for (const reason of Object.keys(dropped) as DropReason[]) {
+          this.inc({ reason }, stats.dropped[reason] - dropped[reason]);
+          dropped[reason] = stats.dropped[reason];
+        }
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}activity_queue_length`,
+      help: "Activity record rows waiting to be written.",
+      registers,
+      collect() {
+        this.set(stats.queued);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** Called once per finished request. */
+  observeRequest(facts: RequestFacts, status: number, durationMs: number): void {
+    const operation = facts.operation;
+    this.requests.inc({ operation, status: String(status), auth: authLabel(facts, status) });
+    this.latency.observe({ operation }, durationMs / 1000);
+    if ((status === 401 || status === 403) && facts.errorCode !== undefined) this.authFailures.inc({ code: facts.errorCode });
+    const ok = status >= 200 && status < 300;
+    if (ok && issuedToken(status, facts.fields)) {
+      const scopes = facts.fields?.scopes;
+      // Token exchanges (Teams, Entra users) carry no scope list: their tokens are counted as "exchange".
+      const label = Array.isArray(scopes) ? [...scopes].sort().join(",") : scopes === undefined ? "exchange" : String(scopes);
+      this.tokensIssued.inc({ scopes: label });
+    }
+    if (ok && inCategory("revocations", operation)) this.revocations.inc();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
