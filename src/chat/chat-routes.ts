@@ -133,6 +133,10 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
           repeatabilityId: repeatabilityIdOf(ctx),
         });
         ctx.annotate({ threadId: thread.id });
+        // Everyone who joined the thread at creation is a subject of this operation (their activity shows it).
+        const refused = new Set(invalid.map((p) => p.rawId));
+        const joined = participants.map((p) => p.rawId).filter((id) => id !== caller && !refused.has(id));
+        ctx.setSubject([caller, ...new Set(joined)]);
         const body: Record<string, unknown> = { chatThread: toThreadModel(thread) };
         if (invalid.length > 0) body.invalidParticipants = invalidParticipantsModel(invalid);
         return { status: 201, body };

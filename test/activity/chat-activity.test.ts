@@ -8,6 +8,7 @@ describe.each(backendNames)("chat in the activity record (%s)", (backend) => {
   let fx: ChatFixture;
   let alice: ChatUser;
   let bob: ChatUser;
+  let carol: ChatUser;
   let threadId: string;
   let aliceMessage: string;
   let bobMessage: string;
@@ -16,7 +17,8 @@ describe.each(backendNames)("chat in the activity record (%s)", (backend) => {
     fx = await startChatFixture({ backend });
     alice = await fx.newUser();
     bob = await fx.newUser();
-    const created = await alice.chat.createChatThread({ topic: "activity" });
+    carol = await fx.newUser();
+    const created = await alice.chat.createChatThread({ topic: "activity" }, { participants: [{ id: carol.user, displayName: "Carol" }] });
     threadId = created.chatThread!.id;
     const aliceThread = alice.chat.getChatThreadClient(threadId);
     await aliceThread.addParticipants({ participants: [{ id: bob.user, displayName: "Bob" }] });
@@ -42,10 +44,16 @@ describe.each(backendNames)("chat in the activity record (%s)", (backend) => {
     ]);
     expect(bobEvents[0]!.fields).toEqual({ threadId, messageId: bobMessage });
     expect(JSON.stringify([aliceEvents, bobEvents])).not.toContain("secret body");
+    // Carol joined at creation: the creation is in her record, acted by Alice.
+    const carolEvents = await listActivity(fx.srv.server.core, { identity: carol.id, operation: "chat.*" });
+    expect(carolEvents.map((e) => [e.operation, e.principal, e.subjects, e.fields])).toEqual([
+      ["chat.createThread", alice.id, [alice.id, carol.id], { threadId }],
+    ]);
   });
 
   it("the summary counts threads joined and messages sent per identity", async () => {
     expect(await summarizeIdentity(fx.srv.server.core, alice.id)).toMatchObject({ tokensIssued: 1, threadsJoined: 1, messagesSent: 1 });
     expect(await summarizeIdentity(fx.srv.server.core, bob.id)).toMatchObject({ tokensIssued: 1, threadsJoined: 1, messagesSent: 1 });
+    expect(await summarizeIdentity(fx.srv.server.core, carol.id)).toMatchObject({ threadsJoined: 1, messagesSent: 0 });
   });
 });
