@@ -1,4 +1,4 @@
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Resource } from "./resource.js";
 import { RESOURCE_CHANGED, type ResourceRepository } from "./resource-repository.js";
 
@@ -32,7 +32,7 @@ export class ResourceRegistry {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === RESOURCE_CHANGED)) this.requestReload();
+      if (changes.some((c) => c.topic === RESOURCE_CHANGED || c.topic === FEED_RESET)) this.requestReload();
     });
   }
 

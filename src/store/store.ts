@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
+import { CHANGE_CHANNEL, PgChangeListener, type ChangeNotifications } from "./pg-change-listener.js";
 import type { Database } from "./schema.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
 
@@ -21,6 +22,12 @@ export interface Change {
 export interface WriteContext {
   /** Records a change in the same transaction; it is dispatched locally after commit and to other processes by the feed. */
   emit(change: Change): void;
+  /**
+   * Serializes this transaction with every other one (in any process) that takes the same lock, until it commits:
+   * for check-then-insert steps such as "create a signing key if none is active". PostgreSQL: a transaction-scoped
+   * advisory lock; SQLite: nothing to do, its writers are serialized by the database file lock.
+   */
+  lock(name: string): Promise<void>;
 }
 
 export type WriteFn<T> = (trx: Transaction<Database>, ctx: WriteContext) => Promise<T>;
@@ -35,6 +42,13 @@ export interface Store {
   write<T>(fn: WriteFn<T>): Promise<T>;
   /** Called with the changes of every committed write of this process. */
   onLocalChanges(listener: (changes: Change[]) => void): void;
+  /**
+   * Tells `onNotify` whenever another process commits changes (PostgreSQL LISTEN/NOTIFY on a dedicated connection
+   * that reconnects by itself; `onConnect` after every (re)connection). Undefined on SQLite: polling only.
+   */
+  listenForChanges(handlers: { onNotify: () => void; onConnect: () => void; onError?: (err: unknown) => void }): ChangeNotifications | undefined;
+  /** A cheap round trip to the database; false if it fails or takes longer than timeoutMs. */
+  ping(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -62,8 +76,11 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
           oid === 20 ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as "text"),
       } as pg.CustomTypesConfig,
     });
-    // A dropped connection must not crash the process; the next query reports the outage instead.
+    // A dropped connection must not crash the process; the next query reports the outage instead. The pool handles
+    // errors of idle clients; a client checked out (e.g. between the statements of a transaction) gets its own
+    // listener, or a socket dying at that moment would be an unhandled 'error' event.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
   const sqlite = new SQLite(sqliteFile(config));
@@ -74,7 +91,23 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }) };
 }
 
+/**
+ * Runs pending migrations. On PostgreSQL, replicas starting at once on an empty database take turns: a session
+ * advisory lock (per schema) wraps the whole run, on top of the Migrator's own lock.
+ */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  if (dialect === "sqlite") return runMigrator(db, dialect);
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
+    try {
+      await runMigrator(conn, dialect);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
   const migrator = new Migrator({
     db,
@@ -107,13 +140,18 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   /** Runs fn and records its emitted changes in the same transaction. */
   const runRecorded = async <T>(trx: Transaction<Database>, fn: WriteFn<T>): Promise<{ value: T; changes: Change[] }> => {
     const changes: Change[] = [];
-    const value = await fn(trx, { emit: (c) => changes.push(c) });
+    const lock = async (name: string): Promise<void> => {
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${name}))`.execute(trx);
+    };
+    const value = await fn(trx, { emit: (c) => changes.push(c), lock });
     if (changes.length > 0) {
       const createdAt = now();
       await trx
         .insertInto("change_events")
         .values(changes.map((c) => ({ topic: c.topic, resource_id: c.resourceId ?? null, subject: c.subject ?? null, created_at: createdAt })))
         .execute();
+      // Delivered to the LISTENing replicas when (and only if) this transaction commits.
+      if (dialect === "postgres") await sql`select pg_notify(${CHANGE_CHANNEL}, current_schema())`.execute(trx);
     }
     return { value, changes };
   };
@@ -133,6 +171,27 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     },
     onLocalChanges(listener) {
       listeners.push(listener);
+    },
+    listenForChanges(handlers) {
+      if (dialect !== "postgres" || config.databaseUrl === undefined) return undefined;
+      const listener = new PgChangeListener({ connectionString: config.databaseUrl, ...handlers });
+      listener.start();
+      return listener;
+    },
+    async ping(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const query = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await groupCommit?.drain();

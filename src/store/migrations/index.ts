@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
+import { scaleOutMigration } from "./0007-scale-out.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -10,5 +11,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   const ctx = createMigrationContext(dialect);
   return {
     "0001-foundation": foundationMigration(ctx),
+    "0007-scale-out": scaleOutMigration(ctx),
   };
 }
