@@ -54,9 +54,9 @@ export class ChangeFeed {
     return this.healthy;
   }
 
-  /** True while a PostgreSQL LISTEN connection delivers commit notifications (always false on SQLite). */
-  get isListening(): boolean {
-    return this.notifications?.connected ?? false;
+  /** The PostgreSQL LISTEN connection delivering commit notifications, if any (none on SQLite). */
+  get notificationListener(): ChangeNotifications | undefined {
+    return this.notifications;
   }
 
   async start(): Promise<void> {

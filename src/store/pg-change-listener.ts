@@ -9,6 +9,8 @@ const MAX_BACKOFF_MS = 5_000;
 export interface ChangeNotifications {
   /** True while the LISTEN connection is up. */
   readonly connected: boolean;
+  /** The server process id of the LISTEN connection while it is up (diagnostics, pg_stat_activity). */
+  readonly backendPid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -32,11 +34,16 @@ export class PgChangeListener implements ChangeNotifications {
   private backoffMs = MIN_BACKOFF_MS;
   private timer: NodeJS.Timeout | undefined;
   private isConnected = false;
+  private pid: number | undefined;
 
   constructor(private readonly options: PgChangeListenerOptions) {}
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  get backendPid(): number | undefined {
+    return this.isConnected ? this.pid : undefined;
   }
 
   start(): void {
@@ -54,7 +61,12 @@ export class PgChangeListener implements ChangeNotifications {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      application_name: "switchboard-listener",
+    });
     this.client = client;
     let failed = false;
     const fail = (err: unknown): void => {
@@ -81,8 +93,9 @@ export class PgChangeListener implements ChangeNotifications {
     });
     try {
       await client.connect();
-      const result = await client.query<{ schema: string }>("select current_schema() as schema");
+      const result = await client.query<{ schema: string; pid: number }>("select current_schema() as schema, pg_backend_pid() as pid");
       schema = result.rows[0]?.schema;
+      this.pid = result.rows[0]?.pid;
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
     } catch (err) {
       fail(err);

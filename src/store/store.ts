@@ -109,9 +109,14 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
 
 async function runMigrator(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: name the schema in use, or a
+  // second schema of the same database (one per tenant, one per test) would find the first one's tables.
+  const schema =
+    dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
