@@ -1,13 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import { CHANGE_CHANNEL, PgChangeListener, type ChangeNotifications } from "./pg-change-listener.js";
 import type { Database } from "./schema.js";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
@@ -88,15 +89,29 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }) };
+  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }) };
 }
 
 /**
- * Runs pending migrations. On PostgreSQL, replicas starting at once on an empty database take turns: a session
- * advisory lock (per schema) wraps the whole run, on top of the Migrator's own lock.
+ * Runs pending migrations; processes starting at once on an empty database take turns. PostgreSQL: a session
+ * advisory lock (per schema) wraps the whole run, on top of the Migrator's own transaction lock.
  */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  if (dialect === "sqlite") return runMigrator(db, dialect);
+  if (dialect === "sqlite") {
+    // Kysely runs SQLite migrations outside a transaction, guarded only by a lock inside this process. One
+    // BEGIN IMMEDIATE transaction makes the run atomic and makes other processes on the same file wait for it.
+    await db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        await runMigrator(conn, dialect);
+      } catch (err) {
+        await sql`rollback`.execute(conn);
+        throw err;
+      }
+      await sql`commit`.execute(conn);
+    });
+    return;
+  }
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
     try {
