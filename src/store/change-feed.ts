@@ -42,7 +42,11 @@ export class ChangeFeed {
     private readonly store: Store,
     private readonly options: { pollMs: number; now: () => number; onError?: (err: unknown) => void },
   ) {
-    store.onLocalChanges((changes) => this.dispatch(changes));
+    store.onLocalChanges((changes, ids) => {
+      // Delivered now; the poll that reads them back from the table must not deliver them again.
+      for (const id of ids) this.seen.add(id);
+      this.dispatch(changes);
+    });
   }
 
   subscribe(listener: ChangeListener): void {
@@ -116,9 +120,9 @@ export class ChangeFeed {
       this.lastSuccessAt = now;
       for (const row of rows) {
         const id = Number(row.id);
+        if (id > this.lastId) this.lastId = id;
         if (this.seen.has(id)) continue;
         this.seen.add(id);
-        if (id > this.lastId) this.lastId = id;
         fresh.push({ topic: row.topic, resourceId: row.resource_id, subject: row.subject });
       }
       for (const id of this.seen) if (id <= this.lastId - REREAD_WINDOW) this.seen.delete(id);

@@ -41,8 +41,8 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   write<T>(fn: WriteFn<T>): Promise<T>;
-  /** Called with the changes of every committed write of this process. */
-  onLocalChanges(listener: (changes: Change[]) => void): void;
+  /** Called with the changes of every committed write of this process, and their change_events ids. */
+  onLocalChanges(listener: (changes: Change[], ids: number[]) => void): void;
   /**
    * Tells `onNotify` whenever another process commits changes (PostgreSQL LISTEN/NOTIFY on a dedicated connection
    * that reconnects by itself; `onConnect` after every (re)connection). Undefined on SQLite: polling only.
@@ -151,29 +151,32 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
       throw err;
     }
   }
-  const listeners: Array<(changes: Change[]) => void> = [];
-  const dispatch = (changes: Change[]): void => {
+  const listeners: Array<(changes: Change[], ids: number[]) => void> = [];
+  const dispatch = (changes: Change[], ids: number[]): void => {
     if (changes.length === 0) return;
-    for (const l of listeners) l(changes);
+    for (const l of listeners) l(changes, ids);
   };
 
   /** Runs fn and records its emitted changes in the same transaction. */
-  const runRecorded = async <T>(trx: Transaction<Database>, fn: WriteFn<T>): Promise<{ value: T; changes: Change[] }> => {
+  const runRecorded = async <T>(trx: Transaction<Database>, fn: WriteFn<T>): Promise<{ value: T; changes: Change[]; ids: number[] }> => {
     const changes: Change[] = [];
     const lock = async (name: string): Promise<void> => {
       if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${name}))`.execute(trx);
     };
     const value = await fn(trx, { emit: (c) => changes.push(c), lock });
+    let ids: number[] = [];
     if (changes.length > 0) {
       const createdAt = now();
-      await trx
+      const rows = await trx
         .insertInto("change_events")
         .values(changes.map((c) => ({ topic: c.topic, resource_id: c.resourceId ?? null, subject: c.subject ?? null, created_at: createdAt })))
+        .returning("id")
         .execute();
+      ids = rows.map((r) => Number(r.id));
       // Delivered to the LISTENing replicas when (and only if) this transaction commits.
       if (dialect === "postgres") await sql`select pg_notify(${CHANGE_CHANNEL}, current_schema())`.execute(trx);
     }
-    return { value, changes };
+    return { value, changes, ids };
   };
 
   const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : undefined;
@@ -182,11 +185,11 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     dialect,
     db,
     async write<T>(fn: WriteFn<T>): Promise<T> {
-      const { value, changes } =
+      const { value, changes, ids } =
         groupCommit !== undefined
           ? await groupCommit.run((trx) => runRecorded(trx, fn))
           : await db.transaction().execute((trx) => runRecorded(trx, fn));
-      dispatch(changes);
+      dispatch(changes, ids);
       return value;
     },
     onLocalChanges(listener) {
