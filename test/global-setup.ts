@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadOrCreateTlsMaterial } from "../src/http/tls.js";
+import { collectRun, scanLogs } from "./support/secret-scan.js";
 
 /**
  * Runs once before the test workers start: generates the shared TLS certificate with the server's own generator
  * and exports NODE_EXTRA_CA_CERTS, so the official SDK clients in every worker trust the test servers' HTTPS
  * listeners exactly as a user's process would.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
   const root = mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
   const tls = await loadOrCreateTlsMaterial({ dataDir: root });
   process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
@@ -17,4 +18,15 @@ export default async function setup(): Promise<void> {
   const logDir = path.join(root, "logs");
   mkdirSync(logDir, { recursive: true });
   process.env.SWITCHBOARD_TEST_LOG_DIR = logDir;
+
+  // Teardown: the logs of the whole run must hold no key, token, signature or string-to-sign.
+  return () => {
+    const { logs, secrets } = collectRun(logDir);
+    const findings = scanLogs(logs, secrets);
+    if (findings.length > 0) {
+      process.exitCode = 1;
+      throw new Error(`secrets found in test-run logs:\n${findings.map((f) => `  ${f.what} in ${f.file}`).join("\n")}`);
+    }
+    process.stdout.write(`log scan: ${logs.length} server logs, ${secrets.length} access keys, no secrets found\n`);
+  };
 }

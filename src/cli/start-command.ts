@@ -31,8 +31,25 @@ export function registerStartCommand(program: Command): void {
       ...(options.httpPort !== undefined ? { httpPort: options.httpPort === "off" ? null : intOption(options.httpPort, "--http-port") } : {}),
       ...(options.tlsCert !== undefined || options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
     });
-    const server = await createSwitchboard(config);
+    // Signals are handled from the first moment, so a stop during start-up is graceful too.
+    let server: Awaited<ReturnType<typeof createSwitchboard>> | undefined;
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      process.stdout.write(`\n${signal}: shutting down\n`);
+      setTimeout(() => process.exit(1), 10_000).unref();
+      (server?.close() ?? Promise.resolve()).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+
+    server = await createSwitchboard(config);
     const { httpsPort, httpPort } = await server.listen();
+    if (closing) return;
     process.stdout.write(
       renderBanner({
         host: config.host,
@@ -43,17 +60,5 @@ export function registerStartCommand(program: Command): void {
         storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db`,
       }),
     );
-    let closing = false;
-    const shutdown = (signal: string) => {
-      if (closing) return;
-      closing = true;
-      process.stdout.write(`\n${signal}: shutting down\n`);
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on("SIGTERM", () => shutdown("SIGTERM"));
-    process.on("SIGINT", () => shutdown("SIGINT"));
   });
 }

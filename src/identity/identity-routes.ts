@@ -7,7 +7,7 @@ import { checkLifetime, checkScopes, type IdentityService } from "./identity-ser
 const createBody = z
   .object({ createTokenWithScopes: z.unknown().optional(), expiresInMinutes: z.unknown().optional() })
   .optional();
-const issueBody = z.object({ scopes: z.unknown(), expiresInMinutes: z.unknown().optional() });
+const issueBody = z.object({ scopes: z.unknown().optional(), expiresInMinutes: z.unknown().optional() });
 const introspectBody = z.object({ token: z.string().min(1).max(16_384) });
 
 /** The Identity API (SDK-WIRE.md §4): exactly the status codes `@azure/communication-identity` accepts. */

@@ -10,6 +10,7 @@ import { CHANGE_CHANNEL, PgChangeListener, type ChangeNotifications } from "./pg
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
+import { withStatementCache } from "./sqlite-statement-cache.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
 
@@ -89,7 +90,7 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }) };
+  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }) };
 }
 
 /**
@@ -124,8 +125,8 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
 
 async function runMigrator(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
-  // Kysely looks for its bookkeeping tables in every schema unless told which one: name the schema in use, or a
-  // second schema of the same database (one per tenant, one per test) would find the first one's tables.
+  // Kysely looks for its bookkeeping tables by introspecting every schema; name the current one explicitly so that
+  // several Switchboard schemas in one database (tests, or operators using search_path) never see each other's.
   const schema =
     dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({

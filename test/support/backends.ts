@@ -29,9 +29,9 @@ export async function freshPostgresUrl(): Promise<string> {
   } finally {
     await client.end();
   }
-  const url = new URL(testDatabaseUrl);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return url.toString();
+  // Percent-encoded by hand: URLSearchParams would write the space as "+", which libpq-style parsers keep literally.
+  const separator = testDatabaseUrl.includes("?") ? "&" : "?";
+  return `${testDatabaseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
 /** Config overrides that select a backend for a test server or store. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -59,6 +59,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const httpsUrl = `https://127.0.0.1:${httpsPort}`;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const currentResource = () => server.core.registry.get(server.core.defaultResource.id)!;
+  // Every key this server ever had is recorded, so the end-of-run scan can prove none reached a log.
+  const secretsFile = path.join(logDir, `secrets-${process.pid}-${randomUUID()}.json`);
+  const recordKeys = () => {
+    const r = currentResource();
+    known.add(r.keys.primary.value);
+    known.add(r.keys.secondary.value);
+    writeFileSync(secretsFile, JSON.stringify([...known]));
+  };
+  const known = new Set<string>();
+  recordKeys();
+  server.core.feed.subscribe(() => setImmediate(recordKeys));
   return {
     server,
     httpsUrl,
@@ -70,6 +81,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     connectionString: (scheme = "https", key = "primary") =>
       connectionString(scheme === "https" ? httpsUrl : httpUrl, currentResource().keys[key].value),
     readLog: () => readFileSync(logFile, "utf8"),
-    close: () => server.close(),
+    close: async () => {
+      recordKeys();
+      await server.close();
+    },
   };
 }

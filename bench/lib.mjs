@@ -1,0 +1,140 @@
+// Shared pieces of the benchmarks: child processes, Azurite with a SharedKey-signed request, autocannon runs.
+import { spawn } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHttp(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Spawns a child that is killed when this process exits. */
+export function spawnChild(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  process.on("exit", () => child.kill("SIGKILL"));
+  return child;
+}
+
+export function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
+}
+
+// ---- Azurite (the baseline) ----
+const AZURITE_ACCOUNT = "devstoreaccount1";
+// Azurite's published well-known development key.
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const STORAGE_VERSION = "2021-08-06";
+
+/** SharedKey headers for a blob request (https://learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key). */
+function sharedKeyHeaders(method, url, contentLength = "") {
+  const u = new URL(url);
+  const date = new Date().toUTCString();
+  const canonicalHeaders = `x-ms-date:${date}\nx-ms-version:${STORAGE_VERSION}\n`;
+  const params = [...u.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `\n${k.toLowerCase()}:${v}`);
+  const canonicalResource = `/${AZURITE_ACCOUNT}${u.pathname}${params.join("")}`;
+  const stringToSign = [method, "", "", contentLength, "", "", "", "", "", "", "", ""].join("\n") + "\n" + canonicalHeaders + canonicalResource;
+  const signature = createHmac("sha256", Buffer.from(AZURITE_KEY, "base64")).update(stringToSign, "utf8").digest("base64");
+  return { "x-ms-date": date, "x-ms-version": STORAGE_VERSION, authorization: `SharedKey ${AZURITE_ACCOUNT}:${signature}` };
+}
+
+export async function startAzurite() {
+  const port = await freePort();
+  const child = spawnChild(bin("azurite-blob"), ["--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--silent", "--disableTelemetry"]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(base);
+  const containerUrl = `${base}/${AZURITE_ACCOUNT}/bench?restype=container`;
+  const created = await fetch(containerUrl, { method: "PUT", headers: sharedKeyHeaders("PUT", containerUrl) });
+  if (created.status !== 201) throw new Error(`azurite create container: ${created.status} ${await created.text()}`);
+  // One signed request, replayed by the load generator (x-ms-date stays valid for 15 minutes).
+  const headers = sharedKeyHeaders("GET", containerUrl);
+  const check = await fetch(containerUrl, { headers });
+  if (check.status !== 200) throw new Error(`azurite signed GET: ${check.status}`);
+  return { child, request: { url: containerUrl, method: "GET", headers } };
+}
+
+// ---- Switchboard ----
+export async function startSwitchboard({ env = {}, args = [] } = {}) {
+  const port = await freePort();
+  const httpPort = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
+  const child = spawnChild(process.execPath, [path.join(root, "dist/cli/main.js"), "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
+    SWITCHBOARD_LOG_FILE: path.join(dataDir, "server.log"),
+    ...env,
+  });
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitForHttp(`${base}/health/live`);
+  return { child, base, dataDir, httpPort, port };
+}
+
+/** HMAC headers exactly as communicationAccessKeyCredentialPolicy computes them. */
+export function acsHmacHeaders(method, url, body, accessKey) {
+  const u = new URL(url);
+  const date = new Date().toUTCString();
+  const hash = createHash("sha256").update(body).digest("base64");
+  const query = u.searchParams.toString();
+  const stringToSign = `${method}\n${u.pathname}${query ? `?${query}` : ""}\n${date};${u.host};${hash}`;
+  const signature = createHmac("sha256", Buffer.from(accessKey, "base64")).update(stringToSign, "utf8").digest("base64");
+  return {
+    "x-ms-date": date,
+    "x-ms-content-sha256": hash,
+    authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
+    "content-type": "application/json",
+  };
+}
+
+export async function keysOf(dataDir, extraArgs = []) {
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.execPath, [path.join(root, "dist/cli/main.js"), "keys", "list", "--json", "--data-dir", dataDir, ...extraArgs], { encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+/** One bounded load run; returns throughput and latency percentiles (ms). */
+export async function load(request, { duration = 10, connections = 50 } = {}) {
+  const result = await autocannon({ ...request, duration, connections, pipelining: 1 });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    failures: non2xx,
+  };
+}
+
+export function ratio(a, b) {
+  return Math.round((a / b) * 100) / 100;
+}
+
+export const tempDir = (prefix) => mkdtempSync(path.join(tmpdir(), prefix));

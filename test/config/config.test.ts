@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.js";
+
+describe("configuration", () => {
+  it("has working defaults and is frozen", () => {
+    const config = loadConfig();
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 8443, httpPort: 8080, inMemory: false, sqlite: { synchronous: "FULL" } });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.resource)).toBe(true);
+  });
+
+  it("takes the environment, and explicit options over it", () => {
+    const config = loadConfig({
+      env: { SWITCHBOARD_PORT: "9443", SWITCHBOARD_HTTP_PORT: "off", SWITCHBOARD_RESOURCE_NAME: "ci" },
+      overrides: { port: 10443 },
+    });
+    expect(config.port).toBe(10443);
+    expect(config.httpPort).toBeNull();
+    expect(config.resource.name).toBe("ci");
+  });
+
+  it("lists every problem at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        env: { SWITCHBOARD_PORT: "70000", SWITCHBOARD_PRIMARY_KEY: "not-base64", SWITCHBOARD_DATABASE_URL: "mysql://x" },
+        overrides: { tls: { certFile: "only-cert.pem" } },
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(4);
+    expect(problems).toMatch(/port/);
+    expect(problems).toMatch(/resource\.primaryKey/);
+    expect(problems).toMatch(/databaseUrl/);
+    expect(problems).toMatch(/tlsCert and tlsKey go together/);
+  });
+});

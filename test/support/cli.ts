@@ -1,0 +1,67 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/cli/main.js");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `switchboard` CLI (npm test builds first). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface CliServer {
+  child: ChildProcess;
+  banner: string;
+  httpsUrl: string;
+  httpUrl: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `switchboard start` as a child process on random ports and waits for its banner. */
+export function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "start", "--port", "0", "--http-port", "0", ...args], {
+      env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 30_000);
+    child.stderr!.on("data", (d) => (err += d));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const https = /HTTPS:\s+(https:\/\/\S+?)\/?\s/.exec(out);
+      const http = /HTTP:\s+(http:\/\/\S+?)\/?\s/.exec(out);
+      if (https !== null && http !== null && out.includes("NODE_EXTRA_CA_CERTS")) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          banner: out,
+          httpsUrl: https[1]!,
+          httpUrl: http[1]!,
+          stop: (signal = "SIGTERM") =>
+            new Promise((res) => {
+              if (child.exitCode !== null) return res(child.exitCode);
+              child.once("exit", (code) => res(code));
+              child.kill(signal);
+            }),
+        });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}${err}`));
+    });
+  });
+}
