@@ -29,6 +29,8 @@ export class SigningKeyRing {
   private keys = new Map<string, SigningKey>();
   private active: SigningKey | undefined;
   private headerPrefix = "";
+  private reloading = false;
+  private reloadAgain = false;
 
   constructor(
     private readonly store: Store,
@@ -101,8 +103,28 @@ export class SigningKeyRing {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === SIGNING_KEY_CHANGED || c.topic === FEED_RESET)) void this.load().catch(() => undefined);
+      if (changes.some((c) => c.topic === SIGNING_KEY_CHANGED || c.topic === FEED_RESET)) void this.reload();
     });
+  }
+
+  /** Reloads after a change; a failed load (database briefly away) is retried every second until one succeeds. */
+  private async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        await this.load().catch(async () => {
+          this.reloadAgain = true;
+          await new Promise((r) => setTimeout(r, 1_000).unref());
+        });
+      } while (this.reloadAgain);
+    } finally {
+      this.reloading = false;
+    }
   }
 
   get activeKid(): string {
