@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,11 +80,16 @@ export interface ChildServerOptions {
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
   await ensureBuilt();
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "switchboard-child-"));
+  // The request log goes where the end-of-run secret scan looks (test/global-setup.ts), with the keys to look for.
+  const logDir = process.env.SWITCHBOARD_TEST_LOG_DIR ?? dataDir;
+  const runId = randomUUID();
+  writeFileSync(path.join(logDir, `secrets-child-${runId}.json`), JSON.stringify([options.primaryKey, options.secondaryKey]));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     SWITCHBOARD_PRIMARY_KEY: options.primaryKey,
     SWITCHBOARD_SECONDARY_KEY: options.secondaryKey,
-    SWITCHBOARD_LOG_LEVEL: "warn",
+    SWITCHBOARD_LOG_LEVEL: "info",
+    SWITCHBOARD_LOG_FILE: path.join(logDir, `child-${runId}.log`),
     ...(options.databaseUrl !== undefined ? { SWITCHBOARD_DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   };
