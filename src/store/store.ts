@@ -72,6 +72,10 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
       connectionString: config.databaseUrl,
       max: config.postgres.poolSize,
       connectionTimeoutMillis: 5_000,
+      // A database that stops answering without closing the connection (a network partition) fails the request
+      // after this long instead of holding it until TCP gives up; no Switchboard query runs anywhere near it.
+      query_timeout: 10_000,
+      keepAlive: true,
       // int8 columns (epoch milliseconds) come back as JS numbers, as they do from SQLite.
       types: {
         getTypeParser: (oid: number, format?: unknown) =>
