@@ -7,6 +7,9 @@ import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
+import { CallRepository } from "./calling/call-repository.js";
+import { callingRoutes } from "./calling/calling-routes.js";
+import { createCalling, type Calling } from "./calling/calling-service.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
 import { createHttpApp } from "./http/http-app.js";
 import { publicRoutes } from "./http/public-routes.js";
@@ -110,6 +113,8 @@ export interface Switchboard {
   core: Core;
   app: FastifyInstance;
   tls: TlsMaterial;
+  /** Browser calling: signaling on the HTTPS listener; `calling.onCallEvent(…)` is the call activity hook. */
+  calling: Calling;
   /** Binds the listeners; resolves with the actual ports. */
   listen(): Promise<{ httpsPort: number; httpPort: number | undefined }>;
   close(): Promise<void>;
@@ -120,6 +125,7 @@ function allRoutes(core: Core): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
+    ...callingRoutes(new CallRepository(core.store)),
   ];
 }
 
@@ -150,6 +156,8 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     s.keepAliveTimeout = 72_000;
     s.headersTimeout = 75_000;
   }
+  const calling = createCalling(core);
+  calling.attach(httpsServer);
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -170,6 +178,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     core,
     app,
     tls,
+    calling,
     async listen() {
       const httpsPort = await listenOn(httpsServer, config.port);
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
@@ -177,6 +186,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     },
     async close() {
       // Stop accepting, let in-flight requests finish, then flush and close the store.
+      await calling.close();
       await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
       await app.close();
       await core.close();

@@ -58,6 +58,32 @@ export const configSchema = z.object({
   postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
+  /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
+  calling: z
+    .object({
+      /** STUN servers handed to every client, e.g. `stun:stun.example.org:3478`. */
+      stunUrls: z.array(z.string().regex(/^stuns?:/, "must start with stun: or stuns:")).default([]),
+      /** A TURN server using the TURN REST API shared secret (coturn `use-auth-secret`); credentials are per call. */
+      turn: z
+        .object({
+          urls: z.array(z.string().regex(/^turns?:/, "must start with turn: or turns:")).min(1),
+          secret: z.string().min(16, "must be at least 16 characters"),
+          ttlSeconds: z.number().int().min(60).max(86_400).default(3600),
+        })
+        .optional(),
+      /** Participants per call (full mesh: each pair negotiates directly). */
+      maxParticipants: z.number().int().min(2).max(8).default(8),
+      /** How long an invitation rings before it counts as missed. */
+      ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Largest signaling frame; a bigger one closes the socket with 1009. */
+      maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
+      /** Per-socket token bucket: sustained rate and burst; exceeding it closes the socket with 4429. */
+      messagesPerSecond: z.number().int().min(1).max(10_000).default(50),
+      messageBurst: z.number().int().min(1).max(100_000).default(200),
+      /** A socket must authenticate within this time. */
+      authTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    })
+    .prefault({}),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -87,6 +113,9 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+  ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
+  ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],
+  ["SWITCHBOARD_TURN_SECRET", (v) => ({ calling: { turn: { secret: v } } }) as ConfigInput],
 ];
 
 type Plain = Record<string, unknown>;

@@ -38,6 +38,9 @@ export const errorCatalogue = {
   NotFound: [404, "The requested resource was not found."],
   IdentityNotFound: [404, "The identity was not found."],
   MethodNotAllowed: [405, "The method is not allowed on this path."],
+  // --- calling ---
+  CallNotFound: [404, "The call was not found."],
+  InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

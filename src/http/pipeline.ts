@@ -129,7 +129,9 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     // 7. serialize
     reply.code(result.status);
     if (result.headers !== undefined) reply.headers(result.headers);
-    if (result.body === undefined) {
+    if (result.rawBody !== undefined) {
+      await reply.send(result.rawBody);
+    } else if (result.body === undefined) {
       await reply.send();
     } else {
       reply.type("application/json; charset=utf-8");

@@ -15,6 +15,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of a JSON body (static documents: scripts, pages); set content-type in `headers`. */
+  rawBody?: string | Buffer;
 }
 
 export interface HandlerContext<B> {

@@ -15,6 +15,9 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.issueAccessToken": `${ACS}/identities/issueAccessToken/action`,
   "identity.revokeAccessTokens": `${ACS}/identities/revokeAccessTokens/action`,
   "identity.introspectToken": `${ACS}/tokens/read`,
+  // --- calling ---
+  "calling.listCalls": `${ACS}/calls/read`,
+  "calling.getCall": `${ACS}/calls/read`,
 };
 
 export function permissionFor(operation: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { CallingTables } from "../calling/calling-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -57,4 +58,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, CallingTables {}

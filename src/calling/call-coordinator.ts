@@ -1,0 +1,439 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import { parseIdentityId } from "../identity/identity-id.js";
+import type { IdentityStateCache } from "../identity/identity-state-cache.js";
+import type { Clock } from "../util/clock.js";
+import type { CallRepository } from "./call-repository.js";
+import type { CallRecord, EndReason, ParticipantRecord } from "./call-record.js";
+import { iceServersFor } from "./ice-servers.js";
+import type { ClientMessage, ClientMessageOf, SignalingErrorCode } from "./signaling-protocol.js";
+import type { DisconnectReason, SignalingConnection } from "./signaling-connection.js";
+
+/**
+ * A per-participant call event, for the integrator's activity record (never SDP, candidates or tokens).
+ * `callEnded` is emitted once for every identity the call involved.
+ */
+export interface CallEvent {
+  type: "callStarted" | "invited" | "joined" | "left" | "rejected" | "missed" | "callEnded";
+  callId: string;
+  resourceId: string;
+  identity: string;
+  /** Epoch milliseconds. */
+  at: number;
+  reason?: string;
+  /** For `left`: time in the call; for `callEnded`: the call's duration. */
+  durationMs?: number;
+}
+
+export type CallEventListener = (event: CallEvent) => void;
+
+interface LiveParticipant {
+  conn: SignalingConnection;
+  audioMuted: boolean;
+  videoMuted: boolean;
+}
+
+/** A call in progress: its record (saved at every change) plus who is connected and who is still ringing. */
+interface LiveCall {
+  record: CallRecord;
+  active: Map<string, LiveParticipant>;
+  ringing: Map<string, NodeJS.Timeout>;
+  saving: Promise<void>;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly code: SignalingErrorCode,
+    message: string,
+    readonly target?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CoordinatorDeps {
+  config: Config["calling"];
+  clock: Clock;
+  log: Logger;
+  calls: CallRepository;
+  identityStates: IdentityStateCache;
+}
+
+/**
+ * The calling state machine. Calls live in memory (one server process holds a call); the record is saved at every
+ * change. Media never passes through here: offers, answers and candidates are relayed between the two participants
+ * of each pair of the full mesh. The participant who joins sends the offers to everyone already in the call.
+ * (Over 400 lines on purpose: every call transition — ring, join, reject, miss, leave, end — is in this one file, so
+ * the rules for when a call ends and what its record says can be read together.)
+ */
+export class CallCoordinator {
+  private readonly calls = new Map<string, LiveCall>();
+  private readonly byIdentity = new Map<string, Set<SignalingConnection>>();
+  private readonly listeners: CallEventListener[] = [];
+
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  /** Subscribes to per-participant call events (the activity record hook). */
+  onCallEvent(listener: CallEventListener): void {
+    this.listeners.push(listener);
+  }
+
+  register(conn: SignalingConnection): void {
+    const set = this.byIdentity.get(conn.identity!) ?? new Set();
+    set.add(conn);
+    this.byIdentity.set(conn.identity!, set);
+  }
+
+  /** The socket is gone: leave its call, forget it. */
+  disconnect(conn: SignalingConnection, reason: DisconnectReason): void {
+    if (conn.identity === undefined) return;
+    const set = this.byIdentity.get(conn.identity);
+    set?.delete(conn);
+    if (set?.size === 0) this.byIdentity.delete(conn.identity);
+    if (conn.callId !== undefined) this.leave(conn, reason);
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  async handle(conn: SignalingConnection, message: Exclude<ClientMessage, { type: "auth" }>): Promise<void> {
+    try {
+      switch (message.type) {
+        case "startCall":
+          return await this.startCall(conn, message);
+        case "invite":
+          return await this.invite(conn, message);
+        case "accept":
+        case "join":
+          return this.join(conn, message.callId, message.requestId);
+        case "reject":
+          return this.reject(conn, message.callId);
+        case "hangUp":
+          this.requireCall(conn, message.callId);
+          return this.leave(conn, "hangUp");
+        case "offer":
+        case "answer":
+        case "ice":
+          return this.relay(conn, message);
+        case "mute":
+          return this.mute(conn, message);
+      }
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      const callId = "callId" in message ? message.callId : undefined;
+      const requestId = "requestId" in message ? message.requestId : undefined;
+      conn.send({ type: "error", code: err.code, message: err.message, target: err.target, callId, requestId, for: message.type });
+    }
+  }
+
+  /** Ends every call (server shutdown) and waits for the records to be saved. */
+  async shutdown(): Promise<void> {
+    const live = [...this.calls.values()];
+    for (const call of live) this.end(call, "serverShutdown");
+    await Promise.all(live.map((c) => c.saving));
+  }
+
+  // --- operations ---
+
+  private async startCall(conn: SignalingConnection, msg: ClientMessageOf<"startCall">): Promise<void> {
+    this.requireVoip(conn, "start a call");
+    if (conn.callId !== undefined) throw new Refusal("AlreadyInCall", "This connection is already in a call.");
+    const callees = await this.checkCallees(conn, msg.callees);
+    if (callees.length + 1 > this.deps.config.maxParticipants) {
+      throw new Refusal("CallFull", `A call has at most ${this.deps.config.maxParticipants} participants.`);
+    }
+    if (!conn.open || conn.callId !== undefined) return;
+    const now = this.deps.clock.now();
+    const identity = conn.identity!;
+    const call: LiveCall = {
+      record: {
+        id: randomUUID(),
+        resourceId: conn.resource.id,
+        caller: identity,
+        video: msg.video ?? false,
+        startedAt: now,
+        answeredAt: null,
+        endedAt: null,
+        endReason: null,
+        durationMs: null,
+        participants: [
+          { identity, role: "caller", invitedAt: null, joinedAt: now, leftAt: null, outcome: "joined", leaveReason: null },
+        ],
+      },
+      active: new Map([[identity, { conn, audioMuted: false, videoMuted: false }]]),
+      ringing: new Map(),
+      saving: Promise.resolve(),
+    };
+    this.calls.set(call.record.id, call);
+    conn.callId = call.record.id;
+    conn.send({
+      type: "callStarted",
+      callId: call.record.id,
+      requestId: msg.requestId,
+      video: call.record.video,
+      iceServers: iceServersFor(this.deps.config, call.record.id, now),
+    });
+    this.emit(call, "callStarted", identity, now);
+    this.emit(call, "joined", identity, now);
+    this.ring(call, identity, callees, now);
+    this.save(call);
+  }
+
+  private async invite(conn: SignalingConnection, msg: ClientMessageOf<"invite">): Promise<void> {
+    this.requireVoip(conn, "invite");
+    const call = this.requireCall(conn, msg.callId);
+    const fresh = (await this.checkCallees(conn, msg.callees)).filter((id) => !call.active.has(id) && !call.ringing.has(id));
+    if (call.active.size + call.ringing.size + fresh.length > this.deps.config.maxParticipants) {
+      throw new Refusal("CallFull", `A call has at most ${this.deps.config.maxParticipants} participants.`);
+    }
+    if (!this.calls.has(call.record.id)) return;
+    this.ring(call, conn.identity!, fresh, this.deps.clock.now());
+    this.save(call);
+  }
+
+  private join(conn: SignalingConnection, callId: string, requestId: string | undefined): void {
+    const identity = conn.identity!;
+    const call = this.calls.get(callId);
+    if (call === undefined || call.record.resourceId !== conn.resource.id) throw new Refusal("CallNotFound", "No such call.");
+    if (conn.callId !== undefined || call.active.has(identity)) throw new Refusal("AlreadyInCall", "Already in a call.");
+    const wasInvited = call.ringing.has(identity) || call.record.participants.some((p) => p.identity === identity && p.role !== "joiner");
+    if (!wasInvited && !conn.scopes.includes("voip")) {
+      throw new Refusal("NotInvited", "A voip.join token may only join a call it was invited to.");
+    }
+    if (call.active.size >= this.deps.config.maxParticipants) throw new Refusal("CallFull", "The call is full.");
+
+    const now = this.deps.clock.now();
+    clearTimeout(call.ringing.get(identity));
+    call.ringing.delete(identity);
+    const waiting = call.record.participants.find((p) => p.identity === identity && p.joinedAt === null && p.outcome !== "rejected");
+    if (waiting !== undefined) {
+      waiting.joinedAt = now;
+      waiting.outcome = "joined";
+    } else {
+      call.record.participants.push({
+        identity,
+        role: wasInvited ? "invitee" : "joiner",
+        invitedAt: null,
+        joinedAt: now,
+        leftAt: null,
+        outcome: "joined",
+        leaveReason: null,
+      });
+    }
+    const others = [...call.active.entries()];
+    call.active.set(identity, { conn, audioMuted: false, videoMuted: false });
+    conn.callId = callId;
+    if (call.record.answeredAt === null && call.active.size >= 2) call.record.answeredAt = now;
+
+    conn.send({
+      type: "joined",
+      callId,
+      requestId,
+      caller: call.record.caller,
+      video: call.record.video,
+      participants: others.map(([id, p]) => ({ identity: id, audioMuted: p.audioMuted, videoMuted: p.videoMuted })),
+      iceServers: iceServersFor(this.deps.config, callId, now),
+    });
+    for (const [, p] of others) p.conn.send({ type: "participantJoined", callId, identity });
+    for (const other of this.connectionsOf(identity)) {
+      if (other !== conn) other.send({ type: "incomingCallEnded", callId, reason: "answeredElsewhere" });
+    }
+    this.emit(call, "joined", identity, now);
+    this.save(call);
+  }
+
+  private reject(conn: SignalingConnection, callId: string): void {
+    const identity = conn.identity!;
+    const call = this.calls.get(callId);
+    if (call === undefined || call.record.resourceId !== conn.resource.id) throw new Refusal("CallNotFound", "No such call.");
+    if (!call.ringing.has(identity)) throw new Refusal("NotInvited", "This identity has no pending invitation to the call.");
+    const now = this.deps.clock.now();
+    clearTimeout(call.ringing.get(identity));
+    call.ringing.delete(identity);
+    const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
+    if (row !== undefined) row.outcome = "rejected";
+    this.broadcast(call, { type: "participantRejected", callId, identity });
+    for (const other of this.connectionsOf(identity)) other.send({ type: "incomingCallEnded", callId, reason: "rejected" });
+    this.emit(call, "rejected", identity, now);
+    if (call.ringing.size === 0 && call.active.size <= 1) this.end(call, call.record.answeredAt === null ? "rejected" : "hangUp");
+    else this.save(call);
+  }
+
+  private relay(conn: SignalingConnection, msg: ClientMessageOf<"offer" | "answer" | "ice">): void {
+    const call = this.requireCall(conn, msg.callId);
+    const target = call.active.get(msg.to);
+    if (target === undefined || msg.to === conn.identity) throw new Refusal("ParticipantNotFound", "The target is not in the call.", msg.to);
+    const payload = msg.type === "ice" ? { candidate: msg.candidate } : { sdp: msg.sdp };
+    target.conn.send({ type: msg.type, callId: msg.callId, from: conn.identity, ...payload });
+  }
+
+  private mute(conn: SignalingConnection, msg: ClientMessageOf<"mute">): void {
+    const call = this.requireCall(conn, msg.callId);
+    const me = call.active.get(conn.identity!)!;
+    me.audioMuted = msg.audio;
+    me.videoMuted = msg.video;
+    this.broadcast(
+      call,
+      { type: "muteChanged", callId: msg.callId, identity: conn.identity, audioMuted: msg.audio, videoMuted: msg.video },
+      conn.identity,
+    );
+  }
+
+  // --- transitions ---
+
+  private ring(call: LiveCall, from: string, callees: string[], now: number): void {
+    const ringMs = this.deps.config.ringTimeoutSeconds * 1000;
+    for (const callee of callees) {
+      const timer = setTimeout(() => this.missed(call, callee), ringMs);
+      timer.unref();
+      call.ringing.set(callee, timer);
+      call.record.participants.push({
+        identity: callee,
+        role: "invitee",
+        invitedAt: now,
+        joinedAt: null,
+        leftAt: null,
+        outcome: "ringing",
+        leaveReason: null,
+      });
+      const incoming = {
+        type: "incomingCall",
+        callId: call.record.id,
+        from,
+        caller: call.record.caller,
+        video: call.record.video,
+        participants: [...call.active.keys()],
+      };
+      for (const c of this.connectionsOf(callee)) c.send(incoming);
+      this.emit(call, "invited", callee, now);
+    }
+  }
+
+  private missed(call: LiveCall, identity: string): void {
+    if (!call.ringing.delete(identity) || !this.calls.has(call.record.id)) return;
+    const now = this.deps.clock.now();
+    const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
+    if (row !== undefined) row.outcome = "missed";
+    for (const c of this.connectionsOf(identity)) c.send({ type: "incomingCallEnded", callId: call.record.id, reason: "noAnswer" });
+    this.broadcast(call, { type: "participantMissed", callId: call.record.id, identity });
+    this.emit(call, "missed", identity, now);
+    if (call.ringing.size === 0 && call.active.size <= 1) this.end(call, call.record.answeredAt === null ? "noAnswer" : "hangUp");
+    else this.save(call);
+  }
+
+  private leave(conn: SignalingConnection, reason: "hangUp" | DisconnectReason): void {
+    const identity = conn.identity!;
+    const call = conn.callId === undefined ? undefined : this.calls.get(conn.callId);
+    conn.callId = undefined;
+    if (call === undefined || call.active.get(identity)?.conn !== conn) return;
+    const now = this.deps.clock.now();
+    call.active.delete(identity);
+    const row = this.openRow(call, identity);
+    if (row !== undefined) {
+      row.leftAt = now;
+      row.leaveReason = reason;
+    }
+    conn.send({ type: "callEnded", callId: call.record.id, reason: "hangUp" });
+    this.broadcast(call, { type: "participantLeft", callId: call.record.id, identity, reason });
+    this.emit(call, "left", identity, now, reason, row?.joinedAt != null ? now - row.joinedAt : undefined);
+    if (call.active.size === 0 || (call.active.size === 1 && call.ringing.size === 0)) {
+      this.end(call, reason === "hangUp" && call.record.answeredAt === null ? "cancelled" : reason);
+    } else {
+      this.save(call);
+    }
+  }
+
+  private end(call: LiveCall, reason: EndReason): void {
+    if (!this.calls.delete(call.record.id)) return;
+    const now = this.deps.clock.now();
+    const callId = call.record.id;
+    for (const [identity, p] of call.active) {
+      const row = this.openRow(call, identity);
+      if (row !== undefined) {
+        row.leftAt = now;
+        row.leaveReason = "callEnded";
+      }
+      p.conn.callId = undefined;
+      p.conn.send({ type: "callEnded", callId, reason });
+      this.emit(call, "left", identity, now, "callEnded", row?.joinedAt != null ? now - row.joinedAt : undefined);
+    }
+    for (const [identity, timer] of call.ringing) {
+      clearTimeout(timer);
+      const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
+      if (row !== undefined) row.outcome = "missed";
+      for (const c of this.connectionsOf(identity)) c.send({ type: "incomingCallEnded", callId, reason });
+      this.emit(call, "missed", identity, now);
+    }
+    call.active.clear();
+    call.ringing.clear();
+    call.record.endedAt = now;
+    call.record.endReason = reason;
+    call.record.durationMs = call.record.answeredAt === null ? 0 : now - call.record.answeredAt;
+    for (const identity of new Set(call.record.participants.map((p) => p.identity))) {
+      this.emit(call, "callEnded", identity, now, reason, call.record.durationMs);
+    }
+    this.save(call);
+  }
+
+  // --- helpers ---
+
+  private requireVoip(conn: SignalingConnection, what: string): void {
+    if (!conn.scopes.includes("voip")) throw new Refusal("InsufficientScope", `A voip.join token may not ${what}.`);
+  }
+
+  private requireCall(conn: SignalingConnection, callId: string): LiveCall {
+    const call = conn.callId === callId ? this.calls.get(callId) : undefined;
+    if (call === undefined) throw new Refusal("NotInCall", "This connection is not in that call.");
+    return call;
+  }
+
+  /** Callees must be live identities of the caller's resource; duplicates and the caller are dropped. */
+  private async checkCallees(conn: SignalingConnection, ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)].filter((id) => id !== conn.identity);
+    if (unique.length === 0) throw new Refusal("CalleeNotFound", "No callee other than the caller.");
+    for (const id of unique) {
+      const parsed = parseIdentityId(id);
+      const state = parsed?.resourceId === conn.resource.id ? await this.deps.identityStates.get(id) : null;
+      if (state === null || state.deleted || state.resourceId !== conn.resource.id) {
+        throw new Refusal("CalleeNotFound", "The callee is not an identity of this resource.", id);
+      }
+    }
+    return unique;
+  }
+
+  private openRow(call: LiveCall, identity: string): ParticipantRecord | undefined {
+    return call.record.participants.findLast((p) => p.identity === identity && p.joinedAt !== null && p.leftAt === null);
+  }
+
+  private connectionsOf(identity: string): SignalingConnection[] {
+    return [...(this.byIdentity.get(identity) ?? [])];
+  }
+
+  private broadcast(call: LiveCall, message: Record<string, unknown>, except?: string): void {
+    for (const [identity, p] of call.active) if (identity !== except) p.conn.send(message);
+  }
+
+  /** Saves a snapshot after the previous save of the same call, so the last state always wins. */
+  private save(call: LiveCall): void {
+    const snapshot = structuredClone(call.record);
+    call.saving = call.saving
+      .then(() => this.deps.calls.save(snapshot))
+      .catch((err: unknown) => this.deps.log.error({ callId: snapshot.id, err: { message: (err as Error).message } }, "saving call record failed"));
+  }
+
+  private emit(call: LiveCall, type: CallEvent["type"], identity: string, at: number, reason?: string, durationMs?: number): void {
+    if (this.listeners.length === 0) return;
+    const event: CallEvent = { type, callId: call.record.id, resourceId: call.record.resourceId, identity, at };
+    if (reason !== undefined) event.reason = reason;
+    if (durationMs !== undefined) event.durationMs = durationMs;
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.deps.log.warn({ err: { message: (err as Error).message } }, "call event listener failed");
+      }
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { Core } from "../app.js";
+import { IDENTITY_CHANGED } from "../identity/identity-repository.js";
+import { RESOURCE_CHANGED } from "../resources/resource-repository.js";
+import type { Change } from "../store/store.js";
+import type { CallCoordinator } from "./call-coordinator.js";
+import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
+import { SignalingConnection } from "./signaling-connection.js";
+
+const KEEPALIVE_MS = 30_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The signaling WebSocket endpoint. A client opens `wss://<host>/calling/signaling` and must send
+ * `{"type":"auth","token":"<user access token>"}` as its first message (within `authTimeoutMs`): browsers cannot set
+ * an Authorization header on a WebSocket, and a query string would end up in access logs. The token is checked
+ * exactly as the user-token HTTP routes check it (signature, expiry, resource from the Host header, revocation,
+ * deletion, access-key regeneration), again whenever the change feed reports an identity or resource change, and
+ * when it expires; a socket whose token stops being valid is closed with 4401 and the reason code.
+ */
+export class SignalingServer {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<SignalingConnection>();
+  private readonly keepalive: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    private readonly core: Core,
+    private readonly coordinator: CallCoordinator,
+  ) {
+    const limits = core.config.calling;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.maxMessageBytes,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SIGNALING_SUBPROTOCOL) ? SIGNALING_SUBPROTOCOL : false),
+    });
+    this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS);
+    this.keepalive.unref();
+    core.feed.subscribe((changes) => this.onChanges(changes));
+  }
+
+  /** Takes the upgrade requests for the signaling path on `server`; other paths are left to other handlers. */
+  attach(server: Server): void {
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.handleUpgrade(req, socket, head)) return;
+      // Nobody else takes upgrades on this server: refuse instead of leaving the socket hanging.
+      if (server.listenerCount("upgrade") === 1) socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== SIGNALING_PATH) return false;
+    socket.on("error", () => socket.destroy());
+    if (this.closing) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    return true;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.keepalive);
+    await this.coordinator.shutdown();
+    const sockets = [...this.connections];
+    for (const conn of sockets) conn.close(CLOSE.shutdown, "ServerShutdown", "serverShutdown");
+    await new Promise<void>((resolve) => {
+      const deadline = setTimeout(resolve, 500);
+      const check = (): void => {
+        if (this.connections.size > 0) return;
+        clearTimeout(deadline);
+        resolve();
+      };
+      for (const conn of sockets) conn.ws.once("close", check);
+      check();
+    });
+    for (const conn of this.connections) conn.ws.terminate();
+    this.wss.close();
+  }
+
+  // --- connection lifecycle ---
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const { config, clock, log } = this.core;
+    const conn = new SignalingConnection(ws, this.core.registry.resolve(req.headers.host), config.calling, clock);
+    this.connections.add(conn);
+    conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.calling.authTimeoutMs);
+    ws.on("pong", () => {
+      conn.alive = true;
+    });
+    ws.on("message", (data, isBinary) => this.onMessage(conn, data, isBinary));
+    ws.on("error", (err) => log.debug({ op: "calling.socket", conn: conn.id, err: { message: err.message } }, "signaling socket error"));
+    ws.on("close", (code) => {
+      conn.clearTimers();
+      this.connections.delete(conn);
+      this.coordinator.disconnect(conn, conn.disconnectReason);
+      log.info({ op: "calling.disconnect", conn: conn.id, resource: conn.resource.id, principal: conn.identity, code }, "signaling");
+    });
+  }
+
+  private onMessage(conn: SignalingConnection, data: RawData, isBinary: boolean): void {
+    if (!conn.limiter.take()) return conn.close(CLOSE.rateLimited, "RateLimited");
+    if (isBinary) return conn.close(CLOSE.unsupportedData, "BinaryFramesNotSupported");
+    const parsed = parseClientMessage(data.toString());
+    if (!parsed.ok) return conn.close(parsed.close, parsed.reason);
+    const message = parsed.message;
+    if (message.type !== "auth" && !conn.authenticated) return conn.close(CLOSE.unauthorized, "AuthenticationRequired");
+    conn.queue = conn.queue
+      .then(() => {
+        if (!conn.open) return;
+        return message.type === "auth" ? this.authenticate(conn, message) : this.coordinator.handle(conn, message);
+      })
+      .catch((err: unknown) => {
+        this.core.log.error({ op: "calling.message", conn: conn.id, err: { message: (err as Error).message } }, "signaling handler failed");
+        conn.close(CLOSE.internal, "InternalError");
+      });
+  }
+
+  /** First authentication, or a refresh with a new token of the same identity (the client's tokenRefresher). */
+  private async authenticate(conn: SignalingConnection, message: ClientMessageOf<"auth">): Promise<void> {
+    const resource = this.core.registry.get(conn.resource.id) ?? conn.resource;
+    const result = await this.core.userTokens.check(message.token, resource);
+    if (!conn.open) return;
+    if (!result.ok) return conn.close(CLOSE.unauthorized, result.code, "tokenRevoked");
+    const { principal } = result;
+    if (!principal.scopes.includes("voip") && !principal.scopes.includes("voip.join")) {
+      return conn.close(CLOSE.forbidden, "InsufficientScope");
+    }
+    if (conn.identity !== undefined && conn.identity !== principal.identity) return conn.close(CLOSE.unauthorized, "IdentityMismatch");
+    const first = conn.identity === undefined;
+    conn.identity = principal.identity;
+    conn.scopes = principal.scopes;
+    conn.token = message.token;
+    conn.expiresAt = principal.expiresAt;
+    clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
+    this.scheduleExpiry(conn);
+    if (first) this.coordinator.register(conn);
+    conn.send({
+      type: "authenticated",
+      requestId: message.requestId,
+      identity: principal.identity,
+      scopes: principal.scopes,
+      expiresOn: new Date(principal.expiresAt * 1000).toISOString(),
+      maxParticipants: this.core.config.calling.maxParticipants,
+    });
+    if (first) {
+      this.core.log.info({ op: "calling.connect", conn: conn.id, resource: resource.id, principal: principal.identity, scopes: principal.scopes }, "signaling");
+    }
+  }
+
+  private scheduleExpiry(conn: SignalingConnection): void {
+    clearTimeout(conn.expiryTimer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, conn.expiresAt * 1000 - this.core.clock.now()));
+    conn.expiryTimer = setTimeout(() => void this.recheck(conn), delay + 5);
+    conn.expiryTimer.unref();
+  }
+
+  // --- revocation ---
+
+  /** Identity changes (revocation, deletion) and resource changes (key regeneration) re-check the affected sockets. */
+  private onChanges(changes: Change[]): void {
+    const identities = new Set<string>();
+    const resources = new Set<string>();
+    let everyone = false;
+    for (const c of changes) {
+      if (c.topic === IDENTITY_CHANGED) {
+        if (c.subject == null) everyone = true;
+        else identities.add(c.subject);
+      } else if (c.topic === RESOURCE_CHANGED) {
+        if (c.resourceId == null) everyone = true;
+        else resources.add(c.resourceId);
+      }
+    }
+    if (!everyone && identities.size === 0 && resources.size === 0) return;
+    const affected = [...this.connections].filter(
+      (c) => c.authenticated && (everyone || identities.has(c.identity!) || resources.has(c.resource.id)),
+    );
+    if (affected.length === 0) return;
+    // A resource change is visible once the registry has reloaded it.
+    const ready = resources.size > 0 || everyone ? this.core.registry.settled() : Promise.resolve();
+    void ready.then(() => Promise.all(affected.map((c) => this.recheck(c))));
+  }
+
+  private async recheck(conn: SignalingConnection): Promise<void> {
+    if (conn.token === undefined || !conn.open) return;
+    const resource = this.core.registry.get(conn.resource.id);
+    if (resource === undefined) return conn.close(CLOSE.unauthorized, "TokenResourceMismatch", "tokenRevoked");
+    conn.resource = resource;
+    const result = await this.core.userTokens.check(conn.token, resource);
+    if (!result.ok) {
+      this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: result.code }, "signaling");
+      conn.close(CLOSE.unauthorized, result.code, result.code === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
+    }
+  }
+
+  private ping(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+}
