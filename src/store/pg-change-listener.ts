@@ -5,6 +5,9 @@ export const CHANGE_CHANNEL = "switchboard_changes";
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
+/** A connection that silently stopped working (no FIN, no RST) is found by this periodic round trip. */
+const HEARTBEAT_MS = 15_000;
+const QUERY_TIMEOUT_MS = 5_000;
 
 export interface ChangeNotifications {
   /** True while the LISTEN connection is up. */
@@ -33,6 +36,7 @@ export class PgChangeListener implements ChangeNotifications {
   private closed = false;
   private backoffMs = MIN_BACKOFF_MS;
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private isConnected = false;
   private pid: number | undefined;
 
@@ -53,6 +57,7 @@ export class PgChangeListener implements ChangeNotifications {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     this.isConnected = false;
@@ -64,6 +69,7 @@ export class PgChangeListener implements ChangeNotifications {
     const client = new pg.Client({
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: 5_000,
+      query_timeout: QUERY_TIMEOUT_MS,
       keepAlive: true,
       application_name: "switchboard-listener",
     });
@@ -73,6 +79,8 @@ export class PgChangeListener implements ChangeNotifications {
       if (failed) return;
       failed = true;
       this.isConnected = false;
+      if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
       if (this.client === client) this.client = undefined;
       client.removeAllListeners("notification");
       client.end().catch(() => undefined);
@@ -107,6 +115,10 @@ export class PgChangeListener implements ChangeNotifications {
     }
     this.isConnected = true;
     this.backoffMs = MIN_BACKOFF_MS;
+    this.heartbeat = setInterval(() => {
+      client.query("select 1").catch(fail);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
     this.options.onConnect();
   }
 
