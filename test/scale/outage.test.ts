@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { openCore } from "../../src/app.js";
+import { loadConfig } from "../../src/config/config.js";
 import { generateAccessKey } from "../../src/util/crypto.js";
 import { backendNames, freshPostgresUrl } from "../support/backends.js";
 import { identityClient, startChildServer, timeUntil, type ChildServer } from "./child-server.js";
@@ -38,6 +40,9 @@ describe.each(backendNames.filter((b) => b === "postgres"))("database outage on 
       cached.push(created.body.accessToken.token);
     }
     const unchecked = await api.createWithToken();
+    // Revoked behind the server's back while it cannot see the database: it must learn about it after recovery.
+    const missed = await api.createWithToken();
+    expect((await api.introspect(missed.body.accessToken.token)).body.active).toBe(true);
     expect((await fetch(`${server.httpUrl}/health/ready`)).status).toBe(200);
 
     // Load: writes, cached token checks and JWKS, until told to stop.
@@ -85,13 +90,22 @@ describe.each(backendNames.filter((b) => b === "postgres"))("database outage on 
     const ready = await fetch(`${server.httpUrl}/health/ready`);
     expect(await ready.json()).toMatchObject({ status: "unavailable" });
 
-    await sleep(3_000);
+    // An operator revokes through a direct connection meanwhile (the database itself is fine; only this replica's
+    // link to it is cut).
+    const operator = await openCore(loadConfig({ overrides: { databaseUrl: direct.toString(), log: { level: "silent" } } }));
+    try {
+      await operator.identities.revokeTokens(operator.registry.get(operator.defaultResource.id)!, missed.body.identity.id);
+    } finally {
+      await operator.close();
+    }
+    await sleep(2_500);
     expect(server.alive()).toBe(true);
 
     await proxy.restore();
     const restoredAt = performance.now();
     const writesBack = await timeUntil(async () => (await api.createWithToken()).status === 201, 15_000, restoredAt);
     const readyBack = await timeUntil(async () => (await fetch(`${server.httpUrl}/health/ready`)).status === 200, 15_000, restoredAt);
+    const missedRefused = await timeUntil(async () => (await api.introspect(missed.body.accessToken.token)).body?.active === false, 15_000, restoredAt);
     loading = false;
     await load;
     console.log(
@@ -100,6 +114,9 @@ describe.each(backendNames.filter((b) => b === "postgres"))("database outage on 
     expect(writesBack).toBeDefined();
     expect(readyBack).toBeDefined();
     expect(writesBack!).toBeLessThan(15_000);
+    // The revocation committed during the outage reached the replica's cache after it (the feed caught up).
+    console.log(`[outage] revocation made during the outage enforced ${missedRefused?.toFixed(0)} ms after the database returned`);
+    expect(missedRefused).toBeDefined();
 
     // Under load: only successes and 503s, cached checks never failed, and no request lost its connection.
     expect(errors).toEqual([]);
