@@ -20,6 +20,7 @@ import { identityRoutes } from "./identity/identity-routes.js";
 import { IdentityService } from "./identity/identity-service.js";
 import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
+import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
@@ -52,6 +53,8 @@ export interface Core {
   identityStates: IdentityStateCache;
   userTokens: UserTokenService;
   identities: IdentityService;
+  /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
+  entra: EntraModule;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     await feed.start();
 
     return {
@@ -97,6 +101,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       identityStates,
       userTokens,
       identities,
+      entra,
       async close() {
         feed.stop();
         await store.close();
@@ -125,6 +130,7 @@ function allRoutes(core: Core): RouteSpec[] {
   return [
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
+    ...core.entra.routes(),
     ...callingRoutes(new CallRepository(core.store)),
   ];
 }
@@ -140,10 +146,10 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     deps: {
       registry: core.registry,
       chains: {
-        management: new AuthenticatorChain([hmac]),
+        management: new AuthenticatorChain([hmac, core.entra.authenticator]),
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
       },
-      authorizer: new PrincipalAuthorizer(),
+      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
     },
   });
   await app.ready();

@@ -1,6 +1,9 @@
-import type { KeyObject } from "node:crypto";
+import type { KeyObject, webcrypto } from "node:crypto";
 import { errors, jwtVerify, type JWTPayload, type JWSHeaderParameters } from "jose";
 import type { ErrorCode } from "../http/errors.js";
+
+/** A public key: node:crypto's, or WebCrypto's (jose's remote key sets hand these out). */
+export type VerificationKey = KeyObject | webcrypto.CryptoKey;
 
 /** Asymmetric algorithms only: a symmetric or `none` token is refused before any key is looked at. */
 export type AllowedAlgorithm = "ES256" | "RS256" | "PS256" | "EdDSA" | "ES384" | "RS384" | "RS512";
@@ -11,7 +14,7 @@ export interface VerifyJwtOptions {
    * Chooses the key from the protected header's `kid` among keys the caller already trusts. Header fields that
    * name a key source (`jku`, `x5u`, `jwk`) are never consulted.
    */
-  keyFor: (header: JWSHeaderParameters) => KeyObject | undefined | Promise<KeyObject | undefined>;
+  keyFor: (header: JWSHeaderParameters) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
   issuer?: string | string[];
   audience?: string | string[];
   /** Seconds of allowed clock skew for exp/nbf. */
@@ -21,7 +24,17 @@ export interface VerifyJwtOptions {
 
 export type VerifyJwtResult =
   | { ok: true; payload: JWTPayload; header: JWSHeaderParameters }
-  | { ok: false; code: ErrorCode; reason: string };
+  | {
+      ok: false;
+      code: ErrorCode;
+      /**
+       * Why, for callers that report finer codes: a jose error code, `claim:<name>` for a failed claim check, or
+       * `key-source-in-header`.
+       */
+      reason: string;
+    };
+
+const KEY_SOURCE_IN_HEADER = "key source in header is not accepted";
 
 /** The one JWT verification function: algorithm allow-list, signature, issuer, audience, exp and nbf. */
 export async function verifyJwt(token: string, options: VerifyJwtOptions): Promise<VerifyJwtResult> {
@@ -31,7 +44,7 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
       token,
       async (header) => {
         if (header.jwk !== undefined || header.jku !== undefined || header.x5u !== undefined) {
-          throw new errors.JWSInvalid("key source in header is not accepted");
+          throw new errors.JWSInvalid(KEY_SOURCE_IN_HEADER);
         }
         const key = await options.keyFor(header);
         if (key === undefined) throw new errors.JWKSNoMatchingKey();
@@ -51,6 +64,10 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
     if (err instanceof errors.JWTExpired) return { ok: false, code: "TokenExpired", reason: "expired" };
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
       return { ok: false, code: "TokenNotYetValid", reason: "not yet valid" };
+    }
+    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, code: "InvalidToken", reason: `claim:${err.claim}` };
+    if (err instanceof errors.JWSInvalid && err.message === KEY_SOURCE_IN_HEADER) {
+      return { ok: false, code: "InvalidToken", reason: "key-source-in-header" };
     }
     const reason = err instanceof errors.JOSEError ? err.code : "malformed";
     return { ok: false, code: "InvalidToken", reason };

@@ -13,6 +13,8 @@ export function renderBanner(options: {
   certPath: string;
   resource: Resource;
   storeDescription: string;
+  /** The built-in Entra ID authority's tenant, when the server runs one. */
+  entraTenantId?: string;
 }): string {
   const host = endpointHost(options.host);
   const httpsEndpoint = `https://${host}:${options.httpsPort}/`;
@@ -35,6 +37,14 @@ export function renderBanner(options: {
         ]
       : []),
     "",
+    ...(options.entraTenantId !== undefined
+      ? [
+          "Entra ID authority (@azure/identity with disableInstanceDiscovery: true):",
+          `  AZURE_AUTHORITY_HOST=https://${host}:${options.httpsPort}  AZURE_TENANT_ID=${options.entraTenantId}`,
+          "  service principal: switchboard sp create --name my-app --role Contributor",
+          "",
+        ]
+      : []),
     `TLS certificate: ${options.certPath}`,
     `Trust it in Node clients:  export NODE_EXTRA_CA_CERTS=${options.certPath}`,
     "",

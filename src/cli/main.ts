@@ -5,6 +5,9 @@ import { AcsError } from "../http/errors.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerRoleCommand } from "./role-command.js";
+import { registerSpCommand } from "./sp-command.js";
+import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
 import { registerStartCommand } from "./start-command.js";
 
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerSpCommand(program);
+  registerUserCommand(program);
+  registerRoleCommand(program);
   registerCallsCommand(program);
   return program;
 }

@@ -57,6 +57,7 @@ export function registerStartCommand(program: Command): void {
         httpPort,
         certPath: server.tls.certPath,
         resource: server.core.registry.get(server.core.defaultResource.id) ?? server.core.defaultResource,
+        entraTenantId: server.core.entra.keys.tenantId,
         storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db`,
       }),
     );

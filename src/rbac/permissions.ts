@@ -15,6 +15,7 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "identity.issueAccessToken": `${ACS}/identities/issueAccessToken/action`,
   "identity.revokeAccessTokens": `${ACS}/identities/revokeAccessTokens/action`,
   "identity.introspectToken": `${ACS}/tokens/read`,
+  "identity.exchangeTeamsUserToken": `${ACS}/identities/exchangeTeamsUserToken/action`,
   // --- calling ---
   "calling.listCalls": `${ACS}/calls/read`,
   "calling.getCall": `${ACS}/calls/read`,

@@ -1,4 +1,6 @@
 import type { Generated } from "kysely";
+import type { IdpTables } from "../idp/idp-tables.js";
+import type { RbacTables } from "../rbac/rbac-tables.js";
 import type { CallingTables } from "../calling/calling-tables.js";
 
 /**
@@ -58,4 +60,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, CallingTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, CallingTables {}

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
+import { entraMigration } from "./0002-entra.js";
 import { callingMigration } from "./0006-calling.js";
 import { scaleOutMigration } from "./0007-scale-out.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
@@ -12,6 +13,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   const ctx = createMigrationContext(dialect);
   return {
     "0001-foundation": foundationMigration(ctx),
+    "0002-entra": entraMigration(ctx),
     "0006-calling": callingMigration(ctx),
     "0007-scale-out": scaleOutMigration(ctx),
   };

@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
+import type { Clock } from "../util/clock.js";
+import type { AuthorityKeys } from "./authority-keys.js";
+import { authorityIssuer, parseScopeRequest, type AuthorityTokens } from "./authority-tokens.js";
+import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion.js";
+import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
+
+export interface AuthorityDeps {
+  keys: AuthorityKeys;
+  principals: EntraPrincipals;
+  tokens: AuthorityTokens;
+  clock: Clock;
+}
+
+type Form = Record<string, string | undefined>;
+
+/** The Entra error shape MSAL parses: `{"error","error_description","error_codes",…}`. invalid_client is 401. */
+function entraError(error: string, description: string, now: number): Reply {
+  const code = Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
+  return {
+    status: error === "invalid_client" ? 401 : 400,
+    headers: { "cache-control": "no-store" },
+    body: {
+      error,
+      error_description: description,
+      error_codes: code === 0 ? [] : [code],
+      timestamp: new Date(now).toISOString().replace("T", " ").slice(0, 19) + "Z",
+      trace_id: randomUUID(),
+      correlation_id: randomUUID(),
+    },
+  };
+}
+
+class EntraFailure extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(error);
+  }
+}
+const fail = (error: string, description: string): never => {
+  throw new EntraFailure(error, description);
+};
+
+/** Step: the authority answers on HTTPS only (secrets must not cross plain HTTP) and for its own tenant only. */
+function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): string {
+  if (ctx.request.protocol !== "https") fail("invalid_request", "AADSTS90010: The authority is served over HTTPS only.");
+  const tenant = ctx.params.tenant ?? "";
+  if (tenant.toLowerCase() !== keys.tenantId) fail("invalid_request", `AADSTS90002: Tenant '${tenant.slice(0, 64)}' not found.`);
+  return keys.tenantId;
+}
+
+/** Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape. */
+async function run(clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof EntraFailure) return entraError(err.error, err.description, clock.now());
+    throw err;
+  }
+}
+
+/** Step: who the client is (client_credentials: secret or certificate; password: a registered public client). */
+async function authenticateClient(form: Form, grant: string, tokenEndpoint: string, issuer: string, deps: AuthorityDeps) {
+  const clientId = form.client_id ?? "";
+  if (clientId === "") fail("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+  const client = await deps.principals.findByClientId(clientId);
+  const unknown = `AADSTS700016: Application with identifier '${clientId.slice(0, 64)}' was not found in the directory.`;
+  if (grant === "password") {
+    if (client === undefined) fail("unauthorized_client", unknown);
+    if (!client!.enabled) fail("unauthorized_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+    return { client: client!, auth: "public" as const };
+  }
+  if (form.client_secret !== undefined) {
+    const check = await deps.principals.checkClientSecret(clientId, form.client_secret);
+    if (check.ok) return { client: check.principal, auth: "secret" as const };
+    switch (check.reason) {
+      case "unknown-client":
+        return fail("invalid_client", unknown);
+      case "disabled":
+        return fail("invalid_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+      case "expired-secret":
+        return fail("invalid_client", `AADSTS7000222: The provided client secret keys for app '${clientId}' are expired.`);
+      default:
+        return fail("invalid_client", `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    }
+  }
+  if (form.client_assertion !== undefined) {
+    if (form.client_assertion_type !== CLIENT_ASSERTION_TYPE) fail("invalid_request", "AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.");
+    if (client === undefined) fail("invalid_client", unknown);
+    const check = await verifyClientAssertion(form.client_assertion, client!, [tokenEndpoint, issuer], deps.clock);
+    if (!check.ok) fail("invalid_client", check.description);
+    if (!client!.enabled) fail("invalid_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+    return { client: client!, auth: "certificate" as const };
+  }
+  return fail("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+}
+
+async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: AuthorityDeps): Promise<Reply> {
+  const tenantId = requireTenant(ctx, deps.keys);
+  const issuer = authorityIssuer(ctx.baseUrl, tenantId);
+  const tokenEndpoint = `${ctx.baseUrl}/${tenantId}/oauth2/v2.0/token`;
+  const grant = form.grant_type ?? "";
+  if (grant !== "client_credentials" && grant !== "password") {
+    fail("unsupported_grant_type", `AADSTS70003: The app requested an unsupported grant type '${grant.slice(0, 40)}'.`);
+  }
+  const { client, auth } = await authenticateClient(form, grant, tokenEndpoint, issuer, deps);
+  ctx.annotate({ grant, clientId: client.clientId! });
+  const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app");
+  if (!scope.ok) return fail("invalid_scope", scope.description);
+
+  let subject: PrincipalRecord = client;
+  if (grant === "password") {
+    const user = await deps.principals.checkUserPassword(form.username ?? "", form.password ?? "");
+    if (user === undefined) fail("invalid_grant", "AADSTS50126: Error validating credentials due to invalid username or password.");
+    if (!user!.enabled) fail("invalid_grant", "AADSTS50057: The user account is disabled.");
+    subject = user!;
+  }
+  ctx.setSubject(subject.kind === "user" ? `entra-user:${subject.objectId}` : `sp:${subject.objectId}`);
+  const access = deps.tokens.issueAccessToken({ issuer, audience: scope.audience, subject, client, scp: scope.scp, clientAuth: auth });
+  const body: Record<string, unknown> = {
+    token_type: "Bearer",
+    expires_in: access.expiresIn,
+    ext_expires_in: access.expiresIn,
+    access_token: access.token,
+  };
+  if (grant === "password") {
+    body.scope = scope.resourceScopes.join(" ");
+    body.id_token = deps.tokens.issueIdToken({ issuer, user: subject, clientId: client.clientId! });
+    body.client_info = Buffer.from(JSON.stringify({ uid: subject.objectId, utid: tenantId })).toString("base64url");
+  }
+  return { status: 200, body, headers: { "cache-control": "no-store", pragma: "no-cache" } };
+}
+
+/** The built-in authority: OpenID discovery, the token endpoint and the key set (SDK-WIRE.md §7). */
+export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
+  return [
+    defineRoute({
+      operation: "idp.discovery",
+      method: "GET",
+      url: "/:tenant/v2.0/.well-known/openid-configuration",
+      auth: "none",
+      requireApiVersion: false,
+      handle: (ctx) =>
+        run(deps.clock, () => {
+          const tenantId = requireTenant(ctx, deps.keys);
+          const base = `${ctx.baseUrl}/${tenantId}`;
+          return {
+            status: 200,
+            body: {
+              issuer: authorityIssuer(ctx.baseUrl, tenantId),
+              token_endpoint: `${base}/oauth2/v2.0/token`,
+              authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+              jwks_uri: `${base}/discovery/v2.0/keys`,
+              response_types_supported: ["token"],
+              grant_types_supported: ["client_credentials", "password"],
+              subject_types_supported: ["pairwise"],
+              id_token_signing_alg_values_supported: ["RS256"],
+              token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt"],
+              scopes_supported: ["openid", "profile", "offline_access"],
+              tenant_region_scope: null,
+            },
+          };
+        }),
+    }),
+    defineRoute({
+      operation: "idp.keys",
+      method: "GET",
+      url: "/:tenant/discovery/v2.0/keys",
+      auth: "none",
+      requireApiVersion: false,
+      handle: (ctx) =>
+        run(deps.clock, () => {
+          requireTenant(ctx, deps.keys);
+          return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300" } };
+        }),
+    }),
+    defineRoute({
+      operation: "idp.token",
+      method: "POST",
+      url: "/:tenant/oauth2/v2.0/token",
+      auth: "none",
+      requireApiVersion: false,
+      bodyFormat: "form",
+      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
+    }),
+  ];
+}

@@ -1,0 +1,68 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import { EntraBearerAuthenticator } from "../auth/bearer/entra-authenticator.js";
+import { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
+import { TrustedIssuers } from "../auth/bearer/trusted-issuers.js";
+import type { RouteSpec } from "../http/route.js";
+import type { IdentityRepository } from "../identity/identity-repository.js";
+import type { UserTokenService } from "../identity/user-token-service.js";
+import type { EntraAuthorizer } from "../rbac/authorizer.js";
+import { createEntraRoleAuthorizer, RoleAssignmentCache } from "../rbac/entra-role-authorizer.js";
+import { RoleStore } from "../rbac/role-store.js";
+import type { ChangeFeed } from "../store/change-feed.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { AuthorityKeys } from "./authority-keys.js";
+import { authorityRoutes } from "./authority-routes.js";
+import { AuthorityTokens } from "./authority-tokens.js";
+import { EntraPrincipals } from "./entra-principals.js";
+import { PrincipalStateCache } from "./principal-state-cache.js";
+import { TokenExchange } from "./token-exchange.js";
+import { tokenExchangeRoutes } from "./token-exchange-routes.js";
+
+/** Everything Entra ID: the built-in authority, principals, bearer verification, RBAC and the token exchanges. */
+export interface EntraModule {
+  keys: AuthorityKeys;
+  principals: EntraPrincipals;
+  roles: RoleStore;
+  verifier: EntraTokenVerifier;
+  authenticator: EntraBearerAuthenticator;
+  authorizer: EntraAuthorizer;
+  routes(): RouteSpec[];
+}
+
+export async function openEntra(deps: {
+  config: Config;
+  log: Logger;
+  store: Store;
+  feed: ChangeFeed;
+  clock: Clock;
+  identityRepository: IdentityRepository;
+  userTokens: UserTokenService;
+}): Promise<EntraModule> {
+  const { config, store, feed, clock } = deps;
+  const keys = new AuthorityKeys(store, clock);
+  await keys.ensure();
+  keys.watch(feed);
+  const principals = new EntraPrincipals(store, clock, () => keys.tenantId);
+  const states = new PrincipalStateCache(principals);
+  states.watch(feed);
+  const roles = new RoleStore(store, clock);
+  const assignments = new RoleAssignmentCache(roles);
+  assignments.watch(feed);
+  const trusted = new TrustedIssuers(config.entra.trustedIssuers, () => clock.now(), (issuer, err) =>
+    deps.log.warn({ issuer, err: { message: (err as Error).message } }, "trusted issuer keys unavailable"),
+  );
+  const verifier = new EntraTokenVerifier(keys, trusted, states, clock);
+  const tokens = new AuthorityTokens(keys, clock, config.entra.accessTokenMinutes * 60);
+  const exchange = new TokenExchange(verifier, store, deps.identityRepository, deps.userTokens, clock);
+  return {
+    keys,
+    principals,
+    roles,
+    verifier,
+    authenticator: new EntraBearerAuthenticator(verifier),
+    authorizer: createEntraRoleAuthorizer(assignments),
+    routes: () => [...authorityRoutes({ keys, principals, tokens, clock }), ...tokenExchangeRoutes(exchange)],
+  };
+}

@@ -1,0 +1,32 @@
+import { randomBytes, scrypt, type ScryptOptions } from "node:crypto";
+import { constantTimeEqual } from "../util/crypto.js";
+
+/**
+ * Client secrets and user passwords at rest: scrypt (memory-hard, node:crypto), 16 MiB per hash, random salt.
+ * Stored as `scrypt$N$r$p$<salt>$<hash>` so the cost can be raised later without breaking old hashes.
+ */
+const PARAMS = { N: 16_384, r: 8, p: 1 } as const;
+const KEY_LENGTH = 32;
+
+function scryptAsync(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, KEY_LENGTH, { ...options, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(secret, salt, PARAMS);
+  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+/** Constant-time check of a presented secret against its stored hash. A malformed record never matches. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 1 << 20) return false;
+  const expected = Buffer.from(parts[5]!, "base64");
+  const actual = await scryptAsync(secret, Buffer.from(parts[4]!, "base64"), { N, r, p });
+  return constantTimeEqual(actual, expected);
+}

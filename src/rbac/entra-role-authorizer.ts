@@ -1,0 +1,87 @@
+import { AcsError } from "../http/errors.js";
+import type { ChangeFeed } from "../store/change-feed.js";
+import type { EntraAuthorizer } from "./authorizer.js";
+import { permissionFor } from "./permissions.js";
+import { roleGrants, type RoleDefinition } from "./role-definitions.js";
+import { ALL_RESOURCES, RBAC_CHANGED, type RoleAssignment, type RoleStore } from "./role-store.js";
+
+interface Snapshot {
+  roles: Map<string, RoleDefinition>;
+  byPrincipal: Map<string, RoleAssignment[]>;
+}
+
+/**
+ * Role assignments and definitions as every request reads them: one in-memory snapshot, dropped by any `rbac`
+ * change (this process at once, others through the change feed), so a change bites on the next request, also for
+ * bearer tokens issued before it.
+ */
+export class RoleAssignmentCache {
+  private snapshot: Promise<Snapshot> | undefined;
+  private epoch = 0;
+
+  constructor(private readonly roles: RoleStore) {}
+
+  watch(feed: ChangeFeed): void {
+    feed.subscribe((changes) => {
+      if (changes.some((c) => c.topic === RBAC_CHANGED)) this.invalidate();
+    });
+  }
+
+  invalidate(): void {
+    this.epoch++;
+    this.snapshot = undefined;
+  }
+
+  async current(): Promise<Snapshot> {
+    if (this.snapshot !== undefined) return this.snapshot;
+    const epoch = this.epoch;
+    const loading = this.load();
+    this.snapshot = loading;
+    try {
+      const snap = await loading;
+      if (epoch !== this.epoch && this.snapshot === loading) this.snapshot = undefined;
+      return snap;
+    } catch (err) {
+      if (this.snapshot === loading) this.snapshot = undefined;
+      throw err;
+    }
+  }
+
+  private async load(): Promise<Snapshot> {
+    const [definitions, assignments] = await Promise.all([this.roles.definitions(), this.roles.assignments()]);
+    const roles = new Map(definitions.map((d) => [d.name.toLowerCase(), d]));
+    const byPrincipal = new Map<string, RoleAssignment[]>();
+    for (const a of assignments) {
+      const list = byPrincipal.get(a.principalId) ?? [];
+      list.push(a);
+      byPrincipal.set(a.principalId, list);
+    }
+    return { roles, byPrincipal };
+  }
+}
+
+/**
+ * The RBAC check for Entra principals: the operation's permission (permissions.ts) must be granted by a role
+ * assigned to the principal at this resource or at every resource. Denied: 403 AuthorizationFailed naming the
+ * missing permission.
+ */
+export function createEntraRoleAuthorizer(cache: RoleAssignmentCache): EntraAuthorizer {
+  return async (principal, route, resource) => {
+    const permission = permissionFor(route.operation);
+    if (permission === undefined) {
+      throw new AcsError("AuthorizationFailed", `The operation ${route.operation} is not available to Entra ID principals.`);
+    }
+    const snap = await cache.current();
+    const assignments = snap.byPrincipal.get(principal.objectId) ?? [];
+    for (const a of assignments) {
+      if (a.scope !== ALL_RESOURCES && a.scope !== resource.id) continue;
+      const role = snap.roles.get(a.roleName.toLowerCase());
+      if (role !== undefined && roleGrants(role, permission)) return;
+    }
+    throw new AcsError(
+      "AuthorizationFailed",
+      `The client '${principal.objectId}' does not have authorization to perform action '${permission}' on resource '${resource.id}'.`,
+      { target: permission, details: [{ code: "MissingPermission", message: permission, target: permission }] },
+    );
+  };
+}

@@ -1,0 +1,60 @@
+import { Command } from "commander";
+import { vi } from "vitest";
+import { registerRoleCommand } from "../../src/cli/role-command.js";
+import { registerSpCommand } from "../../src/cli/sp-command.js";
+import { registerUserCommand } from "../../src/cli/user-command.js";
+import type { TestServer } from "../support/test-server.js";
+
+export const ACS_SCOPE = "https://communication.azure.com//.default";
+
+/**
+ * Runs `switchboard <args>` in this process against the test server's store, as a separate Core (its own store
+ * connection and change feed): exactly what an operator's CLI process does beside a running server.
+ */
+export async function runCli(srv: TestServer, args: string[]): Promise<string> {
+  const program = new Command().name("switchboard").exitOverride();
+  registerSpCommand(program);
+  registerUserCommand(program);
+  registerRoleCommand(program);
+  const store = ["--data-dir", srv.dataDir];
+  const url = srv.server.core.config.databaseUrl;
+  if (url !== undefined) store.push("--database-url", url);
+  let out = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+    return true;
+  });
+  try {
+    await program.parseAsync([...args, ...store], { from: "user" });
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+export interface CreatedSp {
+  tenantId: string;
+  clientId: string;
+  objectId: string;
+  clientSecret?: string;
+  certificatePath?: string;
+  authorityHost: string;
+}
+
+export async function createSp(srv: TestServer, name: string, extra: string[] = []): Promise<CreatedSp> {
+  return JSON.parse(await runCli(srv, ["sp", "create", "--name", name, "--json", ...extra])) as CreatedSp;
+}
+
+/** Waits until `check` passes or `ms` elapse; returns the elapsed milliseconds. */
+export async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - start;
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function decodeClaims(token: string): Record<string, any> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, any>;
+}
