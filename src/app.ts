@@ -22,6 +22,7 @@ import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
+import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -55,6 +56,8 @@ export interface Core {
   identities: IdentityService;
   /** Built-in authority, principals, bearer verification, RBAC, token exchanges. */
   entra: EntraModule;
+  /** Phone numbers, SMS, e-mail and the outbox. */
+  messaging: Messaging;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
+    const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
     return {
@@ -102,8 +106,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       userTokens,
       identities,
       entra,
+      messaging,
       async close() {
         feed.stop();
+        await messaging.close();
         await store.close();
         log.flush?.();
       },
@@ -131,6 +137,7 @@ function allRoutes(core: Core): RouteSpec[] {
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
     ...core.entra.routes(),
+    ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
   ];
 }

@@ -2,13 +2,16 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
+import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
 import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
+import { registerSmsCommand } from "./sms-command.js";
 import { registerStartCommand } from "./start-command.js";
 
 /** The `switchboard` command line. Every failure exits non-zero with one clear line on stderr. */
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
+  registerEmailCommand(program);
+  registerOutboxCommand(program);
+  registerSmsCommand(program);
   registerSpCommand(program);
   registerUserCommand(program);
   registerRoleCommand(program);

@@ -10,6 +10,7 @@ interface StartOptions extends StoreOptions {
   httpPort?: string;
   tlsCert?: string;
   tlsKey?: string;
+  smtpUrl?: string;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -22,7 +23,8 @@ export function registerStartCommand(program: Command): void {
       .option("--port <port>", "HTTPS port (default 8443)")
       .option("--http-port <port>", "HTTP port (default 8080; 'off' disables it)")
       .option("--tls-cert <file>", "PEM certificate instead of the generated one")
-      .option("--tls-key <file>", "PEM private key for --tls-cert"),
+      .option("--tls-key <file>", "PEM private key for --tls-cert")
+      .option("--smtp-url <url>", "relay accepted e-mail to this SMTP server (smtp://[user:pass@]host:port, smtps://…)"),
   ).action(async (options: StartOptions) => {
     const config = configFrom(options, {
       ...(options.inMemory === true ? { inMemory: true } : {}),
@@ -30,6 +32,7 @@ export function registerStartCommand(program: Command): void {
       ...(options.port !== undefined ? { port: intOption(options.port, "--port") } : {}),
       ...(options.httpPort !== undefined ? { httpPort: options.httpPort === "off" ? null : intOption(options.httpPort, "--http-port") } : {}),
       ...(options.tlsCert !== undefined || options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
+      ...(options.smtpUrl !== undefined ? { email: { smtpUrl: options.smtpUrl } } : {}),
     });
     // Signals are handled from the first moment, so a stop during start-up is graceful too.
     let server: Awaited<ReturnType<typeof createSwitchboard>> | undefined;

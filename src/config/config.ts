@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -86,6 +87,10 @@ export const configSchema = z.object({
     .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
+  // --- messaging (phone numbers, SMS, e-mail) ---
+  phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
+  sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
+  email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({
@@ -141,6 +146,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+  ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
   ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
   ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { AcsError } from "./errors.js";
 import { createErrorHandler } from "./error-handler.js";
@@ -28,6 +28,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Ids such as `8:acs:…` and `19:…@thread.v2` travel percent-encoded; fastify decodes params.
     routerOptions: { maxParamLength: 500, ignoreDuplicateSlashes: false },
     return503OnClosing: true,
+    // Requests the router cannot even read (a malformed percent-encoding, say) get the ACS envelope too.
+    frameworkErrors: (_error, _request, reply) => {
+      const error = new AcsError("InvalidRequestUrl");
+      (reply as FastifyReply).code(error.status).header("x-ms-error-code", error.code).type("application/json; charset=utf-8").send(JSON.stringify(error.toBody()));
+    },
   });
 
   app.removeAllContentTypeParsers();

@@ -1,4 +1,8 @@
 import type { Generated } from "kysely";
+import type { EmailTables } from "../email/email-tables.js";
+import type { OutboxTables } from "../outbox/outbox-tables.js";
+import type { PhoneNumberTables } from "../phone-numbers/phone-numbers-tables.js";
+import type { SmsTables } from "../sms/sms-tables.js";
 import type { IdpTables } from "../idp/idp-tables.js";
 import type { RbacTables } from "../rbac/rbac-tables.js";
 import type { CallingTables } from "../calling/calling-tables.js";
@@ -60,4 +64,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, CallingTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables {}

@@ -157,3 +157,14 @@ describe("Identity API refusals the SDK cannot produce (hand-signed requests)", 
     expect(res).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
   });
 });
+
+describe("malformed URLs", () => {
+  it("a broken percent-encoding gets a 400 in the ACS shape", async () => {
+    for (const path of ["/identities/%ZZ?api-version=1", "/phoneNumbers/%E0%A4%A?api-version=1"]) {
+      const res = await fetch(`${srv.httpUrl}${path}`, { method: "DELETE" });
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get("x-ms-error-code")).toBe("InvalidRequestUrl");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("InvalidRequestUrl");
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { AcsError } from "../http/errors.js";
+import type { HandlerContext } from "../http/route.js";
+
+type Query = HandlerContext<unknown>["query"];
+
+/** The first value of a query parameter (SDK paging may repeat parameters such as api-version). */
+export function firstQuery(query: Query, name: string): string | undefined {
+  const v = query[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined || first === "" ? undefined : first;
+}
+
+function intParam(query: Query, name: string, fallback: number, min: number, max: number): number {
+  const raw = firstQuery(query, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new AcsError("InvalidRequestBody", `The ${name} query parameter must be an integer from ${min} to ${max}.`);
+  return n;
+}
+
+/** skip + page size (named `top` or `maxPageSize` depending on the operation). */
+export function pageParams(query: Query, sizeName: string, defaultSize: number): { skip: number; size: number } {
+  return { skip: intParam(query, "skip", 0, 0, 1_000_000), size: intParam(query, sizeName, defaultSize, 1, 1000) };
+}
+
+/**
+ * An absolute nextLink on the endpoint the client used, carrying every continuation parameter and the request's
+ * api-version (SDKs fetch nextLink verbatim).
+ */
+export function pageLink(ctx: HandlerContext<unknown>, path: string, params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
+  const apiVersion = firstQuery(ctx.query, "api-version");
+  if (apiVersion !== undefined) search.set("api-version", apiVersion);
+  return `${ctx.baseUrl}${path}?${search.toString()}`;
+}

@@ -1,0 +1,276 @@
+import type { Principal } from "../auth/principal.js";
+import { describePrincipal } from "../auth/principal.js";
+import { AcsError } from "../http/errors.js";
+import type { OutboxRepository } from "../outbox/outbox-repository.js";
+import { allowsOutbound } from "../phone-numbers/inventory.js";
+import type { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
+import type { Resource } from "../resources/resource.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { newId } from "../util/crypto.js";
+import { deliveryReportEvent, type DeliveryReportData, type WebhookDispatcher } from "./delivery-report-dispatcher.js";
+import { countSegments } from "./sms-segments.js";
+import type { SmsMessagesTable } from "./sms-tables.js";
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+export interface SmsRecipientRequest {
+  to: string;
+  repeatabilityRequestId?: string | undefined;
+  repeatabilityFirstSent?: string | undefined;
+}
+
+export interface SmsSendRequest {
+  from: string;
+  smsRecipients: SmsRecipientRequest[];
+  message: string;
+  smsSendOptions?: { enableDeliveryReport?: boolean | undefined; tag?: string | undefined } | undefined;
+}
+
+/** One item of the 202 response (SmsSendResponseItem). */
+export interface SmsSendResult {
+  to: string;
+  messageId?: string;
+  httpStatusCode: number;
+  repeatabilityResult?: "accepted" | "rejected";
+  successful: boolean;
+  errorMessage?: string;
+}
+
+export interface OptOutResult {
+  to: string;
+  httpStatusCode: number;
+  isOptedOut?: boolean;
+  errorMessage?: string;
+}
+
+export interface SmsServiceOptions {
+  alphanumericSenders: readonly string[];
+  /** Webhook URLs of a resource (config and stored). */
+  webhooksFor(resource: Resource): Promise<string[]>;
+}
+
+function messageId(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);
+  return `Outgoing_${stamp}${newId()}_noam`;
+}
+
+/**
+ * SMS: checks the sender (a number of this resource that may send SMS, or a configured alphanumeric id), then
+ * accepts each recipient separately (E.164, opt-outs, repeatability). Accepted messages are stored in the outbox in
+ * the same transaction; delivery is simulated as immediate and reported to webhooks in the background.
+ */
+export class SmsService {
+  constructor(
+    private readonly store: Store,
+    private readonly numbers: PhoneNumberService,
+    private readonly outbox: OutboxRepository,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly clock: Clock,
+    private readonly options: SmsServiceOptions,
+  ) {}
+
+  /** Throws unless `from` may send SMS on this resource. */
+  async checkSender(resource: Resource, from: string, purpose: "send" | "optOut"): Promise<void> {
+    if (this.options.alphanumericSenders.includes(from)) return;
+    if (!E164.test(from)) throw new AcsError("InvalidSender", `'${from.slice(0, 30)}' is neither an E.164 number nor a configured alphanumeric sender id.`);
+    const owned = await this.numbers.findOwned(resource.id, from);
+    if (owned === undefined) throw new AcsError("SenderNotOwned", `${from} is not a phone number of this resource.`);
+    if (purpose === "send" && !allowsOutbound(owned.sms)) {
+      throw new AcsError("SenderNotSmsCapable", `${from} has SMS capability '${owned.sms}'; sending needs outbound.`);
+    }
+  }
+
+  async send(resource: Resource, principal: Principal, request: SmsSendRequest): Promise<SmsSendResult[]> {
+    await this.checkSender(resource, request.from, "send");
+    const now = this.clock.now();
+    const segments = countSegments(request.message);
+    const tag = request.smsSendOptions?.tag;
+    const wantsReport = request.smsSendOptions?.enableDeliveryReport === true;
+    const sender = describePrincipal(principal);
+
+    const candidates = request.smsRecipients.map((r) => r.to).filter((to) => E164.test(to));
+    const optedOut = new Set(
+      candidates.length === 0
+        ? []
+        : (
+            await this.store.db
+              .selectFrom("sms_opt_outs")
+              .select("to_number")
+              .where("resource_id", "=", resource.id)
+              .where("from_number", "=", request.from)
+              .where("to_number", "in", candidates)
+              .execute()
+          ).map((r) => r.to_number),
+    );
+
+    const accepted: SmsMessagesTable[] = [];
+    const results = await this.store.write(async (trx) => {
+      const out: SmsSendResult[] = [];
+      for (const r of request.smsRecipients) {
+        const repeatable = r.repeatabilityRequestId !== undefined;
+        const fail = (httpStatusCode: number, errorMessage: string, extra: Partial<SmsSendResult> = {}): SmsSendResult => ({
+          to: r.to,
+          httpStatusCode,
+          ...(repeatable ? { repeatabilityResult: "rejected" as const } : {}),
+          successful: false,
+          errorMessage,
+          ...extra,
+        });
+        if (!E164.test(r.to)) {
+          out.push(fail(400, "Invalid recipient: the phone number must be in E.164 format (e.g. +14255550123)."));
+          continue;
+        }
+        if (r.repeatabilityFirstSent !== undefined && Number.isNaN(Date.parse(r.repeatabilityFirstSent))) {
+          out.push(fail(400, "Invalid repeatabilityFirstSent: it must be an RFC 1123 date."));
+          continue;
+        }
+        if (optedOut.has(r.to)) {
+          out.push(fail(403, `The recipient has opted out of messages from ${request.from}.`));
+          continue;
+        }
+        const row: SmsMessagesTable = {
+          id: messageId(now),
+          resource_id: resource.id,
+          repeatability_request_id: r.repeatabilityRequestId ?? null,
+          from_number: request.from,
+          to_number: r.to,
+          delivery_status: "Delivered",
+          segments: segments.segments,
+          tag: tag ?? null,
+          created_at: now,
+        };
+        const inserted = await trx
+          .insertInto("sms_messages")
+          .values(row)
+          .onConflict((oc) => oc.columns(["resource_id", "repeatability_request_id"]).doNothing())
+          .returning("id")
+          .executeTakeFirst();
+        if (inserted === undefined) {
+          const original = await trx
+            .selectFrom("sms_messages")
+            .select("id")
+            .where("resource_id", "=", resource.id)
+            .where("repeatability_request_id", "=", r.repeatabilityRequestId!)
+            .executeTakeFirst();
+          out.push(
+            fail(409, `Repeated repeatabilityRequestId: this message was already accepted as ${original?.id ?? "an earlier message"} and is not sent again.`, {
+              ...(original !== undefined ? { messageId: original.id } : {}),
+            }),
+          );
+          continue;
+        }
+        await this.outbox.insert(trx, {
+          id: row.id,
+          resourceId: resource.id,
+          kind: "sms",
+          principal: sender,
+          from: request.from,
+          to: [r.to],
+          text: request.message,
+          details: {
+            segments: segments.segments,
+            encoding: segments.encoding,
+            deliveryReportRequested: wantsReport,
+            ...(tag !== undefined ? { tag } : {}),
+            ...(r.repeatabilityRequestId !== undefined ? { repeatabilityRequestId: r.repeatabilityRequestId } : {}),
+            deliveryStatus: "Delivered",
+          },
+          createdAt: now,
+        });
+        accepted.push(row);
+        out.push({ to: r.to, messageId: row.id, httpStatusCode: 202, ...(repeatable ? { repeatabilityResult: "accepted" as const } : {}), successful: true });
+      }
+      return out;
+    });
+
+    if (wantsReport && accepted.length > 0) void this.reportDelivery(resource, accepted);
+    return results;
+  }
+
+  private async reportDelivery(resource: Resource, messages: SmsMessagesTable[]): Promise<void> {
+    const urls = await this.options.webhooksFor(resource).catch(() => []);
+    if (urls.length === 0) return;
+    const at = new Date(this.clock.now()).toISOString();
+    const events = messages.map((m) => deliveryReportEvent(resource, this.reportData(m), at));
+    for (const url of urls) this.dispatcher.enqueue(url, events);
+  }
+
+  private reportData(m: SmsMessagesTable): DeliveryReportData {
+    const at = new Date(Number(m.created_at)).toISOString();
+    return {
+      messageId: m.id,
+      from: m.from_number,
+      to: m.to_number,
+      deliveryStatus: m.delivery_status === "Failed" ? "Failed" : "Delivered",
+      deliveryStatusDetails: "No error.",
+      receivedTimestamp: at,
+      deliveryAttempts: [{ timestamp: at, segmentsSucceeded: Number(m.segments), segmentsFailed: 0 }],
+      ...(m.tag !== null ? { tag: m.tag } : {}),
+    };
+  }
+
+  /** The delivery report of one message (GET /deliveryReports/{id}). */
+  async deliveryReport(resource: Resource, id: string): Promise<DeliveryReportData> {
+    const row = await this.store.db.selectFrom("sms_messages").selectAll().where("id", "=", id).where("resource_id", "=", resource.id).executeTakeFirst();
+    if (row === undefined) throw new AcsError("DeliveryReportNotFound");
+    return this.reportData(row);
+  }
+
+  async optOut(resource: Resource, action: "add" | "remove" | "check", from: string, recipients: Array<{ to: string }>): Promise<OptOutResult[]> {
+    await this.checkSender(resource, from, "optOut");
+    const now = this.clock.now();
+    return this.store.write(async (trx) => {
+      const out: OptOutResult[] = [];
+      for (const { to } of recipients) {
+        if (!E164.test(to)) {
+          out.push({ to, httpStatusCode: 400, errorMessage: "Invalid recipient: the phone number must be in E.164 format." });
+          continue;
+        }
+        if (action === "add") {
+          await trx
+            .insertInto("sms_opt_outs")
+            .values({ resource_id: resource.id, from_number: from, to_number: to, created_at: now })
+            .onConflict((oc) => oc.columns(["resource_id", "from_number", "to_number"]).doNothing())
+            .execute();
+          out.push({ to, httpStatusCode: 200, isOptedOut: true });
+        } else if (action === "remove") {
+          await trx.deleteFrom("sms_opt_outs").where("resource_id", "=", resource.id).where("from_number", "=", from).where("to_number", "=", to).execute();
+          out.push({ to, httpStatusCode: 200, isOptedOut: false });
+        } else {
+          const found = await trx
+            .selectFrom("sms_opt_outs")
+            .select("to_number")
+            .where("resource_id", "=", resource.id)
+            .where("from_number", "=", from)
+            .where("to_number", "=", to)
+            .executeTakeFirst();
+          out.push({ to, httpStatusCode: 200, isOptedOut: found !== undefined });
+        }
+      }
+      return out;
+    });
+  }
+
+  // --- delivery-report webhooks stored per resource (CLI) ---
+
+  async addWebhook(resourceId: string, url: string): Promise<void> {
+    await this.store.write((trx) =>
+      trx
+        .insertInto("sms_webhooks")
+        .values({ resource_id: resourceId, url, created_at: this.clock.now() })
+        .onConflict((oc) => oc.columns(["resource_id", "url"]).doNothing())
+        .execute(),
+    );
+  }
+
+  async removeWebhook(resourceId: string, url: string): Promise<boolean> {
+    const result = await this.store.write((trx) => trx.deleteFrom("sms_webhooks").where("resource_id", "=", resourceId).where("url", "=", url).executeTakeFirst());
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async storedWebhooks(resourceId: string): Promise<string[]> {
+    const rows = await this.store.db.selectFrom("sms_webhooks").select("url").where("resource_id", "=", resourceId).orderBy("created_at").execute();
+    return rows.map((r) => r.url);
+  }
+}
