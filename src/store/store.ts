@@ -66,27 +66,37 @@ function sqliteFile(config: Config): string {
   return path.join(config.dataDir, "switchboard.db");
 }
 
+/**
+ * Requests' queries fail after this long when the database stops answering without closing the connection (a
+ * network partition), instead of hanging until TCP gives up; no request query runs anywhere near it. Migrations
+ * (which may build indexes on large tables, or wait for another replica's run) have their own connection without it.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
+
+function openPostgresPool(config: Config, options: { max: number; queryTimeoutMs?: number }): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: options.max,
+    connectionTimeoutMillis: 5_000,
+    ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
+    keepAlive: true,
+    // int8 columns (epoch milliseconds) come back as JS numbers, as they do from SQLite.
+    types: {
+      getTypeParser: (oid: number, format?: unknown) =>
+        oid === 20 ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as "text"),
+    } as pg.CustomTypesConfig,
+  });
+  // A dropped connection must not crash the process; the next query reports the outage instead. The pool handles
+  // errors of idle clients; a client checked out (e.g. between the statements of a transaction) gets its own
+  // listener, or a socket dying at that moment would be an unhandled 'error' event.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
+}
+
 function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } {
   if (config.databaseUrl !== undefined) {
-    const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
-      max: config.postgres.poolSize,
-      connectionTimeoutMillis: 5_000,
-      // A database that stops answering without closing the connection (a network partition) fails the request
-      // after this long instead of holding it until TCP gives up; no Switchboard query runs anywhere near it.
-      query_timeout: 10_000,
-      keepAlive: true,
-      // int8 columns (epoch milliseconds) come back as JS numbers, as they do from SQLite.
-      types: {
-        getTypeParser: (oid: number, format?: unknown) =>
-          oid === 20 ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as "text"),
-      } as pg.CustomTypesConfig,
-    });
-    // A dropped connection must not crash the process; the next query reports the outage instead. The pool handles
-    // errors of idle clients; a client checked out (e.g. between the statements of a transaction) gets its own
-    // listener, or a socket dying at that moment would be an unhandled 'error' event.
-    pool.on("error", () => {});
-    pool.on("connect", (client) => client.on("error", () => {}));
+    const pool = openPostgresPool(config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
   const sqlite = new SQLite(sqliteFile(config));
@@ -149,11 +159,16 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   const { dialect, db } = openKysely(config);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
+    // PostgreSQL: on a connection of its own, without the request query timeout.
+    const migrationDb =
+      dialect === "postgres" ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config, { max: 1 }) }) }) : db;
     try {
-      await migrateToLatest(db, dialect);
+      await migrateToLatest(migrationDb, dialect);
     } catch (err) {
       await db.destroy();
       throw err;
+    } finally {
+      if (migrationDb !== db) await migrationDb.destroy();
     }
   }
   const listeners: Array<(changes: Change[], ids: number[]) => void> = [];

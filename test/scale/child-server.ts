@@ -152,7 +152,8 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
     let err = "";
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
     proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    proc.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`switchboard ${args[0]} exited ${code}: ${err}`))));
+    // "close", not "exit": only then has all of stdout been read.
+    proc.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`switchboard ${args[0]} exited ${code}: ${err}`))));
   });
 }
 
