@@ -11,6 +11,9 @@ import { CallRepository } from "./calling/call-repository.js";
 import { callingRoutes } from "./calling/calling-routes.js";
 import { createCalling, type Calling } from "./calling/calling-service.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
+import { ChatRepository } from "./chat/chat-repository.js";
+import { chatRoutes } from "./chat/chat-routes.js";
+import { ChatService } from "./chat/chat-service.js";
 import { createHttpApp } from "./http/http-app.js";
 import { publicRoutes } from "./http/public-routes.js";
 import type { RouteSpec } from "./http/route.js";
@@ -139,6 +142,7 @@ function allRoutes(core: Core): RouteSpec[] {
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
   ];
 }
 
@@ -154,7 +158,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       registry: core.registry,
       chains: {
         management: new AuthenticatorChain([hmac, core.entra.authenticator]),
-        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens)]),
+        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
     },

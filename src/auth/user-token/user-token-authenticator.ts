@@ -1,4 +1,5 @@
 import type { UserTokenService } from "../../identity/user-token-service.js";
+import type { ResourceRegistry } from "../../resources/resource-registry.js";
 import { authFail, headerValue, NOT_MINE, type Authenticator, type AuthOutcome, type AuthRequest } from "../authenticator.js";
 
 const BEARER = /^Bearer (.+)$/i;
@@ -7,14 +8,26 @@ const BEARER = /^Bearer (.+)$/i;
 export class UserTokenAuthenticator implements Authenticator {
   readonly name = "user-token";
 
-  constructor(private readonly tokens: UserTokenService) {}
+  /**
+   * With a registry, the resource is re-read once a reload in flight has settled, so a key regeneration committed
+   * by this process bites on the very next request (the pipeline may have resolved the resource a moment before).
+   */
+  constructor(
+    private readonly tokens: UserTokenService,
+    private readonly registry?: ResourceRegistry,
+  ) {}
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
     const authorization = headerValue(request.headers, "authorization");
     if (authorization === undefined) return NOT_MINE;
     const match = BEARER.exec(authorization);
     if (match === null) return NOT_MINE;
-    const result = await this.tokens.check(match[1]!.trim(), request.resource);
+    let resource = request.resource;
+    if (this.registry !== undefined) {
+      await this.registry.settled();
+      resource = this.registry.get(resource.id) ?? resource;
+    }
+    const result = await this.tokens.check(match[1]!.trim(), resource);
     return result.ok ? { kind: "ok", principal: result.principal } : authFail(result.code);
   }
 }

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import { foundationMigration } from "./0001-foundation.js";
 import { entraMigration } from "./0002-entra.js";
+import { chatMigration } from "./0003-chat.js";
 import { messagingMigration } from "./0004-messaging.js";
 import { callingMigration } from "./0006-calling.js";
 import { scaleOutMigration } from "./0007-scale-out.js";
@@ -15,6 +16,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     "0001-foundation": foundationMigration(ctx),
     "0002-entra": entraMigration(ctx),
+    "0003-chat": chatMigration(ctx),
     "0004-messaging": messagingMigration(ctx),
     "0006-calling": callingMigration(ctx),
     "0007-scale-out": scaleOutMigration(ctx),
