@@ -36,6 +36,7 @@ import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
 import type { Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
+import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
@@ -170,7 +171,7 @@ export interface Switchboard {
 /** Every route of the server. Each service adds its list here. */
 function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
   return [
-    ...publicRoutes(core.keyRing, { ready: async () => core.feed.isHealthy }),
+    ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
     ...activityRoutes(core.activityRepository),
     ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),

@@ -4,6 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Core } from "../app.js";
 import { IDENTITY_CHANGED } from "../identity/identity-repository.js";
 import { RESOURCE_CHANGED } from "../resources/resource-repository.js";
+import { FEED_RESET } from "../store/change-feed.js";
 import type { Change } from "../store/store.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
@@ -173,7 +174,9 @@ export class SignalingServer {
     const resources = new Set<string>();
     let everyone = false;
     for (const c of changes) {
-      if (c.topic === IDENTITY_CHANGED) {
+      if (c.topic === FEED_RESET) {
+        everyone = true;
+      } else if (c.topic === IDENTITY_CHANGED) {
         if (c.subject == null) everyone = true;
         else identities.add(c.subject);
       } else if (c.topic === RESOURCE_CHANGED) {

@@ -3,32 +3,53 @@ import type { Logger } from "pino";
 import { AcsError } from "./errors.js";
 
 const UNAVAILABLE_CODES = new Set([
+  // the socket to the database (node:net)
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
   "EPIPE",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  // PostgreSQL SQLSTATEs: connection exceptions (class 08), server shutting down or starting (57P0x), out of
+  // connections or resources (53xxx), statement timeout (57014)
   "08000",
   "08001",
   "08003",
+  "08004",
   "08006",
+  "57P01",
+  "57P02",
+  "57P03",
+  "57014",
+  "53000",
+  "53100",
+  "53200",
+  "53300",
+  // SQLite: another process holds the write lock beyond busy_timeout
   "SQLITE_BUSY",
+  "SQLITE_BUSY_SNAPSHOT",
+  "SQLITE_BUSY_RECOVERY",
+  "SQLITE_LOCKED",
 ]);
 
-/** A storage outage (database unreachable or busy) is the server's temporary problem: 503 with Retry-After. */
-export function isStorageUnavailable(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
+/** Messages node-postgres and pg-pool throw without a code when the connection is gone or cannot be made. */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|connect ECONNREFUSED/;
+
+/**
+ * A storage outage (database unreachable, restarting or busy) is the server's temporary problem: 503 with Retry-After.
+ * Looks through `cause` and AggregateError members (a connect attempt to several addresses fails with one of those).
+ */
+export function isStorageUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== "object" || err === null || depth > 3) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   const message = (err as { message?: unknown }).message;
-  return (
-    typeof message === "string" &&
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/.test(
-      message,
-    )
-  );
+  if (typeof message === "string" && UNAVAILABLE_MESSAGE.test(message)) return true;
+  const nested = [(err as { cause?: unknown }).cause, ...((err as { errors?: unknown }).errors instanceof Array ? (err as { errors: unknown[] }).errors : [])];
+  return nested.some((e) => isStorageUnavailable(e, depth + 1));
 }
 
 /** Maps anything thrown during a request to an AcsError; unknown failures become an opaque 500. */

@@ -1,12 +1,16 @@
-import { defineRoute, type RouteSpec } from "./route.js";
+import { defineRoute, type Reply, type RouteSpec } from "./route.js";
 import type { SigningKeyRing } from "../keys/signing-key-ring.js";
 
 export interface HealthProbe {
-  /** True when the process can serve requests that need the database. */
+  /** True when the process can serve requests that need the database (a real round trip, briefly cached). */
   ready(): Promise<boolean>;
 }
 
-/** Unauthenticated documents: the JWKS of user-token signing keys and the load-balancer health checks. */
+/**
+ * Unauthenticated documents: the JWKS of user-token signing keys and the load-balancer health checks.
+ * /health/live: the process runs and answers HTTP (restart it if not). /health/ready: it can also reach its database
+ * (take it out of rotation while not; it keeps serving what its verified caches can answer).
+ */
 export function publicRoutes(keyRing: SigningKeyRing, health: HealthProbe): RouteSpec[] {
   return [
     defineRoute({
@@ -23,7 +27,7 @@ export function publicRoutes(keyRing: SigningKeyRing, health: HealthProbe): Rout
       url: "/health/live",
       auth: "none",
       requireApiVersion: false,
-      handle: () => ({ status: 200, body: { status: "live" } }),
+      handle: () => ({ status: 200, body: { status: "live" }, headers: { "cache-control": "no-store" } }),
     }),
     defineRoute({
       operation: "health.ready",
@@ -31,9 +35,13 @@ export function publicRoutes(keyRing: SigningKeyRing, health: HealthProbe): Rout
       url: "/health/ready",
       auth: "none",
       requireApiVersion: false,
-      async handle() {
+      async handle(): Promise<Reply> {
         const ready = await health.ready();
-        return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "unavailable" } };
+        return {
+          status: ready ? 200 : 503,
+          body: { status: ready ? "ready" : "unavailable", database: ready ? "reachable" : "unreachable" },
+          headers: ready ? { "cache-control": "no-store" } : { "cache-control": "no-store", "retry-after": "5" },
+        };
       },
     }),
   ];

@@ -1,4 +1,4 @@
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import { IDENTITY_CHANGED, type IdentityRepository } from "./identity-repository.js";
 
 export interface IdentityState {
@@ -23,6 +23,7 @@ export class IdentityStateCache {
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
       for (const c of changes) {
+        if (c.topic === FEED_RESET) this.clear();
         if (c.topic !== IDENTITY_CHANGED) continue;
         this.epoch++;
         if (c.subject == null) this.entries.clear();

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
@@ -105,7 +105,7 @@ export class AuthorityKeys {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === AUTHORITY_KEY_CHANGED)) void this.load().catch(() => undefined);
+      if (changes.some((c) => c.topic === AUTHORITY_KEY_CHANGED || c.topic === FEED_RESET)) void this.load().catch(() => undefined);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import { ENTRA_PRINCIPAL_CHANGED, type EntraPrincipals } from "./entra-principals.js";
 
 export type PrincipalState = "enabled" | "disabled" | "missing";
@@ -20,7 +20,7 @@ export class PrincipalStateCache {
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
       for (const c of changes) {
-        if (c.topic !== ENTRA_PRINCIPAL_CHANGED) continue;
+        if (c.topic !== ENTRA_PRINCIPAL_CHANGED && c.topic !== FEED_RESET) continue;
         this.epoch++;
         this.byClientId.clear();
         if (c.subject == null) this.entries.clear();

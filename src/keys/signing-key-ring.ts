@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
@@ -29,6 +29,8 @@ export class SigningKeyRing {
   private keys = new Map<string, SigningKey>();
   private active: SigningKey | undefined;
   private headerPrefix = "";
+  private reloading = false;
+  private reloadAgain = false;
 
   constructor(
     private readonly store: Store,
@@ -58,20 +60,28 @@ export class SigningKeyRing {
     if (active !== undefined) this.headerPrefix = base64url(JSON.stringify({ alg: USER_TOKEN_ALG, typ: "JWT", kid: active.kid }));
   }
 
-  /** Makes sure a signing key exists (first start). */
+  /**
+   * Makes sure a signing key exists (first start). Safe when several processes start at once: the check and the
+   * insert run under one lock, and a unique index allows one active key only (migration 0007).
+   */
   async ensureKey(): Promise<void> {
     await this.load();
-    if (this.active === undefined) await this.rotate();
+    if (this.active === undefined) await this.rotate({ onlyIfNone: true });
   }
 
-  /** Generates a new signing key and retires the current one. Returns the new kid. */
-  async rotate(): Promise<string> {
+  /** Generates a new signing key and retires the current one. Returns the active kid afterwards. */
+  async rotate(options: { onlyIfNone?: boolean } = {}): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const jwk = publicKey.export({ format: "jwk" }) as JWK;
     const kid = await calculateJwkThumbprint(jwk);
     const publicJwk: JWK = { ...jwk, kid, alg: USER_TOKEN_ALG, use: "sig" };
     const now = this.clock.now();
-    await this.store.write(async (trx, ctx) => {
+    const created = await this.store.write(async (trx, ctx) => {
+      await ctx.lock(SIGNING_KEY_CHANGED);
+      if (options.onlyIfNone === true) {
+        const active = await trx.selectFrom("signing_keys").select("kid").where("retired_at", "is", null).executeTakeFirst();
+        if (active !== undefined) return false;
+      }
       await trx.updateTable("signing_keys").set({ retired_at: now }).where("retired_at", "is", null).execute();
       await trx
         .insertInto("signing_keys")
@@ -85,15 +95,36 @@ export class SigningKeyRing {
         })
         .execute();
       ctx.emit({ topic: SIGNING_KEY_CHANGED, subject: kid });
+      return true;
     });
     await this.load();
-    return kid;
+    return created ? kid : this.activeKid;
   }
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === SIGNING_KEY_CHANGED)) void this.load().catch(() => undefined);
+      if (changes.some((c) => c.topic === SIGNING_KEY_CHANGED || c.topic === FEED_RESET)) void this.reload();
     });
+  }
+
+  /** Reloads after a change; a failed load (database briefly away) is retried every second until one succeeds. */
+  private async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        await this.load().catch(async () => {
+          this.reloadAgain = true;
+          await new Promise((r) => setTimeout(r, 1_000).unref());
+        });
+      } while (this.reloadAgain);
+    } finally {
+      this.reloading = false;
+    }
   }
 
   get activeKid(): string {

@@ -1,5 +1,5 @@
 import { AcsError } from "../http/errors.js";
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { EntraAuthorizer } from "./authorizer.js";
 import { permissionFor } from "./permissions.js";
 import { roleGrants, type RoleDefinition } from "./role-definitions.js";
@@ -23,7 +23,7 @@ export class RoleAssignmentCache {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === RBAC_CHANGED)) this.invalidate();
+      if (changes.some((c) => c.topic === RBAC_CHANGED || c.topic === FEED_RESET)) this.invalidate();
     });
   }
 

@@ -1,6 +1,8 @@
-import type { ChangeFeed } from "../store/change-feed.js";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Resource } from "./resource.js";
 import { RESOURCE_CHANGED, type ResourceRepository } from "./resource-repository.js";
+
+const RELOAD_RETRY_MS = 1_000;
 
 /**
  * The in-memory view of all resources, consulted on every request to pick the resource from the Host header.
@@ -32,11 +34,14 @@ export class ResourceRegistry {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === RESOURCE_CHANGED)) this.requestReload();
+      if (changes.some((c) => c.topic === RESOURCE_CHANGED || c.topic === FEED_RESET)) this.requestReload();
     });
   }
 
-  /** Reloads; a change that arrives during a reload triggers one more, so the last change always wins. */
+  /**
+   * Reloads; a change that arrives during a reload triggers one more, so the last change always wins. A reload that
+   * fails (database briefly away) is retried every second: a regenerated key must not stay valid on this replica.
+   */
   private requestReload(): void {
     if (this.reloading !== undefined) {
       this.reloadAgain = true;
@@ -45,7 +50,10 @@ export class ResourceRegistry {
     this.reloading = (async () => {
       do {
         this.reloadAgain = false;
-        await this.load().catch(() => undefined);
+        await this.load().catch(async () => {
+          this.reloadAgain = true;
+          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS).unref());
+        });
       } while (this.reloadAgain);
     })().finally(() => {
       this.reloading = undefined;

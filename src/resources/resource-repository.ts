@@ -35,7 +35,7 @@ export class ResourceRepository {
   ) {}
 
   async list(db: Kysely<Database> = this.store.db): Promise<Resource[]> {
-    const rows = await db.selectFrom("resources").selectAll().orderBy("created_at").execute();
+    const rows = await db.selectFrom("resources").selectAll().orderBy("created_at").orderBy("name").execute();
     return rows.map(toResource);
   }
 

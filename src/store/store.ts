@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
+import { CHANGE_CHANNEL, PgChangeListener, type ChangeNotifications } from "./pg-change-listener.js";
 import type { Database } from "./schema.js";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
 import { withStatementCache } from "./sqlite-statement-cache.js";
 
@@ -22,6 +24,12 @@ export interface Change {
 export interface WriteContext {
   /** Records a change in the same transaction; it is dispatched locally after commit and to other processes by the feed. */
   emit(change: Change): void;
+  /**
+   * Serializes this transaction with every other one (in any process) that takes the same lock, until it commits:
+   * for check-then-insert steps such as "create a signing key if none is active". PostgreSQL: a transaction-scoped
+   * advisory lock; SQLite: nothing to do, its writers are serialized by the database file lock.
+   */
+  lock(name: string): Promise<void>;
 }
 
 export type WriteFn<T> = (trx: Transaction<Database>, ctx: WriteContext) => Promise<T>;
@@ -34,8 +42,15 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   write<T>(fn: WriteFn<T>): Promise<T>;
-  /** Called with the changes of every committed write of this process. */
-  onLocalChanges(listener: (changes: Change[]) => void): void;
+  /** Called with the changes of every committed write of this process, and their change_events ids. */
+  onLocalChanges(listener: (changes: Change[], ids: number[]) => void): void;
+  /**
+   * Tells `onNotify` whenever another process commits changes (PostgreSQL LISTEN/NOTIFY on a dedicated connection
+   * that reconnects by itself; `onConnect` after every (re)connection). Undefined on SQLite: polling only.
+   */
+  listenForChanges(handlers: { onNotify: () => void; onConnect: () => void; onError?: (err: unknown) => void }): ChangeNotifications | undefined;
+  /** A cheap round trip to the database; false if it fails or takes longer than timeoutMs. */
+  ping(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -51,20 +66,37 @@ function sqliteFile(config: Config): string {
   return path.join(config.dataDir, "switchboard.db");
 }
 
+/**
+ * Requests' queries fail after this long when the database stops answering without closing the connection (a
+ * network partition), instead of hanging until TCP gives up; no request query runs anywhere near it. Migrations
+ * (which may build indexes on large tables, or wait for another replica's run) have their own connection without it.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
+
+function openPostgresPool(config: Config, options: { max: number; queryTimeoutMs?: number }): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: options.max,
+    connectionTimeoutMillis: 5_000,
+    ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
+    keepAlive: true,
+    // int8 columns (epoch milliseconds) come back as JS numbers, as they do from SQLite.
+    types: {
+      getTypeParser: (oid: number, format?: unknown) =>
+        oid === 20 ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as "text"),
+    } as pg.CustomTypesConfig,
+  });
+  // A dropped connection must not crash the process; the next query reports the outage instead. The pool handles
+  // errors of idle clients; a client checked out (e.g. between the statements of a transaction) gets its own
+  // listener, or a socket dying at that moment would be an unhandled 'error' event.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
+}
+
 function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } {
   if (config.databaseUrl !== undefined) {
-    const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
-      max: config.postgres.poolSize,
-      connectionTimeoutMillis: 5_000,
-      // int8 columns (epoch milliseconds) come back as JS numbers, as they do from SQLite.
-      types: {
-        getTypeParser: (oid: number, format?: unknown) =>
-          oid === 20 ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as "text"),
-      } as pg.CustomTypesConfig,
-    });
-    // A dropped connection must not crash the process; the next query reports the outage instead.
-    pool.on("error", () => {});
+    const pool = openPostgresPool(config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
   const sqlite = new SQLite(sqliteFile(config));
@@ -72,10 +104,40 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
   sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }) };
+  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }) };
 }
 
+/**
+ * Runs pending migrations; processes starting at once on an empty database take turns. PostgreSQL: a session
+ * advisory lock (per schema) wraps the whole run, on top of the Migrator's own transaction lock.
+ */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  if (dialect === "sqlite") {
+    // Kysely runs SQLite migrations outside a transaction, guarded only by a lock inside this process. One
+    // BEGIN IMMEDIATE transaction makes the run atomic and makes other processes on the same file wait for it.
+    await db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        await runMigrator(conn, dialect);
+      } catch (err) {
+        await sql`rollback`.execute(conn);
+        throw err;
+      }
+      await sql`commit`.execute(conn);
+    });
+    return;
+  }
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
+    try {
+      await runMigrator(conn, dialect);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrations = allMigrations(dialect);
   // Kysely looks for its bookkeeping tables by introspecting every schema; name the current one explicitly so that
   // several Switchboard schemas in one database (tests, or operators using search_path) never see each other's.
@@ -97,31 +159,44 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   const { dialect, db } = openKysely(config);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
+    // PostgreSQL: on a connection of its own, without the request query timeout.
+    const migrationDb =
+      dialect === "postgres" ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config, { max: 1 }) }) }) : db;
     try {
-      await migrateToLatest(db, dialect);
+      await migrateToLatest(migrationDb, dialect);
     } catch (err) {
       await db.destroy();
       throw err;
+    } finally {
+      if (migrationDb !== db) await migrationDb.destroy();
     }
   }
-  const listeners: Array<(changes: Change[]) => void> = [];
-  const dispatch = (changes: Change[]): void => {
+  const listeners: Array<(changes: Change[], ids: number[]) => void> = [];
+  const dispatch = (changes: Change[], ids: number[]): void => {
     if (changes.length === 0) return;
-    for (const l of listeners) l(changes);
+    for (const l of listeners) l(changes, ids);
   };
 
   /** Runs fn and records its emitted changes in the same transaction. */
-  const runRecorded = async <T>(trx: Transaction<Database>, fn: WriteFn<T>): Promise<{ value: T; changes: Change[] }> => {
+  const runRecorded = async <T>(trx: Transaction<Database>, fn: WriteFn<T>): Promise<{ value: T; changes: Change[]; ids: number[] }> => {
     const changes: Change[] = [];
-    const value = await fn(trx, { emit: (c) => changes.push(c) });
+    const lock = async (name: string): Promise<void> => {
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${name}))`.execute(trx);
+    };
+    const value = await fn(trx, { emit: (c) => changes.push(c), lock });
+    let ids: number[] = [];
     if (changes.length > 0) {
       const createdAt = now();
-      await trx
+      const rows = await trx
         .insertInto("change_events")
         .values(changes.map((c) => ({ topic: c.topic, resource_id: c.resourceId ?? null, subject: c.subject ?? null, created_at: createdAt })))
+        .returning("id")
         .execute();
+      ids = rows.map((r) => Number(r.id));
+      // Delivered to the LISTENing replicas when (and only if) this transaction commits.
+      if (dialect === "postgres") await sql`select pg_notify(${CHANGE_CHANNEL}, current_schema())`.execute(trx);
     }
-    return { value, changes };
+    return { value, changes, ids };
   };
 
   const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : undefined;
@@ -130,15 +205,36 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     dialect,
     db,
     async write<T>(fn: WriteFn<T>): Promise<T> {
-      const { value, changes } =
+      const { value, changes, ids } =
         groupCommit !== undefined
           ? await groupCommit.run((trx) => runRecorded(trx, fn))
           : await db.transaction().execute((trx) => runRecorded(trx, fn));
-      dispatch(changes);
+      dispatch(changes, ids);
       return value;
     },
     onLocalChanges(listener) {
       listeners.push(listener);
+    },
+    listenForChanges(handlers) {
+      if (dialect !== "postgres" || config.databaseUrl === undefined) return undefined;
+      const listener = new PgChangeListener({ connectionString: config.databaseUrl, ...handlers });
+      listener.start();
+      return listener;
+    },
+    async ping(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const query = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await groupCommit?.drain();

@@ -5,6 +5,7 @@ import { chatMigration } from "./0003-chat.js";
 import { messagingMigration } from "./0004-messaging.js";
 import { activityMigration } from "./0005-activity.js";
 import { callingMigration } from "./0006-calling.js";
+import { scaleOutMigration } from "./0007-scale-out.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -20,5 +21,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0004-messaging": messagingMigration(ctx),
     "0005-activity": activityMigration(ctx),
     "0006-calling": callingMigration(ctx),
+    "0007-scale-out": scaleOutMigration(ctx),
   };
 }

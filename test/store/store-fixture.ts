@@ -1,0 +1,48 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig, type Config } from "../../src/config/config.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import { freshPostgresUrl, type BackendName } from "../support/backends.js";
+
+/**
+ * One database per test, on a given backend: a SQLite file in a temp dir or a fresh PostgreSQL schema. Several stores
+ * opened on it behave like several processes (separate connections; SQLite through the shared file).
+ */
+export interface TestDatabase {
+  backend: BackendName;
+  config: Config;
+  open(options?: { now?: () => number }): Promise<Store>;
+  closeAll(): Promise<void>;
+}
+
+export async function createTestDatabase(backend: BackendName, overrides: Record<string, unknown> = {}): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-store-"));
+  const databaseUrl = backend === "postgres" ? await freshPostgresUrl() : undefined;
+  const config = loadConfig({
+    overrides: { dataDir, ...(databaseUrl !== undefined ? { databaseUrl } : {}), log: { level: "silent" }, ...overrides },
+  });
+  const opened: Store[] = [];
+  return {
+    backend,
+    config,
+    async open(options = {}) {
+      const store = await openStore(config, options);
+      opened.push(store);
+      return store;
+    },
+    async closeAll() {
+      await Promise.all(opened.splice(0).map((s) => s.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** Polls `condition` until it holds or `ms` elapse; returns whether it held. */
+export async function eventually(condition: () => boolean | Promise<boolean>, ms = 3_000, stepMs = 10): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
