@@ -60,10 +60,24 @@ export interface StoreOptions {
   now?: () => number;
 }
 
-function sqliteFile(config: Config): string {
+/** A database file in the data directory (`:memory:` with --in-memory). */
+export function sqliteFile(config: Config, name = "switchboard.db"): string {
   if (config.inMemory) return ":memory:";
   mkdirSync(config.dataDir, { recursive: true });
-  return path.join(config.dataDir, "switchboard.db");
+  return path.join(config.dataDir, name);
+}
+
+/** How long a SQLite connection waits for another connection's write lock before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** A SQLite connection as Switchboard uses every one: WAL, the configured durability, Kysely with cached statements. */
+export function openSqlite(file: string, config: Config): { sqlite: SQLite.Database; db: Kysely<Database> } {
+  const sqlite = new SQLite(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  sqlite.pragma("foreign_keys = ON");
+  return { sqlite, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }) };
 }
 
 /**
@@ -99,26 +113,25 @@ function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } 
     const pool = openPostgresPool(config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
-  const sqlite = new SQLite(sqliteFile(config));
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
-  sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("foreign_keys = ON");
-  return { dialect: "sqlite", db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }) };
+  return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
 }
 
 /**
  * Runs pending migrations; processes starting at once on an empty database take turns. PostgreSQL: a session
  * advisory lock (per schema) wraps the whole run, on top of the Migrator's own transaction lock.
  */
-export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  migrations: Record<string, Migration> = allMigrations(dialect),
+): Promise<void> {
   if (dialect === "sqlite") {
     // Kysely runs SQLite migrations outside a transaction, guarded only by a lock inside this process. One
     // BEGIN IMMEDIATE transaction makes the run atomic and makes other processes on the same file wait for it.
     await db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
-        await runMigrator(conn, dialect);
+        await runMigrator(conn, dialect, migrations);
       } catch (err) {
         await sql`rollback`.execute(conn);
         throw err;
@@ -130,15 +143,14 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
     try {
-      await runMigrator(conn, dialect);
+      await runMigrator(conn, dialect, migrations);
     } finally {
       await sql`select pg_advisory_unlock(hashtext(current_schema() || ':switchboard-migrations'))`.execute(conn);
     }
   });
 }
 
-async function runMigrator(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  const migrations = allMigrations(dialect);
+async function runMigrator(db: Kysely<Database>, dialect: Dialect, migrations: Record<string, Migration>): Promise<void> {
   // Kysely looks for its bookkeeping tables by introspecting every schema; name the current one explicitly so that
   // several Switchboard schemas in one database (tests, or operators using search_path) never see each other's.
   const schema =
