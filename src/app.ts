@@ -8,6 +8,7 @@ import type { Config } from "./config/config.js";
 import { ActivityRecorder } from "./activity/activity-recorder.js";
 import { ActivityRepository } from "./activity/activity-repository.js";
 import { ActivityRetention } from "./activity/activity-retention.js";
+import { openActivityStorage } from "./activity/activity-storage.js";
 import { activityRoutes } from "./activity/activity-routes.js";
 import { callActivity } from "./activity/call-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
@@ -84,6 +85,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
   const clock = options.clock ?? systemClock;
   const log = createLogger(config, options.logDestination);
   const store = await openStore(config, { now: () => clock.now() });
+  const activityStorage = await openActivityStorage(config, store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   try {
     const feed = new ChangeFeed(store, {
       pollMs: config.invalidationPollMs,
@@ -105,7 +110,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     identityStates.watch(feed);
     const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
     const identities = new IdentityService(store, identityRepository, userTokens, clock);
-    const activityRepository = new ActivityRepository(store);
+    const activityRepository = new ActivityRepository(activityStorage);
     const activityConfig = config.activity;
     const activity = new ActivityRecorder(activityRepository, clock, {
       enabled: activityConfig.enabled,
@@ -146,11 +151,13 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
         activityRetention.stop();
         await activityRetention.settle();
         await activity.close();
+        await activityStorage.close();
         await store.close();
         log.flush?.();
       },
     };
   } catch (err) {
+    await activityStorage.close();
     await store.close();
     throw err;
   }

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../util/clock.js";
 import { bucketOf } from "./activity-bucket.js";
 import { identitiesOf, principalName, sanitizeFields, type ActivityInput } from "./activity-event.js";
-import type { ActivityRepository, ActivityRow } from "./activity-repository.js";
+import type { ActivityRepository } from "./activity-repository.js";
+import { ActivityRows } from "./activity-rows.js";
 
 export interface ActivityRecorderOptions {
   /** false: record() does nothing (the benchmark's "off" side). */
@@ -31,7 +32,7 @@ export interface ActivityRecorderStats {
  * rows and counts them; record() never blocks, throws or waits.
  */
 export class ActivityRecorder {
-  private queue: ActivityRow[] = [];
+  private readonly queue = ActivityRows.empty();
   private timer: NodeJS.Timeout | undefined;
   private timerIsImmediate = false;
   private flushing: Promise<void> | undefined;
@@ -69,7 +70,7 @@ export class ActivityRecorder {
         return;
       }
       const fields = sanitizeFields(input.fields);
-      const base = {
+      this.queue.pushEvent(identities, bucketOf, {
         // A request is one event: its request id (x-ms-request-id) is the event id.
         event_id: input.requestId ?? randomUUID(),
         time: input.time ?? this.clock.now(),
@@ -80,8 +81,7 @@ export class ActivityRecorder {
         principal: principalName(input.principal) ?? null,
         subjects: JSON.stringify((input.subjects ?? []).slice(0, 100)),
         fields: fields === undefined ? null : JSON.stringify(fields),
-      };
-      for (const identity of identities) this.queue.push({ identity, bucket: bucketOf(identity), ...base });
+      });
       this.stats.queued = this.queue.length;
       this.schedule();
     } catch (err) {
@@ -143,7 +143,7 @@ export class ActivityRecorder {
     try {
       while (this.queue.length > 0 && (first || this.closed || this.draining || this.queue.length >= this.options.batchSize)) {
         first = false;
-        const batch = this.queue.splice(0, this.options.batchSize);
+        const batch = this.queue.take(this.options.batchSize);
         this.stats.queued = this.queue.length;
         try {
           await this.repository.append(batch);

@@ -1,11 +1,12 @@
-import { CompiledQuery, sql, type Insertable, type Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Dialect } from "../store/migrations/migration-context.js";
+import type { Statement } from "../store/sqlite-writer-thread.js";
 import { bucketOf } from "./activity-bucket.js";
-import type { Store } from "../store/store.js";
+import { ROW_COLUMNS, type ActivityRows } from "./activity-rows.js";
+import type { ActivityStorage } from "./activity-storage.js";
 import type { ActivityEventsTable } from "./activity-tables.js";
 import { outcomeOf, type ActivityEvent, type ActivityFields } from "./activity-event.js";
 
-export type ActivityRow = Insertable<ActivityEventsTable>;
 type StoredRow = Selectable<ActivityEventsTable>;
 
 /** Position of the last event of a page: the next page starts strictly after it (newest first). */
@@ -31,7 +32,6 @@ export interface ActivityQuery {
 /** Deletes go in chunks so no single transaction holds the write lock for long. */
 const DELETE_CHUNK = 5_000;
 
-const COLUMNS = ["identity", "bucket", "event_id", "time", "resource_id", "operation", "status", "error_code", "principal", "subjects", "fields"] as const;
 /**
  * Appends are split into chunks of these sizes, so that only a handful of distinct INSERT texts exist: SQLite's
  * statement cache (keyed by SQL text) then serves them all, and batches of every size never crowd out the request
@@ -42,9 +42,9 @@ const CHUNK_SIZES = [128, 32, 8, 1] as const;
 function insertText(dialect: Dialect, rows: number): string {
   let n = 0;
   const placeholder = dialect === "postgres" ? () => `$${++n}` : () => "?";
-  const tuple = () => `(${COLUMNS.map(placeholder).join(", ")})`;
+  const tuple = () => `(${ROW_COLUMNS.map(placeholder).join(", ")})`;
   const tuples = Array.from({ length: rows }, tuple).join(", ");
-  return `insert into "activity_events" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples}`;
+  return `insert into "activity_events" (${ROW_COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples}`;
 }
 
 function toEvent(row: StoredRow): ActivityEvent {
@@ -69,34 +69,27 @@ function toEvent(row: StoredRow): ActivityEvent {
 export class ActivityRepository {
   private readonly insertTexts = new Map<number, string>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly storage: ActivityStorage) {}
 
   /**
-   * Appends rows in one durable write. The INSERTs are written out here rather than built by Kysely's query builder:
-   * they are the hot path of the recorder, and a fixed set of texts with positional parameters is all they need.
+   * Appends rows in one transaction, committed when the promise resolves. The INSERTs are written out here rather
+   * than built by Kysely's query builder: they are the hot path of the recorder, and a fixed set of texts with
+   * positional parameters is all they need.
    */
-  async append(rows: readonly ActivityRow[]): Promise<void> {
+  async append(rows: ActivityRows): Promise<void> {
     if (rows.length === 0) return;
-    await this.store.write(async (trx) => {
-      let i = 0;
-      for (const size of CHUNK_SIZES) {
-        while (rows.length - i >= size) {
-          const params: unknown[] = [];
-          for (const row of rows.slice(i, i + size)) {
-            params.push(row.identity, row.bucket, row.event_id, row.time, row.resource_id, row.operation, row.status ?? null, row.error_code ?? null);
-            params.push(row.principal ?? null, row.subjects, row.fields ?? null);
-          }
-          await trx.executeQuery(CompiledQuery.raw(this.insertText(size), params));
-          i += size;
-        }
-      }
-    });
+    const statements: Statement[] = [];
+    let i = 0;
+    for (const size of CHUNK_SIZES) {
+      for (; rows.length - i >= size; i += size) statements.push({ sql: this.insertText(size), parameters: rows.parameters(i, i + size) });
+    }
+    await this.storage.run(statements);
   }
 
   private insertText(rows: number): string {
     let text = this.insertTexts.get(rows);
     if (text === undefined) {
-      text = insertText(this.store.dialect, rows);
+      text = insertText(this.storage.dialect, rows);
       this.insertTexts.set(rows, text);
     }
     return text;
@@ -104,7 +97,7 @@ export class ActivityRepository {
 
   /** One page, newest first; `next` is set when more rows follow. */
   async query(q: ActivityQuery): Promise<{ events: ActivityEvent[]; next?: ActivityCursor }> {
-    let select = this.store.db
+    let select = this.storage.db
       .selectFrom("activity_events")
       .selectAll()
       .where("bucket", "=", bucketOf(q.identity))
@@ -136,7 +129,7 @@ export class ActivityRepository {
 
   /** Every event of an identity (for the summary), oldest first. */
   async all(identity: string): Promise<ActivityEvent[]> {
-    const rows = await this.store.db
+    const rows = await this.storage.db
       .selectFrom("activity_events")
       .selectAll()
       .where("bucket", "=", bucketOf(identity))
@@ -149,18 +142,17 @@ export class ActivityRepository {
 
   /** Removes every row filed under the identity; returns how many. */
   async purge(identity: string): Promise<number> {
-    return this.store.write(async (trx) => {
-      const result = await trx
-        .deleteFrom("activity_events")
-        .where("bucket", "=", bucketOf(identity))
-        .where("identity", "=", identity)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    const purge = this.storage.db
+      .deleteFrom("activity_events")
+      .where("bucket", "=", bucketOf(identity))
+      .where("identity", "=", identity)
+      .compile();
+    const [removed] = await this.storage.run([purge]);
+    return removed ?? 0;
   }
 
   async count(): Promise<number> {
-    const row = await this.store.db.selectFrom("activity_events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+    const row = await this.storage.db.selectFrom("activity_events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -191,13 +183,11 @@ export class ActivityRepository {
    * The oldest rows are those with the lowest ids (rows are appended as they happen), so this walks the primary key
    * from its start and needs no time index.
    */
-  private deleteOldest(limit: number, before?: number): Promise<number> {
-    return this.store.write(async (trx) => {
-      let oldest = trx.selectFrom("activity_events").select("id");
-      if (before !== undefined) oldest = oldest.where("time", "<", before);
-      const ids = oldest.orderBy("id").limit(limit);
-      const result = await trx.deleteFrom("activity_events").where("id", "in", ids).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+  private async deleteOldest(limit: number, before?: number): Promise<number> {
+    let oldest = this.storage.db.selectFrom("activity_events").select("id");
+    if (before !== undefined) oldest = oldest.where("time", "<", before);
+    const ids = oldest.orderBy("id").limit(limit);
+    const [removed] = await this.storage.run([this.storage.db.deleteFrom("activity_events").where("id", "in", ids).compile()]);
+    return removed ?? 0;
   }
 }

@@ -75,8 +75,14 @@ export const configSchema = z.object({
     .object({
       /** FULL: a 2xx survives power loss. Writes are group-committed, so FULL costs little throughput. */
       synchronous: z.enum(["FULL", "NORMAL"]).default("FULL"),
+      /**
+       * The activity record's own file (src/activity/activity-storage.ts). NORMAL: a commit survives a process crash
+       * but the last seconds of events may be lost at a power loss, like the events still queued at a crash; FULL
+       * fsyncs every batch, which costs the request path several per cent on one disk (bench/RESULTS.md).
+       */
+      activitySynchronous: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
     })
-    .default({ synchronous: "FULL" }),
+    .prefault({}),
   postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
   entra: z
     .object({
@@ -172,6 +178,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_LEVEL", (v) => ({ log: { level: v as "info" } })],
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
+  ["SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS", (v) => ({ sqlite: { activitySynchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
   ["SWITCHBOARD_ACTIVITY_ENABLED", (v) => ({ activity: { enabled: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],

@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { sanitizeFields } from "../../src/activity/activity-event.js";
 import { ActivityRecorder } from "../../src/activity/activity-recorder.js";
-import type { ActivityRepository, ActivityRow } from "../../src/activity/activity-repository.js";
+import type { ActivityRepository } from "../../src/activity/activity-repository.js";
+import type { ActivityRow, ActivityRows } from "../../src/activity/activity-rows.js";
 import { createFixedClock } from "../../src/util/clock.js";
 
 const who = (n: number) => `8:acs:r_${n}`;
 
-function fakeRepository(behaviour: (rows: readonly ActivityRow[]) => Promise<void>) {
+function fakeRepository(behaviour: (rows: ActivityRows) => Promise<void>) {
   const batches: ActivityRow[][] = [];
   const repository = {
-    append: async (rows: readonly ActivityRow[]) => {
+    append: async (rows: ActivityRows) => {
       await behaviour(rows);
-      batches.push([...rows]);
+      batches.push(rows.toArray());
     },
   } as unknown as ActivityRepository;
   return { repository, batches };

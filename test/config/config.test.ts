@@ -4,17 +4,19 @@ import { ConfigError, loadConfig } from "../../src/config/config.js";
 describe("configuration", () => {
   it("has working defaults and is frozen", () => {
     const config = loadConfig();
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 8443, httpPort: 8080, inMemory: false, sqlite: { synchronous: "FULL" } });
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 8443, httpPort: 8080, inMemory: false });
+    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "NORMAL" });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.resource)).toBe(true);
   });
 
   it("takes the environment, and explicit options over it", () => {
     const config = loadConfig({
-      env: { SWITCHBOARD_PORT: "9443", SWITCHBOARD_HTTP_PORT: "off", SWITCHBOARD_RESOURCE_NAME: "ci" },
+      env: { SWITCHBOARD_PORT: "9443", SWITCHBOARD_HTTP_PORT: "off", SWITCHBOARD_RESOURCE_NAME: "ci", SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS: "FULL" },
       overrides: { port: 10443 },
     });
     expect(config.port).toBe(10443);
+    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "FULL" });
     expect(config.httpPort).toBeNull();
     expect(config.resource.name).toBe("ci");
   });

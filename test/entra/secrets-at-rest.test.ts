@@ -36,8 +36,10 @@ describe("client secrets and passwords at rest and in logs", () => {
     ).rejects.toThrow(/AADSTS7000215/);
 
     const secrets = [sp.clientSecret!, rotated.clientSecret as string, password];
-    const dbFiles = ["switchboard.db", "switchboard.db-wal"].map((f) => path.join(srv.dataDir, f)).filter((f) => existsSync(f));
-    expect(dbFiles.length).toBeGreaterThan(0);
+    // The store and the activity record (its own file), with their write-ahead logs.
+    await srv.server.core.activity.flush();
+    const dbFiles = ["switchboard.db", "switchboard.db-wal", "activity.db", "activity.db-wal"].map((f) => path.join(srv.dataDir, f)).filter((f) => existsSync(f));
+    expect(dbFiles.map((f) => path.basename(f))).toEqual(expect.arrayContaining(["switchboard.db", "activity.db"]));
     for (const file of dbFiles) {
       const bytes = readFileSync(file);
       for (const secret of secrets) {

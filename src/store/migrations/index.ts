@@ -24,3 +24,11 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0007-scale-out": scaleOutMigration(ctx),
   };
 }
+
+/**
+ * The migrations of the activity record's own SQLite file (src/activity/activity-storage.ts), where a data directory
+ * keeps it apart from switchboard.db. A change to `activity_events` is a migration in both lists.
+ */
+export function activityFileMigrations(): Record<string, Migration> {
+  return { "0001-activity": activityMigration(createMigrationContext("sqlite")) };
+}
