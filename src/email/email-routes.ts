@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIdentityId } from "../activity/activity-event.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { firstQuery } from "../outbox/paging.js";
 import type { EmailService } from "./email-service.js";
@@ -26,6 +27,18 @@ const sendBody = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   userEngagementTrackingDisabled: z.boolean().optional(),
 });
+
+/** The custom header that names the communication user a message is sent for (docs/monitoring.md). */
+export const ON_BEHALF_OF_HEADER = "x-switchboard-identity";
+
+/** The identity named by the on-behalf-of header (any case), if it is one: the activity record files the send there. */
+function onBehalfOf(headers: Record<string, string> | undefined): string[] {
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (name.toLowerCase() === ON_BEHALF_OF_HEADER && isIdentityId(value)) return [value];
+  }
+  return [];
+}
 
 /** The poller waits this long between polls while an operation runs (seconds). */
 const RETRY_AFTER = "1";
@@ -60,7 +73,7 @@ export function emailRoutes(email: EmailService): RouteSpec[] {
         const requested = Array.isArray(header) ? header[0] : header;
         const op = await email.send(ctx.resource, ctx.principal!, ctx.body, requested);
         const recipients = [...(ctx.body.recipients.to ?? []), ...(ctx.body.recipients.cc ?? []), ...(ctx.body.recipients.bcc ?? [])];
-        ctx.setSubject(recipients.map((r) => r.address).slice(0, 100));
+        ctx.setSubject([...onBehalfOf(ctx.body.headers), ...recipients.map((r) => r.address)].slice(0, 100));
         ctx.annotate({ emailMessageId: op.id, operationId: op.id, sender: ctx.body.senderAddress, apiVersion: firstQuery(ctx.query, "api-version") ?? "" });
         return {
           status: 202,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIdentityId } from "../activity/activity-event.js";
 import { AcsError } from "../http/errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { SmsService } from "./sms-service.js";
@@ -61,7 +62,10 @@ export function smsRoutes(sms: SmsService): RouteSpec[] {
         if (ctx.body.smsRecipients.length > MAX_RECIPIENTS) throw new AcsError("TooManyRecipients", `At most ${MAX_RECIPIENTS} recipients per request.`);
         const value = await sms.send(ctx.resource, ctx.principal!, ctx.body);
         const ids = value.filter((v) => v.successful && v.messageId !== undefined).map((v) => v.messageId!);
-        ctx.setSubject(ctx.body.smsRecipients.map((r) => r.to).slice(0, 100));
+        // A message sent on behalf of a communication user names it in its tag: the activity record files it there.
+        const tag = ctx.body.smsSendOptions?.tag;
+        const onBehalfOf = tag !== undefined && isIdentityId(tag) ? [tag] : [];
+        ctx.setSubject([...onBehalfOf, ...ctx.body.smsRecipients.map((r) => r.to)].slice(0, 100));
         ctx.annotate({ from: ctx.body.from, smsMessageId: ids, accepted: ids.length, rejected: value.length - ids.length });
         return { status: 202, body: { value } };
       },
