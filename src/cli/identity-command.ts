@@ -1,10 +1,18 @@
 import type { Command } from "commander";
+import type { ActivityFields } from "../activity/activity-event.js";
+import type { Core } from "../app.js";
 import type { Principal } from "../auth/principal.js";
 import { checkLifetime, checkScopes } from "../identity/identity-service.js";
 import { addStoreOptions, intOption, printJson, withCore, type StoreOptions } from "./common.js";
 import { pickResource } from "./keys-command.js";
+import type { Resource } from "../resources/resource.js";
 
 const OPERATOR: Principal = { kind: "operator", name: "cli" };
+
+/** The CLI acts as the operator; what it does to an identity is in the identity's record like the API's operations. */
+function record(core: Core, resource: Resource, operation: string, identity: string, fields?: ActivityFields): void {
+  core.activity.record({ operation, resourceId: resource.id, principal: OPERATOR, subjects: [identity], ...(fields !== undefined ? { fields } : {}) });
+}
 
 interface IdentityOptions extends StoreOptions {
   resource?: string;
@@ -39,6 +47,7 @@ export function registerIdentityCommand(program: Command): void {
           ? {}
           : { scopes: scopesOf(options), lifetimeMinutes: checkLifetime(options.expiresIn === undefined ? undefined : intOption(options.expiresIn, "--expires-in")) },
       );
+      record(core, r, "identity.create", created.id, created.accessToken ? { scopes: scopesOf(options), expiresOn: created.accessToken.expiresOn } : undefined);
       const out = { id: created.id, ...(created.accessToken ? { token: created.accessToken.token, expiresOn: created.accessToken.expiresOn } : {}) };
       if (options.json === true) printJson(out);
       else process.stdout.write(`${out.id}\n${out.token !== undefined ? `${out.token}\nexpires ${out.expiresOn}\n` : ""}`);
@@ -54,7 +63,9 @@ export function registerIdentityCommand(program: Command): void {
     await withCore(options, async (core) => {
       const r = pickResource(core, options.resource);
       const minutes = checkLifetime(options.expiresIn === undefined ? undefined : intOption(options.expiresIn, "--expires-in"));
-      const issued = await core.identities.issueToken(r, OPERATOR, id, scopesOf(options), minutes);
+      const scopes = scopesOf(options);
+      const issued = await core.identities.issueToken(r, OPERATOR, id, scopes, minutes);
+      record(core, r, "identity.issueAccessToken", id, { scopes, expiresOn: issued.expiresOn });
       if (options.json === true) printJson({ token: issued.token, expiresOn: issued.expiresOn });
       else process.stdout.write(`${issued.token}\nexpires ${issued.expiresOn}\n`);
     });
@@ -62,7 +73,9 @@ export function registerIdentityCommand(program: Command): void {
   withCommon(identity.command("revoke <id>").description("revoke every token issued to the identity so far")).action(
     async (id: string, options: IdentityOptions) => {
       await withCore(options, async (core) => {
-        await core.identities.revokeTokens(pickResource(core, options.resource), id);
+        const r = pickResource(core, options.resource);
+        await core.identities.revokeTokens(r, id);
+        record(core, r, "identity.revokeAccessTokens", id);
         process.stdout.write(`revoked tokens of ${id}\n`);
       });
     },
@@ -70,7 +83,9 @@ export function registerIdentityCommand(program: Command): void {
   withCommon(identity.command("delete <id>").description("delete the identity (its tokens stop working)")).action(
     async (id: string, options: IdentityOptions) => {
       await withCore(options, async (core) => {
-        await core.identities.delete(pickResource(core, options.resource), id);
+        const r = pickResource(core, options.resource);
+        await core.identities.delete(r, id);
+        record(core, r, "identity.delete", id);
         process.stdout.write(`deleted ${id}\n`);
       });
     },

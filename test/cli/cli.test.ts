@@ -123,6 +123,21 @@ describe("switchboard identity and signing-keys", () => {
     expect((await introspectOn(server.httpUrl, key, after.token)).active).toBe(true);
     expect((await runCli(withDir("identity", "delete", created.id))).code).toBe(0);
     await timeUntil(async () => !(await introspectOn(server.httpUrl, key, after.token)).active, 1000);
+
+    // Each command is in the identity's activity record, newest first, with the operator as the principal (the
+    // running server files its introspections there too, from another process).
+    const events = JSON.parse((await runCli(withDir("activity", "--identity", created.id, "--json"))).stdout) as Array<Record<string, any>>;
+    const byCli = events.filter((e) => e.principal === "operator:cli");
+    expect(byCli.map((e) => e.operation)).toEqual([
+      "identity.delete",
+      "identity.issueAccessToken",
+      "identity.revokeAccessTokens",
+      "identity.issueAccessToken",
+      "identity.create",
+    ]);
+    expect(byCli[1]!.fields).toEqual({ scopes: ["chat"], expiresOn: after.expiresOn });
+    expect(byCli[4]!.fields).toEqual({ scopes: ["chat", "voip"], expiresOn: created.expiresOn });
+    expect(JSON.stringify(events)).not.toContain(after.token);
   });
 
   it("identity errors exit non-zero with one clear line", async () => {
