@@ -97,10 +97,16 @@ describe.each(backendNames.filter((b) => b === "postgres"))("racing first starts
     expect(resources).toEqual([{ id: started[0]!.defaultResource.id, is_default: 1 }]);
     const keys = await db.selectFrom("signing_keys").select("kid").where("retired_at", "is", null).execute();
     expect(keys).toHaveLength(1);
+    // The built-in authority's ring (the same KeyRing, RS256) and its tenant: one of each as well.
+    const authorityKeys = await db.selectFrom("idp_signing_keys").select(["kid", "alg"]).execute();
+    expect(authorityKeys).toEqual([{ kid: expect.any(String), alg: "RS256" }]);
+    expect(await db.selectFrom("idp_tenants").select("id").execute()).toHaveLength(1);
     for (const core of started) {
       expect(core.defaultResource.id).toBe(resources[0]!.id);
       expect(core.defaultResource.keys.primary.value).toBe(started[0]!.defaultResource.keys.primary.value);
       expect(core.keyRing.activeKid).toBe(keys[0]!.kid);
+      expect(core.entra.keys.activeKid).toBe(authorityKeys[0]!.kid);
+      expect(core.entra.keys.tenantId).toBe(started[0]!.entra.keys.tenantId);
     }
   });
 });

@@ -1,0 +1,177 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject, type SignKeyObjectInput } from "node:crypto";
+import { calculateJwkThumbprint, type JWK } from "jose";
+import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { base64url } from "../util/crypto.js";
+
+/** What distinguishes one ring of signing keys from another. */
+export interface KeyRingSpec {
+  /** A table with the key columns (kid, alg, private_pem, public_jwk, created_at, retired_at). */
+  table: "signing_keys" | "idp_signing_keys";
+  alg: "ES256" | "RS256";
+  /** The change-feed topic of a rotation, which every process's ring reloads on. */
+  changeTopic: string;
+  /** A retired key stays published (verifies) this long: longer than any token it signed can live. */
+  publishedAfterRetirementMs: number;
+}
+
+interface RingKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: JWK;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+function generateKeyPair(alg: KeyRingSpec["alg"]): { privateKey: KeyObject; publicKey: KeyObject } {
+  return alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+}
+
+/**
+ * Token signing keys kept in the store, so that tokens survive a restart and every process signs and verifies alike:
+ * one active key signs; retired keys keep verifying until the last token they signed has expired. Rotation is a
+ * change on the feed, so every process reloads.
+ */
+export class KeyRing {
+  private keys = new Map<string, RingKey>();
+  private active: RingKey | undefined;
+  private header = "";
+  private reloading = false;
+  private reloadAgain = false;
+
+  constructor(
+    protected readonly store: Store,
+    protected readonly clock: Clock,
+    private readonly spec: KeyRingSpec,
+  ) {}
+
+  async load(): Promise<void> {
+    // The rings' tables have the same columns; the name is one of them.
+    const rows = await this.store.db
+      .selectFrom(this.spec.table as "signing_keys")
+      .selectAll()
+      .orderBy("created_at")
+      .execute();
+    const keys = new Map<string, RingKey>();
+    let active: RingKey | undefined;
+    for (const row of rows) {
+      const privateKey = createPrivateKey(row.private_pem);
+      const key: RingKey = {
+        kid: row.kid,
+        privateKey,
+        publicKey: createPublicKey(privateKey),
+        publicJwk: JSON.parse(row.public_jwk) as JWK,
+        createdAt: Number(row.created_at),
+        retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+      };
+      keys.set(key.kid, key);
+      if (key.retiredAt === null && (active === undefined || key.createdAt >= active.createdAt)) active = key;
+    }
+    this.keys = keys;
+    this.active = active;
+    if (active !== undefined) this.header = base64url(JSON.stringify({ alg: this.spec.alg, typ: "JWT", kid: active.kid }));
+  }
+
+  /**
+   * Makes sure a signing key exists (first start). Safe when several processes start at once: the check and the
+   * insert run under one lock.
+   */
+  async ensureKey(): Promise<void> {
+    await this.load();
+    if (this.active === undefined) await this.rotate({ onlyIfNone: true });
+  }
+
+  /** Generates a new signing key and retires the current one. Returns the active kid afterwards. */
+  async rotate(options: { onlyIfNone?: boolean } = {}): Promise<string> {
+    const { alg, changeTopic } = this.spec;
+    const table = this.spec.table as "signing_keys";
+    const { privateKey, publicKey } = generateKeyPair(alg);
+    const jwk = publicKey.export({ format: "jwk" }) as JWK;
+    const kid = await calculateJwkThumbprint(jwk);
+    const publicJwk: JWK = { ...jwk, kid, alg, use: "sig" };
+    const now = this.clock.now();
+    const created = await this.store.write(async (trx, ctx) => {
+      await ctx.lock(changeTopic);
+      if (options.onlyIfNone === true) {
+        const active = await trx.selectFrom(table).select("kid").where("retired_at", "is", null).executeTakeFirst();
+        if (active !== undefined) return false;
+      }
+      await trx.updateTable(table).set({ retired_at: now }).where("retired_at", "is", null).execute();
+      await trx
+        .insertInto(table)
+        .values({
+          kid,
+          alg,
+          private_pem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+          public_jwk: JSON.stringify(publicJwk),
+          created_at: now,
+          retired_at: null,
+        })
+        .execute();
+      ctx.emit({ topic: changeTopic, subject: kid });
+      return true;
+    });
+    await this.load();
+    return created ? kid : this.activeKid;
+  }
+
+  watch(feed: ChangeFeed): void {
+    feed.subscribe((changes) => {
+      if (changes.some((c) => c.topic === this.spec.changeTopic || c.topic === FEED_RESET)) void this.reload();
+    });
+  }
+
+  /** Reloads after a change; a failed load (database briefly away) is retried every second until one succeeds. */
+  private async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        await this.load().catch(async () => {
+          this.reloadAgain = true;
+          await new Promise((r) => setTimeout(r, 1_000).unref());
+        });
+      } while (this.reloadAgain);
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  get activeKid(): string {
+    if (this.active === undefined) throw new Error("no active signing key");
+    return this.active.kid;
+  }
+
+  /** Signs a JWT with the active key (node:crypto directly: issuing tokens is a hot path). */
+  sign(payload: object): string {
+    const key = this.active;
+    if (key === undefined) throw new Error("no active signing key");
+    const signingInput = `${this.header}.${base64url(JSON.stringify(payload))}`;
+    // JWS wants ECDSA signatures as r || s (IEEE P1363), not DER.
+    const signer: SignKeyObjectInput = this.spec.alg === "ES256" ? { key: key.privateKey, dsaEncoding: "ieee-p1363" } : { key: key.privateKey };
+    return `${signingInput}.${sign("sha256", Buffer.from(signingInput), signer).toString("base64url")}`;
+  }
+
+  /** A verification key by kid, only while it may still verify tokens. */
+  verificationKey(kid: string | undefined): KeyObject | undefined {
+    if (kid === undefined) return undefined;
+    const key = this.keys.get(kid);
+    if (key === undefined || !this.isPublished(key)) return undefined;
+    return key.publicKey;
+  }
+
+  /** The published public keys (JWKS): the active one and retired ones still verifying; no private part. */
+  jwks(): { keys: JWK[] } {
+    return { keys: [...this.keys.values()].filter((k) => this.isPublished(k)).map((k) => k.publicJwk) };
+  }
+
+  private isPublished(key: RingKey): boolean {
+    return key.retiredAt === null || key.retiredAt + this.spec.publishedAfterRetirementMs > this.clock.now();
+  }
+}
