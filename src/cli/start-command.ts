@@ -61,7 +61,7 @@ export function registerStartCommand(program: Command): void {
         certPath: server.tls.certPath,
         resource: server.core.registry.get(server.core.defaultResource.id) ?? server.core.defaultResource,
         entraTenantId: server.core.entra.keys.tenantId,
-        storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db`,
+        storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db (activity record: activity.db)`,
       }),
     );
   });

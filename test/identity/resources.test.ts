@@ -61,6 +61,8 @@ describe("--in-memory", () => {
       const res = await fetch(`${srv.httpUrl}/health/ready`);
       expect(res.status).toBe(200);
       expect(existsSync(path.join(srv.dataDir, "switchboard.db"))).toBe(false);
+      // The activity record stays in memory too.
+      expect(existsSync(path.join(srv.dataDir, "activity.db"))).toBe(false);
     } finally {
       await srv.close();
     }
