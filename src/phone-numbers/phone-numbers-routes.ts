@@ -41,6 +41,17 @@ function url(ctx: HandlerContext<unknown>, path: string): string {
   return `${ctx.baseUrl}${path}?api-version=${encodeURIComponent(apiVersion(ctx))}`;
 }
 
+/** The first item of each distinct key, in order (inventory blocks share localities and offerings). */
+function firstOfEach<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = keyOf(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function operationHeaders(ctx: HandlerContext<unknown>, operationId: string): Record<string, string> {
   return { "operation-location": url(ctx, `/phoneNumbers/operations/${operationId}`), "operation-id": operationId, "retry-after": RETRY_AFTER };
 }
@@ -78,13 +89,11 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
           phoneNumberType: firstQuery(ctx.query, "phoneNumberType"),
           administrativeDivision: firstQuery(ctx.query, "administrativeDivision"),
         });
-        const seen = new Map<string, unknown>();
-        for (const b of blocks) {
-          if (b.locality === undefined) continue;
-          const key = `${b.locality}|${b.administrativeDivision?.abbreviatedName ?? ""}`;
-          if (!seen.has(key)) seen.set(key, { localizedName: b.locality, ...(b.administrativeDivision ? { administrativeDivision: { ...b.administrativeDivision } } : {}) });
-        }
-        return { status: 200, body: staticPage(ctx, [...seen.values()], `/availablePhoneNumbers/countries/${cc}/localities`, "phoneNumberLocalities") };
+        const localities = firstOfEach(
+          blocks.filter((b) => b.locality !== undefined),
+          (b) => `${b.locality}|${b.administrativeDivision?.abbreviatedName ?? ""}`,
+        ).map((b) => ({ localizedName: b.locality, ...(b.administrativeDivision ? { administrativeDivision: { ...b.administrativeDivision } } : {}) }));
+        return { status: 200, body: staticPage(ctx, localities, `/availablePhoneNumbers/countries/${cc}/localities`, "phoneNumberLocalities") };
       },
     }),
     defineRoute({
@@ -119,19 +128,16 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
           phoneNumberType: firstQuery(ctx.query, "phoneNumberType"),
           assignmentType: firstQuery(ctx.query, "assignmentType"),
         });
-        const seen = new Map<string, unknown>();
-        for (const b of blocks) {
-          const key = `${b.phoneNumberType}|${b.assignmentType}|${b.capabilities.calling}|${b.capabilities.sms}|${b.cost.amount}|${b.cost.currencyCode}`;
-          if (!seen.has(key)) {
-            seen.set(key, {
-              phoneNumberType: b.phoneNumberType,
-              assignmentType: b.assignmentType,
-              availableCapabilities: { ...b.capabilities },
-              cost: { amount: b.cost.amount, currencyCode: b.cost.currencyCode, billingFrequency: "monthly" },
-            });
-          }
-        }
-        return { status: 200, body: staticPage(ctx, [...seen.values()], `/availablePhoneNumbers/countries/${cc}/offerings`, "phoneNumberOfferings") };
+        const offerings = firstOfEach(
+          blocks,
+          (b) => `${b.phoneNumberType}|${b.assignmentType}|${b.capabilities.calling}|${b.capabilities.sms}|${b.cost.amount}|${b.cost.currencyCode}`,
+        ).map((b) => ({
+          phoneNumberType: b.phoneNumberType,
+          assignmentType: b.assignmentType,
+          availableCapabilities: { ...b.capabilities },
+          cost: { amount: b.cost.amount, currencyCode: b.cost.currencyCode, billingFrequency: "monthly" },
+        }));
+        return { status: 200, body: staticPage(ctx, offerings, `/availablePhoneNumbers/countries/${cc}/offerings`, "phoneNumberOfferings") };
       },
     }),
     defineRoute({

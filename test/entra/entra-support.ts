@@ -4,6 +4,7 @@ import { registerRoleCommand } from "../../src/cli/role-command.js";
 import { registerSpCommand } from "../../src/cli/sp-command.js";
 import { registerUserCommand } from "../../src/cli/user-command.js";
 import type { TestServer } from "../support/test-server.js";
+import type { SpCreateOutput } from "../../src/cli/sp-command.js";
 
 export const ACS_SCOPE = "https://communication.azure.com//.default";
 
@@ -32,14 +33,8 @@ export async function runCli(srv: TestServer, args: string[]): Promise<string> {
   return out;
 }
 
-export interface CreatedSp {
-  tenantId: string;
-  clientId: string;
-  objectId: string;
-  clientSecret?: string;
-  certificatePath?: string;
-  authorityHost: string;
-}
+/** What `sp create --json` prints: the CLI's own output type. */
+export type CreatedSp = SpCreateOutput;
 
 export async function createSp(srv: TestServer, name: string, extra: string[] = []): Promise<CreatedSp> {
   return JSON.parse(await runCli(srv, ["sp", "create", "--name", name, "--json", ...extra])) as CreatedSp;
