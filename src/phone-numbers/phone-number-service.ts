@@ -5,6 +5,7 @@ import type { Database } from "../store/schema.js";
 import type { Store, WriteContext } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { newId } from "../util/crypto.js";
+import { checkE164 } from "../util/phone-number.js";
 import { capabilityWithin, type Capabilities, type Inventory, type InventoryNumber } from "./inventory.js";
 import type { PhoneNumberOperationsTable, PhoneNumbersTable, PhoneNumberSearchesTable } from "./phone-numbers-tables.js";
 
@@ -25,12 +26,11 @@ export interface PhoneNumberServiceOptions {
   searchHoldMs: number;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 export function normalizePhoneNumber(raw: string): string {
   const value = raw.trim();
   const withPlus = value.startsWith("+") ? value : `+${value}`;
-  if (!E164.test(withPlus)) throw new AcsError("InvalidPhoneNumber", `'${value.slice(0, 40)}' is not an E.164 phone number.`);
+  const check = checkE164(withPlus);
+  if (!check.ok) throw new AcsError("InvalidPhoneNumber", `'${value.slice(0, 40)}' is not an E.164 phone number: ${check.detail}.`);
   return withPlus;
 }
 
