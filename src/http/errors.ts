@@ -57,6 +57,7 @@ export const errorCatalogue = {
   // --- lookups ---
   NotFound: [404, "The requested resource was not found."],
   IdentityNotFound: [404, "The identity was not found."],
+  IdentityNotOwned: [401, "The identity does not belong to the resource of this access key."],
   MethodNotAllowed: [405, "The method is not allowed on this path."],
   // --- monitoring ---
   InvalidQueryParameter: [400, "A query parameter is not valid."],
@@ -65,6 +66,7 @@ export const errorCatalogue = {
   // --- phone numbers ---
   CountryNotSupported: [400, "No phone numbers are offered in this country."],
   InvalidPhoneNumber: [400, "The phone number is not a valid E.164 number."],
+  OfferingNotFound: [400, "No offering matches the country, phone number type and assignment type of the search."],
   CapabilitiesNotSupported: [400, "The offering does not support the requested capabilities."],
   SearchExpired: [400, "The search has expired; its numbers are no longer held. Search again."],
   SearchAlreadyPurchased: [409, "The numbers of this search have already been purchased."],

@@ -4,8 +4,9 @@ import { AcsError } from "../http/errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { TokenExchange } from "./token-exchange.js";
 
+// An empty token is a 401 like any other token that does not verify (ACS; the SDK's live tests), not a 400.
 const teamsBody = z.object({
-  token: z.string().min(1).max(16_384),
+  token: z.string().max(16_384),
   appId: z.string().min(1).max(200),
   userId: z.string().min(1).max(200),
 });
@@ -21,6 +22,7 @@ export function tokenExchangeRoutes(exchange: TokenExchange): RouteSpec[] {
       auth: "management",
       body: teamsBody,
       async handle(ctx) {
+        if (ctx.body.token === "") throw new AcsError("InvalidToken", "The Teams user token is empty.");
         const issued = await exchange.exchangeTeamsToken(ctx.resource, ctx.body);
         ctx.setSubject(issued.identity);
         ctx.annotate({ expiresOn: issued.expiresOn });
