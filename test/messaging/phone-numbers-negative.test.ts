@@ -66,8 +66,10 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
 
     // Another resource's number: invisible, cannot be changed or released.
     const n = encodeURIComponent(search.phoneNumbers[0]!);
-    expect(await asOther("GET", `/phoneNumbers/${n}`)).toMatchObject({ status: 404, body: { error: { code: "PhoneNumberNotFound" } } });
-    expect(await asOther("DELETE", `/phoneNumbers/${n}`)).toMatchObject({ status: 404, body: { error: { code: "PhoneNumberNotFound" } } });
+    // api-version 2025-06-01: ACS's NotFound (PhoneNumberNotFound before it).
+    const notFound = { status: 404, body: { error: { code: "NotFound", message: `Input phoneNumber ${search.phoneNumbers[0]} cannot be found.` } } };
+    expect(await asOther("GET", `/phoneNumbers/${n}`)).toMatchObject(notFound);
+    expect(await asOther("DELETE", `/phoneNumbers/${n}`)).toMatchObject(notFound);
     expect(await asOther("PATCH", `/phoneNumbers/${n}/capabilities`, JSON.stringify({ sms: "none" }))).toMatchObject({ status: 404 });
     const list = await asOther("GET", "/phoneNumbers");
     expect(list.body.phoneNumbers.map((p: { phoneNumber: string }) => p.phoneNumber)).not.toContain(search.phoneNumbers[0]);
