@@ -54,8 +54,8 @@ describe.each(backendNames)("ACS behaviour the SDK live tests assert (%s)", (bac
 
     it("getTokenForTeamsUser with an empty token or a token that is no JWT: 401", async () => {
       const ids = { clientId: "00000000-0000-0000-0000-000000000001", userObjectId: "00000000-0000-0000-0000-000000000002" };
-      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "", ...ids })).rejects.toMatchObject({ statusCode: 401 });
-      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "invalid", ...ids })).rejects.toMatchObject({ statusCode: 401 });
+      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "", ...ids })).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
+      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "invalid", ...ids })).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
     });
   });
 

@@ -71,7 +71,7 @@ describe.each(backendNames)("other behaviour the SDK live tests assert (%s)", (b
   it("phone numbers: browsing an invalid country code is a 4xx", async () => {
     await expect(
       phone().browseAvailablePhoneNumbers({ countryCode: "INVALID", phoneNumberType: "tollFree" }, { assignmentType: "application", capabilities: { sms: "inbound+outbound", calling: "none" } }),
-    ).rejects.toMatchObject({ statusCode: 400 });
+    ).rejects.toMatchObject({ statusCode: 400, code: "CountryNotSupported" });
   });
 
   it("chat: typing notification returns true; read receipts, message metadata and paging round-trip", async () => {
