@@ -16,6 +16,7 @@ export const errorCatalogue = {
   UnsupportedSignedHeaders: [401, "SignedHeaders must be x-ms-date;host;x-ms-content-sha256."],
   InvalidSignature: [401, "The HMAC signature does not match any access key of this resource."],
   InvalidToken: [401, "The bearer token is malformed or its signature is not valid."],
+  InvalidAccessToken: [401, "Provided access token is not valid."],
   TokenExpired: [401, "The bearer token has expired."],
   TokenNotYetValid: [401, "The bearer token is not valid yet."],
   TokenRevoked: [401, "The bearer token has been revoked."],
@@ -30,6 +31,7 @@ export const errorCatalogue = {
   InvalidRequestUrl: [400, "The request URL is malformed."],
   InvalidJson: [400, "The request body is not valid JSON."],
   InvalidRequestBody: [400, "The request body is not valid."],
+  ValidationError: [400, "A field of the request is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
   InvalidTokenLifetime: [400, "expiresInMinutes must be an integer from 60 to 1440."],
   InvalidIdentifier: [400, "The communication identifier is malformed."],
@@ -57,7 +59,7 @@ export const errorCatalogue = {
   // --- lookups ---
   NotFound: [404, "The requested resource was not found."],
   IdentityNotFound: [404, "The identity was not found."],
-  IdentityNotOwned: [401, "The identity does not belong to the resource of this access key."],
+  IdentityNotOwned: [401, "Provided identity doesn't belong to the resource."],
   MethodNotAllowed: [405, "The method is not allowed on this path."],
   // --- monitoring ---
   InvalidQueryParameter: [400, "A query parameter is not valid."],

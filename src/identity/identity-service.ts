@@ -17,7 +17,8 @@ export const SCOPES_REQUIRED_MESSAGE = "Invalid scopes - Scopes field is require
 
 export function checkScopes(scopes: unknown): UserScope[] {
   if (scopes === undefined || scopes === null || (Array.isArray(scopes) && scopes.length === 0)) {
-    throw new AcsError("InvalidScope", SCOPES_REQUIRED_MESSAGE);
+    // ACS's recorded answer: {"code":"ValidationError","message":"Invalid scopes - Scopes field is required.","target":"scopes"}.
+    throw new AcsError("ValidationError", SCOPES_REQUIRED_MESSAGE, { target: "scopes" });
   }
   if (!Array.isArray(scopes) || !scopes.every(isUserScope)) throw new AcsError("InvalidScope");
   return [...new Set(scopes)];

@@ -30,9 +30,11 @@ describe.each(backendNames)("ACS behaviour the SDK live tests assert (%s)", (bac
   describe("identity", () => {
     it("getToken with no scopes: 400, 'Invalid scopes - Scopes field is required.'", async () => {
       const user = await fx.identity.createUser();
-      await expect(fx.identity.getToken(user, [])).rejects.toMatchObject({
-        statusCode: 400,
-        message: "Invalid scopes - Scopes field is required.",
+      // Recorded: {"error":{"code":"ValidationError","message":"Invalid scopes - Scopes field is required.","target":"scopes"}}
+      const error = await fx.identity.getToken(user, []).catch((e: unknown) => e);
+      expect(error).toMatchObject({ statusCode: 400, code: "ValidationError", message: "Invalid scopes - Scopes field is required." });
+      expect(JSON.parse((error as { response: { bodyAsText: string } }).response.bodyAsText)).toEqual({
+        error: { code: "ValidationError", message: "Invalid scopes - Scopes field is required.", target: "scopes" },
       });
     });
 
@@ -42,7 +44,8 @@ describe.each(backendNames)("ACS behaviour the SDK live tests assert (%s)", (bac
         () => fx.identity.revokeTokens(FOREIGN_USER),
         () => fx.identity.deleteUser(FOREIGN_USER),
       ]) {
-        await expect(call()).rejects.toMatchObject({ statusCode: 401, code: "IdentityNotOwned" });
+        // Recorded: 401 {"error":{"code":"IdentityNotOwned","message":"Provided identity doesn't belong to the resource."}}
+        await expect(call()).rejects.toMatchObject({ statusCode: 401, code: "IdentityNotOwned", message: "Provided identity doesn't belong to the resource." });
       }
     });
 
@@ -52,10 +55,27 @@ describe.each(backendNames)("ACS behaviour the SDK live tests assert (%s)", (bac
       await expect(fx.identity.getToken(user, ["chat"])).rejects.toMatchObject({ statusCode: 404, code: "IdentityNotFound" });
     });
 
-    it("getTokenForTeamsUser with an empty token or a token that is no JWT: 401", async () => {
+    it("getTokenForTeamsUser with an empty token or a token that is no JWT: 401 InvalidAccessToken", async () => {
       const ids = { clientId: "00000000-0000-0000-0000-000000000001", userObjectId: "00000000-0000-0000-0000-000000000002" };
-      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "", ...ids })).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
-      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "invalid", ...ids })).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
+      const invalid = { statusCode: 401, code: "InvalidAccessToken", message: "Provided access token is not valid." };
+      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "", ...ids })).rejects.toMatchObject(invalid);
+      await expect(fx.identity.getTokenForTeamsUser({ teamsUserAadToken: "invalid", ...ids })).rejects.toMatchObject(invalid);
+    });
+
+    it("getTokenForTeamsUser with an empty or malformed clientId / userObjectId: 400 ValidationError naming the field", async () => {
+      const token = "invalid";
+      const guid = "00000000-0000-0000-0000-000000000001";
+      const cases = [
+        [{ clientId: "", userObjectId: guid }, "AppId", "AppId: The AppId field is required."],
+        [{ clientId: guid, userObjectId: "" }, "UserId", "UserId: The UserId field is required."],
+        [{ clientId: "invalid", userObjectId: guid }, "appId", "Provided AppId has invalid format."],
+        [{ clientId: guid, userObjectId: "invalid" }, "userId", "Provided UserId has invalid format."],
+      ] as const;
+      for (const [ids, target, message] of cases) {
+        const error = await fx.identity.getTokenForTeamsUser({ teamsUserAadToken: token, ...ids }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ statusCode: 400, code: "ValidationError", message });
+        expect(JSON.parse((error as { response: { bodyAsText: string } }).response.bodyAsText).error.target).toBe(target);
+      }
     });
   });
 

@@ -25,7 +25,7 @@ describe.each(backendNames)("other behaviour the SDK live tests assert (%s)", (b
   const phone = () => new PhoneNumbersClient(fx.srv.connectionString("https"), NO_RETRY);
 
   it("identity: createUserAndToken with no scopes is the same 400 as getToken", async () => {
-    await expect(fx.identity.createUserAndToken([])).rejects.toMatchObject({ statusCode: 400, message: "Invalid scopes - Scopes field is required." });
+    await expect(fx.identity.createUserAndToken([])).rejects.toMatchObject({ statusCode: 400, code: "ValidationError", message: "Invalid scopes - Scopes field is required." });
   });
 
   it("identity: token lifetimes 60 and 1440 are issued, 59 and 1441 are 400 (getToken and createUserAndToken)", async () => {
