@@ -81,7 +81,8 @@ export const errorCatalogue = {
   ReservationEmpty: [400, "The reservation holds no numbers."],
   // --- sms ---
   InvalidSender: [400, "The sender must be an E.164 phone number or a configured alphanumeric sender id."],
-  SenderNotOwned: [401, "The sender number is not a number of this resource."],
+  /** ACS's code for an SMS sender the resource does not own (recorded: 401 {"code":"Unauthorized"}). */
+  Unauthorized: [401, "The request is not authorized for this resource."],
   SenderNotSmsCapable: [400, "The sender number has no outbound SMS capability."],
   MessageTooLong: [400, "The message is longer than 2048 characters."],
   TooManyRecipients: [400, "The request has too many recipients."],

@@ -88,9 +88,9 @@ export class SmsService {
       throw new AcsError("InvalidSender", `'${from.slice(0, 30)}' is neither an E.164 number nor a configured alphanumeric sender id.`);
     }
     // ACS answers 401 both for a number of no resource and for one that is not a valid number (SDK live tests).
-    if (!check.ok) throw new AcsError("SenderNotOwned", `${from} is not a valid phone number (${check.detail}), so no resource owns it.`);
+    if (!check.ok) throw new AcsError("Unauthorized", `${from} is not a valid phone number (${check.detail}), so no resource owns it.`);
     const owned = await this.numbers.findOwned(resource.id, from);
-    if (owned === undefined) throw new AcsError("SenderNotOwned", `${from} is not a phone number of this resource.`);
+    if (owned === undefined) throw new AcsError("Unauthorized", `${from} is not a phone number of this resource.`);
     if (purpose === "send" && !allowsOutbound(owned.sms)) {
       throw new AcsError("SenderNotSmsCapable", `${from} has SMS capability '${owned.sms}'; sending needs outbound.`);
     }
@@ -134,8 +134,9 @@ export class SmsService {
         });
         const invalid = recipientError(r.to);
         if (invalid !== undefined) {
-          // ACS's failed item: 400, no messageId, successful false, the error message (SDK live tests).
-          out.push(fail(400, invalid));
+          // ACS's recorded item: {to, httpStatusCode: 400, errorMessage, successful: false}: no messageId and no
+          // repeatabilityResult, although the SDK sent repeatability fields for it.
+          out.push({ to: r.to, httpStatusCode: 400, errorMessage: invalid, successful: false });
           continue;
         }
         if (r.repeatabilityFirstSent !== undefined && Number.isNaN(Date.parse(r.repeatabilityFirstSent))) {

@@ -54,7 +54,7 @@ describe.each(backendNames)("SMS opt-outs and delivery reports as ACS answers th
 
   it("opt-outs from a number the resource does not own, or from an invalid number: 401", async () => {
     for (const from of ["+14255550123", "+1425555012345"]) {
-      await expect(beta().optOuts.check(from, ["+14255550180"])).rejects.toMatchObject({ statusCode: 401, code: "SenderNotOwned" });
+      await expect(beta().optOuts.check(from, ["+14255550180"])).rejects.toMatchObject({ statusCode: 401, code: "Unauthorized" });
     }
   });
 
