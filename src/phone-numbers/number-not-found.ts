@@ -1,29 +1,11 @@
-import { AcsError, isAcsError } from "../http/errors.js";
-
-/** The api-version from which ACS answers an unknown number with `NotFound` instead of `PhoneNumberNotFound`. */
-export const NOT_FOUND_RENAMED_IN = "2025-06-01";
-
-/** ACS's 404 for a number the resource does not own, before 2025-06-01 (the SDK's recorded live tests). */
-export function numberNotFound(phoneNumber: string): AcsError {
-  return new AcsError("PhoneNumberNotFound", `The specified phone number ${phoneNumber} cannot be found.`, { target: phoneNumber });
-}
+import { AcsError } from "../http/errors.js";
 
 /**
- * Runs a phone-number operation and, from api-version 2025-06-01 on, answers an unknown number as ACS then does:
- * 404 `NotFound`, `Input phoneNumber +14155550100 cannot be found.`. Older api-versions keep `PhoneNumberNotFound`.
+ * ACS's 404 for a number the resource does not own, as its recorded sessions show it for every api-version from
+ * 2021-03-07 to 2023-05-01-preview and as the SDK's live tests assert it today:
+ * `{"error":{"code":"NotFound","message":"Input phoneNumber +14155550100 cannot be found.","target":"phonenumber"}}`.
+ * (`PhoneNumberNotFound` / "The specified phone number … cannot be found." appears only in a pre-GA test.)
  */
-export async function withNumberErrorsOf<T>(apiVersion: unknown, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isAcsError(error) && error.code === "PhoneNumberNotFound" && error.target !== undefined && usesNotFound(apiVersion)) {
-      throw new AcsError("NotFound", `Input phoneNumber ${error.target} cannot be found.`);
-    }
-    throw error;
-  }
-}
-
-function usesNotFound(apiVersion: unknown): boolean {
-  const version = Array.isArray(apiVersion) ? apiVersion[0] : apiVersion;
-  return typeof version === "string" && version.slice(0, 10) >= NOT_FOUND_RENAMED_IN;
+export function numberNotFound(phoneNumber: string): AcsError {
+  return new AcsError("NotFound", `Input phoneNumber ${phoneNumber} cannot be found.`, { target: "phonenumber" });
 }

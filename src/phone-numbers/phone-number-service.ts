@@ -135,10 +135,8 @@ export class PhoneNumberService {
     // ACS checks the offering (country, type, assignment) before it accepts the search: no offering is a 400 on the
     // request itself, not a 202 whose operation then fails (SDK live tests: US tollFree + person).
     if (this.inventory.blocksMatching({ ...filter, areaCode: undefined }).length === 0) {
-      throw new AcsError(
-        "OfferingNotFound",
-        `There is no ${request.phoneNumberType} offering with assignment type ${request.assignmentType} in ${cc}.`,
-      );
+      // ACS's recorded message (its code there is a misleading InternalError on a 400; see docs/fidelity.md).
+      throw new AcsError("OfferingNotFound", "We are unable to find phone plans to match your requested capabilities.");
     }
     const offered = this.inventory.blocksMatching(filter);
     if (offered.length > 0 && this.inventory.blocksMatching({ ...filter, capabilities: request.capabilities }).length === 0) {

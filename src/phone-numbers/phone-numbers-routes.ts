@@ -3,7 +3,6 @@ import { AcsError } from "../http/errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { firstQuery, pageLink, pageParams } from "../outbox/paging.js";
 import type { Capabilities } from "./inventory.js";
-import { withNumberErrorsOf } from "./number-not-found.js";
 import { normalizePhoneNumber, type PhoneNumberService } from "./phone-number-service.js";
 import { availableView, operationView, purchasedView, searchView } from "./phone-number-views.js";
 
@@ -237,7 +236,7 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
       url: "/phoneNumbers/:phoneNumber",
       auth: "management",
       async handle(ctx) {
-        const row = await withNumberErrorsOf(ctx.query["api-version"], () => service.getNumber(ctx.resource, ctx.params.phoneNumber!));
+        const row = await service.getNumber(ctx.resource, ctx.params.phoneNumber!);
         ctx.setSubject(row.phone_number);
         return { status: 200, body: purchasedView(row) };
       },
@@ -249,9 +248,7 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
       auth: "management",
       body: capabilitiesBody,
       async handle(ctx) {
-        const { operationId, number } = await withNumberErrorsOf(ctx.query["api-version"], () =>
-          service.updateCapabilities(ctx.resource, ctx.params.phoneNumber!, ctx.body as Partial<Capabilities>),
-        );
+        const { operationId, number } = await service.updateCapabilities(ctx.resource, ctx.params.phoneNumber!, ctx.body as Partial<Capabilities>);
         ctx.setSubject(number.phone_number);
         ctx.annotate({ operationId });
         return {
@@ -273,7 +270,7 @@ export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
       async handle(ctx) {
         const phoneNumber = normalizePhoneNumber(ctx.params.phoneNumber!);
         ctx.setSubject(phoneNumber);
-        const { operationId } = await withNumberErrorsOf(ctx.query["api-version"], () => service.release(ctx.resource, phoneNumber));
+        const { operationId } = await service.release(ctx.resource, phoneNumber);
         ctx.annotate({ operationId });
         return { status: 202, headers: { ...operationHeaders(ctx, operationId), "release-id": operationId.slice("release_".length) } };
       },
