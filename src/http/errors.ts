@@ -73,6 +73,7 @@ export const errorCatalogue = {
   SearchExpired: [400, "The search has expired; its numbers are no longer held. Search again."],
   SearchAlreadyPurchased: [409, "The numbers of this search have already been purchased."],
   SearchNotFound: [404, "The search was not found."],
+  InsufficientPermissions: [403, "Phone number not owned by this resource."],
   PhoneNumberNotFound: [404, "The phone number is not a number of this resource."],
   PhoneNumberOperationNotFound: [404, "The operation was not found."],
   ReservationNotFound: [404, "The reservation was not found."],

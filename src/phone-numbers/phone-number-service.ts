@@ -31,7 +31,8 @@ export function normalizePhoneNumber(raw: string): string {
   const value = raw.trim();
   const withPlus = value.startsWith("+") ? value : `+${value}`;
   const check = checkE164(withPlus);
-  if (!check.ok) throw new AcsError("InvalidPhoneNumber", `'${value.slice(0, 40)}' is not an E.164 phone number: ${check.detail}.`);
+  // ACS's recorded message is "Invalid telephone number '<value>'"; the reason is added after it.
+  if (!check.ok) throw new AcsError("InvalidPhoneNumber", `Invalid telephone number '${value.slice(0, 40)}': ${check.detail}.`);
   return withPlus;
 }
 
@@ -328,7 +329,8 @@ export class PhoneNumberService {
     const now = this.clock.now();
     return this.store.write(async (trx, ctx) => {
       const row = await trx.selectFrom("phone_numbers").selectAll().where("phone_number", "=", normalized).where("resource_id", "=", resource.id).executeTakeFirst();
-      if (row === undefined) throw numberNotFound(normalized);
+      // ACS's recorded answer for a capabilities update of a number of another resource (api-version 2022-12-01).
+      if (row === undefined) throw new AcsError("InsufficientPermissions", "Phone number not owned by this resource.", { target: "phonenumber" });
       const offered = this.inventory.find(normalized)?.block.capabilities ?? { calling: row.calling, sms: row.sms };
       const next = { calling: change.calling ?? row.calling, sms: change.sms ?? row.sms } as Capabilities;
       if (!capabilityWithin(next.calling, offered.calling as Capabilities["calling"]) || !capabilityWithin(next.sms, offered.sms as Capabilities["sms"])) {

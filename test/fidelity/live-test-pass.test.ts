@@ -52,13 +52,19 @@ describe.each(backendNames)("other behaviour the SDK live tests assert (%s)", (b
     expect(first!.messageId).not.toBe(second!.messageId);
   });
 
-  it("phone numbers: updating or releasing a number of no one is a 4xx; an invalid number is 400", async () => {
+  it("phone numbers: updating a number of no one is 403, releasing it 404; an invalid number is 400", async () => {
     const update = { calling: "none", sms: "outbound" } as const;
-    await expect(phone().beginUpdatePhoneNumberCapabilities("+14155550100", update).then((p) => p.pollUntilDone())).rejects.toMatchObject({ statusCode: 404, code: "NotFound" });
+    // Recorded (2022-12-01): 403 {"code":"InsufficientPermissions","message":"Phone number not owned by this resource.","target":"phonenumber"}
+    await expect(phone().beginUpdatePhoneNumberCapabilities("+14155550100", update).then((p) => p.pollUntilDone())).rejects.toMatchObject({
+      statusCode: 403,
+      code: "InsufficientPermissions",
+      message: "Phone number not owned by this resource.",
+    });
     await expect(phone().beginReleasePhoneNumber("+14155550100").then((p) => p.pollUntilDone())).rejects.toMatchObject({ statusCode: 404, code: "NotFound" });
     await expect(phone().beginUpdatePhoneNumberCapabilities("invalid_phone_number", update).then((p) => p.pollUntilDone())).rejects.toMatchObject({
       statusCode: 400,
       code: "InvalidPhoneNumber",
+      message: expect.stringMatching(/^Invalid telephone number '\+?invalid_phone_number'/),
     });
     await expect(phone().getPurchasedPhoneNumber("+1425555012345")).rejects.toMatchObject({ statusCode: 400, code: "InvalidPhoneNumber" });
   });
