@@ -66,7 +66,7 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
 
     // Another resource's number: invisible, cannot be changed or released.
     const n = encodeURIComponent(search.phoneNumbers[0]!);
-    // api-version 2025-06-01: ACS's NotFound (PhoneNumberNotFound before it).
+    // ACS's recorded NotFound for a number the resource does not own.
     const notFound = { status: 404, body: { error: { code: "NotFound", message: `Input phoneNumber ${search.phoneNumbers[0]} cannot be found.` } } };
     expect(await asOther("GET", `/phoneNumbers/${n}`)).toMatchObject(notFound);
     expect(await asOther("DELETE", `/phoneNumbers/${n}`)).toMatchObject(notFound);
