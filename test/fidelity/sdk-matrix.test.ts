@@ -69,7 +69,7 @@ const flows: Record<Service, Flow> = {
     expect(results.map((r: { httpStatusCode: number }) => r.httpStatusCode)).toEqual([202, 400]);
     expect(results[1]).toMatchObject({ successful: false, errorMessage: "Unknown country code." });
     await expect(client.send({ from: "+14255550123", to: ["+14255550123"], message: "x" })).rejects.toMatchObject({ statusCode: 401 });
-    if (release.module.endsWith("-beta")) {
+    if (release.optOuts === true) {
       // The SDK maps a missing errorMessage to "".
       expect(await client.optOuts.add(fx.sender, ["+14255550124"])).toMatchObject([{ to: "+14255550124", httpStatusCode: 200 }]);
       expect(await client.optOuts.check(fx.sender, ["+14255550124"])).toMatchObject([{ to: "+14255550124", httpStatusCode: 200, isOptedOut: true }]);

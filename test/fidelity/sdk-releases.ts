@@ -13,6 +13,8 @@ export interface SdkRelease {
   module: string;
   /** The api-version this release puts on every ACS request. */
   sends: string;
+  /** SMS releases with the Opt-Outs client (`optOuts.add/check/remove`). */
+  optOuts?: true;
   /** The package module (release APIs differ; each flow uses what they share). */
   load(): Promise<any>;
 }
@@ -23,7 +25,8 @@ export const sdkReleases: readonly SdkRelease[] = [
   { service: "chat", module: "@azure/communication-chat", sends: "2025-03-15", load: () => import("@azure/communication-chat") },
   { service: "chat", module: "@azure/communication-chat-1.5", sends: "2024-03-07", load: () => import("@azure/communication-chat-1.5") },
   { service: "sms", module: "@azure/communication-sms", sends: "2021-03-07", load: () => import("@azure/communication-sms") },
-  { service: "sms", module: "@azure/communication-sms-1.2-beta", sends: "2025-05-29-preview", load: () => import("@azure/communication-sms-1.2-beta") },
+  { service: "sms", module: "@azure/communication-sms-1.2-beta3", sends: "2024-12-10-preview", optOuts: true, load: () => import("@azure/communication-sms-1.2-beta3") },
+  { service: "sms", module: "@azure/communication-sms-1.2-beta", sends: "2025-05-29-preview", optOuts: true, load: () => import("@azure/communication-sms-1.2-beta") },
   { service: "email", module: "@azure/communication-email", sends: "2025-09-01", load: () => import("@azure/communication-email") },
   { service: "email", module: "@azure/communication-email-1.0", sends: "2023-03-31", load: () => import("@azure/communication-email-1.0") },
   { service: "phoneNumbers", module: "@azure/communication-phone-numbers", sends: "2025-06-01", load: () => import("@azure/communication-phone-numbers") },
