@@ -59,6 +59,9 @@ function dedupe(participants: ParticipantInput[]): ParticipantInput[] {
   return [...byId.values()];
 }
 
+/** The retention policy of a thread whose policy was cleared. */
+const NO_RETENTION: RetentionPolicy = { kind: "none" };
+
 /**
  * Chat: threads, participants, messages and read receipts of one resource. Every operation is made by a caller
  * (the rawId of the token's identity) and is allowed only to participants of the thread: a thread that is unknown,
@@ -66,9 +69,6 @@ function dedupe(participants: ParticipantInput[]): ParticipantInput[] {
  * existence never leaks. Scopes are checked before (route userScopes). One method per operation of the API, which
  * is why the file is long; validation lives in chat-checks.ts, storage in chat-repository.ts.
  */
-/** The retention policy of a thread whose policy was cleared. */
-const NO_RETENTION: RetentionPolicy = { kind: "none" };
-
 export class ChatService {
   constructor(
     private readonly store: Store,

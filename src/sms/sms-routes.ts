@@ -81,8 +81,11 @@ export function smsRoutes(sms: SmsService): RouteSpec[] {
       auth: "management",
       async handle(ctx) {
         ctx.annotate({ smsMessageId: ctx.params.outgoingMessageId! });
-        const report = await sms.deliveryReport(ctx.resource, ctx.params.outgoingMessageId!).catch(deliveryReportProblem(ctx.requestId));
-        return "status" in report ? report : { status: 200, body: report };
+        try {
+          return { status: 200, body: await sms.deliveryReport(ctx.resource, ctx.params.outgoingMessageId!) };
+        } catch (error) {
+          return deliveryReportProblem(error, ctx.requestId);
+        }
       },
     }),
   ];
