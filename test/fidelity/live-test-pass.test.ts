@@ -80,6 +80,16 @@ describe.each(backendNames)("other behaviour the SDK live tests assert (%s)", (b
     ).rejects.toMatchObject({ statusCode: 400, code: "CountryNotSupported" });
   });
 
+  it("chat: creating a thread answers 201 with the thread's URL in Location, as ACS records it", async () => {
+    const alice = await fx.newUser();
+    const res = await fx.call(alice.token, "POST", "/chat/threads?api-version=2025-03-15", { topic: "located" });
+    expect(res.status).toBe(201);
+    const id: string = res.body.chatThread.id;
+    expect(res.headers.get("location")).toBe(`${fx.srv.httpsUrl}/chat/threads/${id.replace(":", "%3A")}`);
+    const followed = await fx.call(alice.token, "GET", `${res.headers.get("location")}?api-version=2025-03-15`);
+    expect(followed).toMatchObject({ status: 200, body: { id, topic: "located" } });
+  });
+
   it("chat: typing notification returns true; read receipts, message metadata and paging round-trip", async () => {
     const alice = await fx.newUser();
     const bob = await fx.newUser();
