@@ -139,7 +139,9 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         ctx.setSubject([caller, ...new Set(joined)]);
         const body: Record<string, unknown> = { chatThread: toThreadModel(thread) };
         if (invalid.length > 0) body.invalidParticipants = invalidParticipantsModel(invalid);
-        return { status: 201, body };
+        // ACS's recorded 201 names the new thread in Location (the colon encoded, the @ not).
+        const location = `${ctx.baseUrl}/chat/threads/${encodeURIComponent(thread.id).replace(/%40/g, "@")}`;
+        return { status: 201, body, headers: { location } };
       },
     }),
     defineRoute({

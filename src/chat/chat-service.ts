@@ -59,6 +59,9 @@ function dedupe(participants: ParticipantInput[]): ParticipantInput[] {
   return [...byId.values()];
 }
 
+/** The retention policy of a thread whose policy was cleared. */
+const NO_RETENTION: RetentionPolicy = { kind: "none" };
+
 /**
  * Chat: threads, participants, messages and read receipts of one resource. Every operation is made by a caller
  * (the rawId of the token's identity) and is allowed only to participants of the thread: a thread that is unknown,
@@ -185,7 +188,8 @@ export class ChatService {
       set.metadata = metadataText(merged, MAX_THREAD_METADATA_BYTES, "metadata");
     }
     if (changes.retentionPolicy !== undefined) {
-      set.retention_policy = changes.retentionPolicy === null ? null : JSON.stringify(changes.retentionPolicy);
+      // ACS: clearing the policy (merge-patch null) leaves the thread with {kind: "none"}, which GET then returns.
+      set.retention_policy = JSON.stringify(changes.retentionPolicy ?? NO_RETENTION);
     }
     const now = this.clock.now();
     await this.store.write(async (trx) => {
@@ -230,7 +234,8 @@ export class ChatService {
     const now = this.clock.now();
     await this.store.write(async (trx) => {
       const [row] = await this.repository.findParticipants(trx, threadId, [rawId]);
-      if (row === undefined) throw new AcsError("ParticipantNotFound", undefined, { target: rawId });
+      // ACS answers 204 for an identity that is not (or no longer) in the thread: removal is idempotent.
+      if (row === undefined) return;
       await this.repository.deleteParticipant(trx, threadId, rawId);
       await this.appendSystemMessage(
         trx,

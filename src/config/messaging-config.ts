@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isE164 } from "../util/phone-number.js";
 
 /**
  * Configuration of the messaging services (phone numbers, SMS, e-mail). Kept beside config.ts so the main schema
@@ -15,7 +16,7 @@ export const inventoryBlockSchema = z.object({
   locality: z.string().min(1).optional(),
   administrativeDivision: z.object({ localizedName: z.string().min(1), abbreviatedName: z.string().min(1) }).optional(),
   /** The first number of the block, E.164. */
-  first: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  first: z.string().refine(isE164, "must be a valid E.164 number for its country calling code"),
   count: z.number().int().min(1).max(10_000),
   capabilities: z.object({ calling: capability, sms: capability }),
   cost: z.object({ amount: z.number().min(0), currencyCode: z.string().regex(/^[A-Z]{3}$/) }),

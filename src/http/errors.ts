@@ -16,6 +16,7 @@ export const errorCatalogue = {
   UnsupportedSignedHeaders: [401, "SignedHeaders must be x-ms-date;host;x-ms-content-sha256."],
   InvalidSignature: [401, "The HMAC signature does not match any access key of this resource."],
   InvalidToken: [401, "The bearer token is malformed or its signature is not valid."],
+  InvalidAccessToken: [401, "Provided access token is not valid."],
   TokenExpired: [401, "The bearer token has expired."],
   TokenNotYetValid: [401, "The bearer token is not valid yet."],
   TokenRevoked: [401, "The bearer token has been revoked."],
@@ -30,6 +31,7 @@ export const errorCatalogue = {
   InvalidRequestUrl: [400, "The request URL is malformed."],
   InvalidJson: [400, "The request body is not valid JSON."],
   InvalidRequestBody: [400, "The request body is not valid."],
+  ValidationError: [400, "A field of the request is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
   InvalidTokenLifetime: [400, "expiresInMinutes must be an integer from 60 to 1440."],
   InvalidIdentifier: [400, "The communication identifier is malformed."],
@@ -57,6 +59,7 @@ export const errorCatalogue = {
   // --- lookups ---
   NotFound: [404, "The requested resource was not found."],
   IdentityNotFound: [404, "The identity was not found."],
+  IdentityNotOwned: [401, "Provided identity doesn't belong to the resource."],
   MethodNotAllowed: [405, "The method is not allowed on this path."],
   // --- monitoring ---
   InvalidQueryParameter: [400, "A query parameter is not valid."],
@@ -65,10 +68,12 @@ export const errorCatalogue = {
   // --- phone numbers ---
   CountryNotSupported: [400, "No phone numbers are offered in this country."],
   InvalidPhoneNumber: [400, "The phone number is not a valid E.164 number."],
+  OfferingNotFound: [400, "No offering matches the country, phone number type and assignment type of the search."],
   CapabilitiesNotSupported: [400, "The offering does not support the requested capabilities."],
   SearchExpired: [400, "The search has expired; its numbers are no longer held. Search again."],
   SearchAlreadyPurchased: [409, "The numbers of this search have already been purchased."],
   SearchNotFound: [404, "The search was not found."],
+  InsufficientPermissions: [403, "Phone number not owned by this resource."],
   PhoneNumberNotFound: [404, "The phone number is not a number of this resource."],
   PhoneNumberOperationNotFound: [404, "The operation was not found."],
   ReservationNotFound: [404, "The reservation was not found."],
@@ -77,7 +82,8 @@ export const errorCatalogue = {
   ReservationEmpty: [400, "The reservation holds no numbers."],
   // --- sms ---
   InvalidSender: [400, "The sender must be an E.164 phone number or a configured alphanumeric sender id."],
-  SenderNotOwned: [403, "The sender number is not a number of this resource."],
+  /** ACS's code for an SMS sender the resource does not own (recorded: 401 {"code":"Unauthorized"}). */
+  Unauthorized: [401, "The request is not authorized for this resource."],
   SenderNotSmsCapable: [400, "The sender number has no outbound SMS capability."],
   MessageTooLong: [400, "The message is longer than 2048 characters."],
   TooManyRecipients: [400, "The request has too many recipients."],

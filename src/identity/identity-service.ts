@@ -12,8 +12,15 @@ export const MIN_TOKEN_MINUTES = 60;
 export const MAX_TOKEN_MINUTES = 1440;
 export const DEFAULT_TOKEN_MINUTES = 1440;
 
+/** ACS's message for a token request without scopes (the Azure SDK's live tests assert it verbatim). */
+export const SCOPES_REQUIRED_MESSAGE = "Invalid scopes - Scopes field is required.";
+
 export function checkScopes(scopes: unknown): UserScope[] {
-  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every(isUserScope)) throw new AcsError("InvalidScope");
+  if (scopes === undefined || scopes === null || (Array.isArray(scopes) && scopes.length === 0)) {
+    // ACS's recorded answer: {"code":"ValidationError","message":"Invalid scopes - Scopes field is required.","target":"scopes"}.
+    throw new AcsError("ValidationError", SCOPES_REQUIRED_MESSAGE, { target: "scopes" });
+  }
+  if (!Array.isArray(scopes) || !scopes.every(isUserScope)) throw new AcsError("InvalidScope");
   return [...new Set(scopes)];
 }
 
@@ -104,7 +111,7 @@ export class IdentityService {
     };
   }
 
-  /** A live identity of this resource; malformed ids are 400, others' and deleted ones 404. */
+  /** A live identity of this resource; malformed ids are 400, another resource's 401 (as ACS), unknown and deleted ones 404. */
   async requireLive(resource: Resource, id: string): Promise<IdentityRecord> {
     this.checkOwnership(resource, id);
     const identity = await this.identities.find(id);
@@ -117,6 +124,7 @@ export class IdentityService {
   private checkOwnership(resource: Resource, id: string): void {
     const parsed = parseIdentityId(id);
     if (parsed === undefined) throw new AcsError("InvalidIdentifier", `'${id.slice(0, 100)}' is not a communication user id.`);
-    if (parsed.resourceId !== resource.id) throw new AcsError("IdentityNotFound");
+    // ACS answers 401 for an id of no resource of the caller's key (SDK live tests: 8:acs:00000000-…_00000000-…).
+    if (parsed.resourceId !== resource.id) throw new AcsError("IdentityNotOwned");
   }
 }

@@ -2,12 +2,14 @@ import { z } from "zod";
 import { bearerToken } from "../auth/bearer/entra-authenticator.js";
 import { AcsError } from "../http/errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
+import { checkTeamsExchangeIds, withTeamsExchangeErrors } from "./teams-exchange-errors.js";
 import type { TokenExchange } from "./token-exchange.js";
 
+// Empty strings pass the schema: ACS answers them with its own messages (teams-exchange-errors.ts).
 const teamsBody = z.object({
-  token: z.string().min(1).max(16_384),
-  appId: z.string().min(1).max(200),
-  userId: z.string().min(1).max(200),
+  token: z.string().max(16_384),
+  appId: z.string().max(200),
+  userId: z.string().max(200),
 });
 
 /** The two Entra → ACS token exchanges (SDK-WIRE.md §4). */
@@ -21,7 +23,11 @@ export function tokenExchangeRoutes(exchange: TokenExchange): RouteSpec[] {
       auth: "management",
       body: teamsBody,
       async handle(ctx) {
-        const issued = await exchange.exchangeTeamsToken(ctx.resource, ctx.body);
+        checkTeamsExchangeIds(ctx.body);
+        const issued = await withTeamsExchangeErrors(
+          () => (ctx.body.token === "" ? Promise.reject(new AcsError("InvalidToken", "The Teams user token is empty.")) : exchange.exchangeTeamsToken(ctx.resource, ctx.body)),
+          (reason) => ctx.annotate({ refusedBecause: reason }),
+        );
         ctx.setSubject(issued.identity);
         ctx.annotate({ expiresOn: issued.expiresOn });
         return { status: 200, body: { token: issued.token, expiresOn: issued.expiresOn } };

@@ -5,6 +5,8 @@ import type { Database } from "../store/schema.js";
 import type { Store, WriteContext } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { newId } from "../util/crypto.js";
+import { checkE164 } from "../util/phone-number.js";
+import { numberNotFound } from "./number-not-found.js";
 import { capabilityWithin, type Capabilities, type Inventory, type InventoryNumber } from "./inventory.js";
 import type { PhoneNumberOperationsTable, PhoneNumbersTable, PhoneNumberSearchesTable } from "./phone-numbers-tables.js";
 
@@ -25,12 +27,12 @@ export interface PhoneNumberServiceOptions {
   searchHoldMs: number;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 export function normalizePhoneNumber(raw: string): string {
   const value = raw.trim();
   const withPlus = value.startsWith("+") ? value : `+${value}`;
-  if (!E164.test(withPlus)) throw new AcsError("InvalidPhoneNumber", `'${value.slice(0, 40)}' is not an E.164 phone number.`);
+  const check = checkE164(withPlus);
+  // ACS's recorded message is "Invalid telephone number '<value>'"; the reason is added after it.
+  if (!check.ok) throw new AcsError("InvalidPhoneNumber", `Invalid telephone number '${value.slice(0, 40)}': ${check.detail}.`);
   return withPlus;
 }
 
@@ -131,6 +133,12 @@ export class PhoneNumberService {
   async search(resource: Resource, request: SearchRequest): Promise<{ searchId: string; operationId: string }> {
     const cc = this.requireCountry(request.countryCode);
     const filter = { countryCode: cc, phoneNumberType: request.phoneNumberType, assignmentType: request.assignmentType, areaCode: request.areaCode };
+    // ACS checks the offering (country, type, assignment) before it accepts the search: no offering is a 400 on the
+    // request itself, not a 202 whose operation then fails (SDK live tests: US tollFree + person).
+    if (this.inventory.blocksMatching({ ...filter, areaCode: undefined }).length === 0) {
+      // ACS's recorded message (its code there is a misleading InternalError on a 400; see docs/fidelity.md).
+      throw new AcsError("OfferingNotFound", "We are unable to find phone plans to match your requested capabilities.");
+    }
     const offered = this.inventory.blocksMatching(filter);
     if (offered.length > 0 && this.inventory.blocksMatching({ ...filter, capabilities: request.capabilities }).length === 0) {
       throw new AcsError("CapabilitiesNotSupported");
@@ -289,7 +297,7 @@ export class PhoneNumberService {
       .where("phone_number", "=", normalizePhoneNumber(phoneNumber))
       .where("resource_id", "=", resource.id)
       .executeTakeFirst();
-    if (row === undefined) throw new AcsError("PhoneNumberNotFound");
+    if (row === undefined) throw numberNotFound(normalizePhoneNumber(phoneNumber));
     return row;
   }
 
@@ -321,7 +329,8 @@ export class PhoneNumberService {
     const now = this.clock.now();
     return this.store.write(async (trx, ctx) => {
       const row = await trx.selectFrom("phone_numbers").selectAll().where("phone_number", "=", normalized).where("resource_id", "=", resource.id).executeTakeFirst();
-      if (row === undefined) throw new AcsError("PhoneNumberNotFound");
+      // ACS's recorded answer for a capabilities update of a number of another resource (api-version 2022-12-01).
+      if (row === undefined) throw new AcsError("InsufficientPermissions", "Phone number not owned by this resource.", { target: "phonenumber" });
       const offered = this.inventory.find(normalized)?.block.capabilities ?? { calling: row.calling, sms: row.sms };
       const next = { calling: change.calling ?? row.calling, sms: change.sms ?? row.sms } as Capabilities;
       if (!capabilityWithin(next.calling, offered.calling as Capabilities["calling"]) || !capabilityWithin(next.sms, offered.sms as Capabilities["sms"])) {
@@ -343,7 +352,7 @@ export class PhoneNumberService {
     const now = this.clock.now();
     await this.store.write(async (trx, ctx) => {
       const deleted = await trx.deleteFrom("phone_numbers").where("phone_number", "=", normalized).where("resource_id", "=", resource.id).executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) throw new AcsError("PhoneNumberNotFound");
+      if (Number(deleted.numDeletedRows) === 0) throw numberNotFound(normalized);
       ctx.emit({ topic: PHONE_NUMBER_CHANGED, resourceId: resource.id, subject: normalized });
       await this.insertOperation(trx, resource.id, operationId, "releasePhoneNumber", now, {});
     });

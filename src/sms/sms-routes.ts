@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isIdentityId } from "../activity/activity-event.js";
 import { AcsError } from "../http/errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
+import { deliveryReportProblem } from "./delivery-report-problem.js";
 import type { SmsService } from "./sms-service.js";
 
 /** The longest message ACS accepts (SendMessageRequest.message). */
@@ -80,7 +81,11 @@ export function smsRoutes(sms: SmsService): RouteSpec[] {
       auth: "management",
       async handle(ctx) {
         ctx.annotate({ smsMessageId: ctx.params.outgoingMessageId! });
-        return { status: 200, body: await sms.deliveryReport(ctx.resource, ctx.params.outgoingMessageId!) };
+        try {
+          return { status: 200, body: await sms.deliveryReport(ctx.resource, ctx.params.outgoingMessageId!) };
+        } catch (error) {
+          return deliveryReportProblem(error, ctx.requestId);
+        }
       },
     }),
   ];

@@ -8,11 +8,21 @@ import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { newId } from "../util/crypto.js";
+import { checkE164, isE164 } from "../util/phone-number.js";
 import { deliveryReportEvent, type DeliveryReportData, type WebhookDispatcher } from "./delivery-report-dispatcher.js";
 import { countSegments } from "./sms-segments.js";
 import type { SmsMessagesTable } from "./sms-tables.js";
 
-export const E164 = /^\+[1-9]\d{6,14}$/;
+/** The per-recipient error messages live ACS answers (recorded by the Azure SDK's live tests). */
+export const RECIPIENT_FORMAT_MESSAGE = "Invalid To phone number format.";
+export const RECIPIENT_COUNTRY_MESSAGE = "Unknown country code.";
+
+/** The errorMessage of a recipient that is not a valid E.164 number, or undefined when it is one. */
+export function recipientError(to: string): string | undefined {
+  const check = checkE164(to);
+  if (check.ok) return undefined;
+  return check.reason === "format" ? RECIPIENT_FORMAT_MESSAGE : RECIPIENT_COUNTRY_MESSAGE;
+}
 
 export interface SmsRecipientRequest {
   to: string;
@@ -73,9 +83,14 @@ export class SmsService {
   /** Throws unless `from` may send SMS on this resource. */
   async checkSender(resource: Resource, from: string, purpose: "send" | "optOut"): Promise<void> {
     if (this.options.alphanumericSenders.includes(from)) return;
-    if (!E164.test(from)) throw new AcsError("InvalidSender", `'${from.slice(0, 30)}' is neither an E.164 number nor a configured alphanumeric sender id.`);
+    const check = checkE164(from);
+    if (!check.ok && check.reason === "format") {
+      throw new AcsError("InvalidSender", `'${from.slice(0, 30)}' is neither an E.164 number nor a configured alphanumeric sender id.`);
+    }
+    // ACS answers 401 both for a number of no resource and for one that is not a valid number (SDK live tests).
+    if (!check.ok) throw new AcsError("Unauthorized", `${from} is not a valid phone number (${check.detail}), so no resource owns it.`);
     const owned = await this.numbers.findOwned(resource.id, from);
-    if (owned === undefined) throw new AcsError("SenderNotOwned", `${from} is not a phone number of this resource.`);
+    if (owned === undefined) throw new AcsError("Unauthorized", `${from} is not a phone number of this resource.`);
     if (purpose === "send" && !allowsOutbound(owned.sms)) {
       throw new AcsError("SenderNotSmsCapable", `${from} has SMS capability '${owned.sms}'; sending needs outbound.`);
     }
@@ -89,7 +104,7 @@ export class SmsService {
     const wantsReport = request.smsSendOptions?.enableDeliveryReport === true;
     const sender = describePrincipal(principal);
 
-    const candidates = request.smsRecipients.map((r) => r.to).filter((to) => E164.test(to));
+    const candidates = request.smsRecipients.map((r) => r.to).filter(isE164);
     const optedOut = new Set(
       candidates.length === 0
         ? []
@@ -117,8 +132,11 @@ export class SmsService {
           errorMessage,
           ...extra,
         });
-        if (!E164.test(r.to)) {
-          out.push(fail(400, "Invalid recipient: the phone number must be in E.164 format (e.g. +14255550123)."));
+        const invalid = recipientError(r.to);
+        if (invalid !== undefined) {
+          // ACS's recorded item: {to, httpStatusCode: 400, errorMessage, successful: false}: no messageId and no
+          // repeatabilityResult, although the SDK sent repeatability fields for it.
+          out.push({ to: r.to, httpStatusCode: 400, errorMessage: invalid, successful: false });
           continue;
         }
         if (r.repeatabilityFirstSent !== undefined && Number.isNaN(Date.parse(r.repeatabilityFirstSent))) {
@@ -223,8 +241,9 @@ export class SmsService {
     return this.store.write(async (trx) => {
       const out: OptOutResult[] = [];
       for (const { to } of recipients) {
-        if (!E164.test(to)) {
-          out.push({ to, httpStatusCode: 400, errorMessage: "Invalid recipient: the phone number must be in E.164 format." });
+        const invalid = recipientError(to);
+        if (invalid !== undefined) {
+          out.push({ to, httpStatusCode: 400, errorMessage: invalid });
           continue;
         }
         if (action === "add") {

@@ -150,7 +150,7 @@ describe("switchboard identity and signing-keys", () => {
       const res = await runCli(withDir(...args));
       expect(res.code, args.join(" ")).toBe(1);
       expect(res.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
-      expect(res.stderr).toMatch(/^switchboard: (InvalidIdentifier|InvalidScope|InvalidTokenLifetime|IdentityNotFound): /);
+      expect(res.stderr).toMatch(/^switchboard: (InvalidIdentifier|InvalidScope|InvalidTokenLifetime|IdentityNotOwned): /);
     }
   });
 

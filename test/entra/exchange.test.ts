@@ -64,21 +64,27 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       expect(decodeClaims(acs.token).sub).toBe(`8:orgid:${bob.objectId}`);
     });
 
-    it("refuses an appId that is not the token's appid (400 TeamsAppIdMismatch)", async () => {
+    // ACS's recorded answers (teams-exchange-errors.ts); Switchboard's own reason is in the request log.
+    const refusedBecause = () => srv.readLog().split("\n").filter((l) => l.includes('"refusedBecause"')).map((l) => JSON.parse(l).fields.refusedBecause).at(-1);
+    const invalidAccessToken = { statusCode: 401, code: "InvalidAccessToken", message: "Provided access token is not valid." };
+
+    it("refuses an appId that is not the token's appid (400 ValidationError, as ACS)", async () => {
       const teams = await userCredential("alice@contoso.test").getToken(TEAMS_SCOPE);
       await expect(
         keyClient.getTokenForTeamsUser({ teamsUserAadToken: teams.token, clientId: "00000000-0000-0000-0000-00000000000a", userObjectId: alice.objectId }),
-      ).rejects.toMatchObject({ statusCode: 400, code: "TeamsAppIdMismatch" });
+      ).rejects.toMatchObject({ statusCode: 400, code: "ValidationError", message: "Provided AppId has invalid format." });
+      expect(refusedBecause()).toBe("TeamsAppIdMismatch");
     });
 
-    it("refuses a userId that is not the token's oid (400 TeamsUserIdMismatch)", async () => {
+    it("refuses a userId that is not the token's oid (400 ValidationError, as ACS)", async () => {
       const teams = await userCredential("alice@contoso.test").getToken(TEAMS_SCOPE);
       await expect(
         keyClient.getTokenForTeamsUser({ teamsUserAadToken: teams.token, clientId: app.clientId, userObjectId: bob.objectId }),
-      ).rejects.toMatchObject({ statusCode: 400, code: "TeamsUserIdMismatch" });
+      ).rejects.toMatchObject({ statusCode: 400, code: "ValidationError", message: "Provided UserId has invalid format." });
+      expect(refusedBecause()).toBe("TeamsUserIdMismatch");
     });
 
-    it("refuses an application token (401 UserTokenRequired)", async () => {
+    it("refuses an application token (401 InvalidAccessToken; logged UserTokenRequired)", async () => {
       const appToken = await new ClientSecretCredential(app.tenantId, app.clientId, app.clientSecret!, {
         authorityHost: srv.httpsUrl,
         disableInstanceDiscovery: true,
@@ -86,14 +92,16 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       expect(decodeClaims(appToken.token)).toMatchObject({ aud: "https://auth.msft.communication.azure.com", idtyp: "app" });
       await expect(
         keyClient.getTokenForTeamsUser({ teamsUserAadToken: appToken.token, clientId: app.clientId, userObjectId: app.objectId }),
-      ).rejects.toMatchObject({ statusCode: 401, code: "UserTokenRequired" });
+      ).rejects.toMatchObject(invalidAccessToken);
+      expect(refusedBecause()).toBe("UserTokenRequired");
     });
 
-    it("refuses a user token for another resource than Teams (401 InvalidTokenAudience)", async () => {
+    it("refuses a user token for another resource than Teams (401 InvalidAccessToken; logged InvalidTokenAudience)", async () => {
       const acsUserToken = await userCredential("alice@contoso.test").getToken("https://communication.azure.com/clients/.default");
       await expect(
         keyClient.getTokenForTeamsUser({ teamsUserAadToken: acsUserToken.token, clientId: app.clientId, userObjectId: alice.objectId }),
-      ).rejects.toMatchObject({ statusCode: 401, code: "InvalidTokenAudience" });
+      ).rejects.toMatchObject(invalidAccessToken);
+      expect(refusedBecause()).toBe("InvalidTokenAudience");
     });
 
     it("refuses an expired, a forged and an untrusted Teams token (401)", async () => {
@@ -103,9 +111,12 @@ describe.each(backendNames)("Teams and Entra user token exchanges (%s)", (backen
       const expired = srv.server.core.entra.keys.sign({ ...base, iss, exp: now - 600 });
       const untrusted = srv.server.core.entra.keys.sign({ ...base, iss: "https://sts.example.com/x/", exp: now + 600 });
       const request = (t: string) => keyClient.getTokenForTeamsUser({ teamsUserAadToken: t, clientId: app.clientId, userObjectId: alice.objectId });
-      await expect(request(expired)).rejects.toMatchObject({ statusCode: 401, code: "TokenExpired" });
-      await expect(request(untrusted)).rejects.toMatchObject({ statusCode: 401, code: "UntrustedTokenIssuer" });
-      await expect(request("garbage")).rejects.toMatchObject({ statusCode: 401, code: "InvalidToken" });
+      await expect(request(expired)).rejects.toMatchObject(invalidAccessToken);
+      expect(refusedBecause()).toBe("TokenExpired");
+      await expect(request(untrusted)).rejects.toMatchObject(invalidAccessToken);
+      expect(refusedBecause()).toBe("UntrustedTokenIssuer");
+      await expect(request("garbage")).rejects.toMatchObject(invalidAccessToken);
+      expect(refusedBecause()).toBe("InvalidToken");
     });
 
     it("refuses an Entra principal without a role (403)", async () => {

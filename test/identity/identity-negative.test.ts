@@ -21,7 +21,7 @@ describe("Identity API refusals through the SDK", () => {
     await expect(client.createUser()).rejects.toMatchObject({ statusCode: 401, code: "InvalidSignature" });
   });
 
-  it.each([[["bogus"]], [[]], [["chat", "Chat"]]])("scopes %j: 400 InvalidScope", async (scopes) => {
+  it.each([[["bogus"]], [["chat", "Chat"]]])("scopes %j: 400 InvalidScope", async (scopes) => {
     await expect(sdk().createUserAndToken(scopes as never)).rejects.toMatchObject({ statusCode: 400, code: "InvalidScope" });
     const user = await sdk().createUser();
     await expect(sdk().getToken(user, scopes as never)).rejects.toMatchObject({ statusCode: 400, code: "InvalidScope" });
@@ -52,9 +52,9 @@ describe("Identity API refusals through the SDK", () => {
     await expect(sdk().deleteUser(unknown)).rejects.toMatchObject({ statusCode: 404, code: "IdentityNotFound" });
   });
 
-  it("another resource's identity: 404 (existence does not leak)", async () => {
+  it("another resource's identity: 401 IdentityNotOwned as in ACS, decided by the id alone (existence does not leak)", async () => {
     const foreign = { communicationUserId: "8:acs:11111111-2222-4333-8444-555555555555_00000000-0000-4000-8000-000000000000" };
-    await expect(sdk().getToken(foreign, ["chat"])).rejects.toMatchObject({ statusCode: 404, code: "IdentityNotFound" });
+    await expect(sdk().getToken(foreign, ["chat"])).rejects.toMatchObject({ statusCode: 401, code: "IdentityNotOwned" });
   });
 
   it.each(["not-an-id", "8:acs:abc", "8:orgid:123", "8:acs:" + "x".repeat(300)])("malformed id %s: 400 InvalidIdentifier", async (id) => {
@@ -144,7 +144,8 @@ describe("Identity API refusals the SDK cannot produce (hand-signed requests)", 
       accessKey: key(),
       body: "{}",
     });
-    expect(issue).toMatchObject({ status: 400, body: { error: { code: "InvalidScope" } } });
+    // No scopes at all: ACS's ValidationError (recorded), not InvalidScope.
+    expect(issue).toMatchObject({ status: 400, body: { error: { code: "ValidationError", message: "Invalid scopes - Scopes field is required.", target: "scopes" } } });
   });
 
   it("non-JSON content type: 415", async () => {

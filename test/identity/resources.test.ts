@@ -46,10 +46,10 @@ describe("resources are told apart by the Host header", () => {
     expect(unknownHost.status).toBe(201);
     expect(unknownHost.body.identity.id).toMatch(new RegExp(`^8:acs:${dflt.id}_`));
 
-    // The default resource cannot act on contoso's identity (404, not a leak), and vice versa.
+    // The default resource cannot act on contoso's identity (401 as in ACS, from the id alone: not a leak), and vice versa.
     const id = encodeURIComponent(mine.body.identity.id);
     const cross = await requestWithHost(port, "127.0.0.1", dflt.keys.primary.value, "POST", `/identities/${id}/:issueAccessToken?api-version=2023-10-01`, '{"scopes":["chat"]}');
-    expect(cross).toMatchObject({ status: 404, body: { error: { code: "IdentityNotFound" } } });
+    expect(cross).toMatchObject({ status: 401, body: { error: { code: "IdentityNotOwned" } } });
   });
 });
 

@@ -66,9 +66,12 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
 
     // Another resource's number: invisible, cannot be changed or released.
     const n = encodeURIComponent(search.phoneNumbers[0]!);
-    expect(await asOther("GET", `/phoneNumbers/${n}`)).toMatchObject({ status: 404, body: { error: { code: "PhoneNumberNotFound" } } });
-    expect(await asOther("DELETE", `/phoneNumbers/${n}`)).toMatchObject({ status: 404, body: { error: { code: "PhoneNumberNotFound" } } });
-    expect(await asOther("PATCH", `/phoneNumbers/${n}/capabilities`, JSON.stringify({ sms: "none" }))).toMatchObject({ status: 404 });
+    // ACS's recorded NotFound for a number the resource does not own.
+    const notFound = { status: 404, body: { error: { code: "NotFound", message: `Input phoneNumber ${search.phoneNumbers[0]} cannot be found.` } } };
+    expect(await asOther("GET", `/phoneNumbers/${n}`)).toMatchObject(notFound);
+    expect(await asOther("DELETE", `/phoneNumbers/${n}`)).toMatchObject(notFound);
+    // ACS's recorded answer for a capabilities update of another resource's number.
+    expect(await asOther("PATCH", `/phoneNumbers/${n}/capabilities`, JSON.stringify({ sms: "none" }))).toMatchObject({ status: 403, body: { error: { code: "InsufficientPermissions" } } });
     const list = await asOther("GET", "/phoneNumbers");
     expect(list.body.phoneNumbers.map((p: { phoneNumber: string }) => p.phoneNumber)).not.toContain(search.phoneNumbers[0]);
     // Operations are per resource too.

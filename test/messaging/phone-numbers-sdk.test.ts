@@ -102,7 +102,7 @@ describe.each(backendNames)("Phone Numbers through @azure/communication-phone-nu
 
       const release = await c.beginReleasePhoneNumber(search.phoneNumbers[1]!);
       await release.pollUntilDone();
-      await expect(c.getPurchasedPhoneNumber(search.phoneNumbers[1]!)).rejects.toMatchObject({ statusCode: 404, code: "PhoneNumberNotFound" });
+      await expect(c.getPurchasedPhoneNumber(search.phoneNumbers[1]!)).rejects.toMatchObject({ statusCode: 404, code: "NotFound" });
     });
 
     it("lists purchased numbers page by page (nextLink with api-version)", async () => {

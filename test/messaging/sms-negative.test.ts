@@ -29,7 +29,7 @@ describe.each(backendNames)("SMS refusals, opt-outs, repeatability and delivery 
     expect(added.status).toBe(200);
     expect(added.body.value).toEqual([
       { to, httpStatusCode: 200, isOptedOut: true },
-      { to: "bogus", httpStatusCode: 400, errorMessage: expect.stringMatching(/E\.164/) },
+      { to: "bogus", httpStatusCode: 400, errorMessage: "Invalid To phone number format." },
     ]);
     const checked = await post("/sms/optouts:check", { from: sender, recipients: [{ to }, { to: "+14255550141" }] }, "2026-01-23");
     expect(checked.body.value).toEqual([
@@ -50,7 +50,7 @@ describe.each(backendNames)("SMS refusals, opt-outs, repeatability and delivery 
     expect(now).toMatchObject({ httpStatusCode: 202, successful: true });
 
     const foreign = await post("/sms/optouts:add", { from: "+18005550199", recipients: [{ to }] }, "2026-01-23");
-    expect(foreign).toMatchObject({ status: 403, body: { error: { code: "SenderNotOwned" } } });
+    expect(foreign).toMatchObject({ status: 401, body: { error: { code: "Unauthorized" } } });
   });
 
   it("a repeated repeatabilityRequestId is not sent twice and says so", async () => {
@@ -107,8 +107,8 @@ describe.each(backendNames)("SMS refusals, opt-outs, repeatability and delivery 
       `/sms?api-version=${V}`,
       JSON.stringify({ from: sender, smsRecipients: [{ to: "+14255550170" }], message: "spoof" }),
     );
-    expect(res).toMatchObject({ status: 403, body: { error: { code: "SenderNotOwned" } } });
-    expect(res.headers["x-ms-error-code"]).toBe("SenderNotOwned");
+    expect(res).toMatchObject({ status: 401, body: { error: { code: "Unauthorized" } } });
+    expect(res.headers["x-ms-error-code"]).toBe("Unauthorized");
   });
 
   it("malformed requests get 4xx in the ACS error shape, never 500, and nothing is stored", async () => {
