@@ -16,6 +16,8 @@ import { AuthorityKeys } from "./authority-keys.js";
 import { authorityRoutes } from "./authority-routes.js";
 import { AuthorityTokens } from "./authority-tokens.js";
 import { EntraPrincipals } from "./entra-principals.js";
+import { ManagedIdentities } from "./managed-identity/managed-identities.js";
+import { managedIdentityRoutes } from "./managed-identity/managed-identity-routes.js";
 import { PrincipalStateCache } from "./principal-state-cache.js";
 import { TokenExchange } from "./token-exchange.js";
 import { tokenExchangeRoutes } from "./token-exchange-routes.js";
@@ -24,6 +26,7 @@ import { tokenExchangeRoutes } from "./token-exchange-routes.js";
 export interface EntraModule {
   keys: AuthorityKeys;
   principals: EntraPrincipals;
+  managedIdentities: ManagedIdentities;
   roles: RoleStore;
   verifier: EntraTokenVerifier;
   authenticator: EntraBearerAuthenticator;
@@ -56,13 +59,19 @@ export async function openEntra(deps: {
   const verifier = new EntraTokenVerifier(keys, trusted, states, clock);
   const tokens = new AuthorityTokens(keys, clock, config.entra.accessTokenMinutes * 60);
   const exchange = new TokenExchange(verifier, store, deps.identityRepository, deps.userTokens, clock);
+  const managedIdentities = new ManagedIdentities(store, clock, () => keys.tenantId);
   return {
     keys,
     principals,
+    managedIdentities,
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),
     authorizer: createEntraRoleAuthorizer(assignments),
-    routes: () => [...authorityRoutes({ keys, principals, tokens, clock }), ...tokenExchangeRoutes(exchange)],
+    routes: () => [
+      ...authorityRoutes({ keys, principals, tokens, clock }),
+      ...tokenExchangeRoutes(exchange),
+      ...managedIdentityRoutes({ identities: managedIdentities, keys, tokens, clock }),
+    ],
   };
 }
