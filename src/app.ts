@@ -44,6 +44,8 @@ import { SwitchboardMetrics } from "./telemetry/metrics.js";
 import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
 import { createRequestObserver } from "./telemetry/request-telemetry.js";
 import { systemClock, type Clock } from "./util/clock.js";
+import { trustedAuthRoutes } from "./trusted-auth/trusted-auth-routes.js";
+import { TrustedAuthStore } from "./trusted-auth/trusted-auth-store.js";
 
 export interface SwitchboardOptions {
   clock?: Clock;
@@ -186,6 +188,12 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
     ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
+    ...trustedAuthRoutes({
+      store: new TrustedAuthStore(core.store, core.clock),
+      verifier: core.entra.verifier,
+      identities: core.identities,
+      exchange: core.entra.exchange,
+    }),
   ];
 }
 

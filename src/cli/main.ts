@@ -8,6 +8,7 @@ import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerMiCommand } from "./mi-command.js";
+import { registerTrustedAuthCommand } from "./trusted-auth-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRoleCommand(program);
   registerCallsCommand(program);
   registerMiCommand(program);
+  registerTrustedAuthCommand(program);
   return program;
 }
 

@@ -30,6 +30,7 @@ export interface EntraModule {
   managedIdentities: ManagedIdentities;
   /** User sign-in: app registrations, authorize endpoint, user grants (authorization code, refresh, device code). */
   signin: Signin;
+  exchange: TokenExchange;
   roles: RoleStore;
   verifier: EntraTokenVerifier;
   authenticator: EntraBearerAuthenticator;
@@ -69,6 +70,7 @@ export async function openEntra(deps: {
     principals,
     managedIdentities,
     signin,
+    exchange,
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),

@@ -6,6 +6,7 @@ import { vi } from "vitest";
 import { registerMiCommand } from "../../src/cli/mi-command.js";
 import { registerRoleCommand } from "../../src/cli/role-command.js";
 import { registerSpCommand } from "../../src/cli/sp-command.js";
+import { registerTrustedAuthCommand } from "../../src/cli/trusted-auth-command.js";
 import { registerUserCommand } from "../../src/cli/user-command.js";
 import type { TestServer } from "../support/test-server.js";
 
@@ -18,6 +19,7 @@ export async function runSigninCli(srv: TestServer, args: string[]): Promise<str
   registerUserCommand(program);
   registerRoleCommand(program);
   registerMiCommand(program);
+  registerTrustedAuthCommand(program);
   const store = ["--data-dir", srv.dataDir];
   const url = srv.server.core.config.databaseUrl;
   if (url !== undefined) store.push("--database-url", url);

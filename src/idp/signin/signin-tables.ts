@@ -91,6 +91,15 @@ export interface TrustedAuthMappingsTable {
   created_at: number;
 }
 
+/** Resources the trusted authentication service is enabled for: its API app and the scopes of the tokens it hands out. */
+export interface TrustedAuthSettingsTable {
+  resource_id: string;
+  client_id: string;
+  /** Space-separated user token scopes (default `chat voip`). */
+  scopes: string;
+  created_at: number;
+}
+
 export interface SigninTables {
   idp_app_registrations: IdpAppRegistrationsTable;
   idp_authorization_codes: IdpAuthorizationCodesTable;
@@ -101,4 +110,5 @@ export interface SigninTables {
   mi_workloads: MiWorkloadsTable;
   mi_identities: MiIdentitiesTable;
   trusted_auth_mappings: TrustedAuthMappingsTable;
+  trusted_auth_settings: TrustedAuthSettingsTable;
 }

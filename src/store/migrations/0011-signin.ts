@@ -101,6 +101,14 @@ export function signinMigration(_ctx: MigrationContext) {
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addPrimaryKeyConstraint("trusted_auth_mappings_pk", ["resource_id", "issuer", "object_id"])
         .execute();
+
+      await db.schema
+        .createTable("trusted_auth_settings")
+        .addColumn("resource_id", "text", (c) => c.primaryKey())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
     },
   };
 }
