@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../../http/route.js";
 import type { Clock } from "../../util/clock.js";
 import type { AuthorityKeys } from "../authority-keys.js";
@@ -7,11 +6,10 @@ import type { AppRegistrations } from "./app-registrations.js";
 import type { AuthorizationCodes } from "./authorization-codes.js";
 import { AuthorizePageError, AuthorizeRedirectError, readAuthorizeRequest, type AuthorizeRequest } from "./authorize-request.js";
 import { formPostPage, messagePage, pageHeaders, signInPage } from "./signin-page.js";
+import { checkCsrf, issueCsrf } from "./csrf.js";
 import { parseCookies, type SigninKeys } from "./signin-keys.js";
 import { SESSION_COOKIE, SigninSessions } from "./signin-sessions.js";
 
-export const CSRF_COOKIE = "sb_csrf";
-const CSRF_PURPOSE = "csrf";
 /** The same message for an unknown user and a wrong password. */
 export const WRONG_CREDENTIALS = "Your username or password is incorrect.";
 
@@ -68,7 +66,7 @@ async function guarded(fn: () => Promise<Reply>): Promise<Reply> {
  * sign-out, and the pages' static files.
  */
 export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
-  const tenantPath = (ctx: HandlerContext<unknown>) => `/${deps.keys.tenantId}/`;
+  const tenantPath = (_ctx: HandlerContext<unknown>) => `/${deps.keys.tenantId}/`;
 
   async function issueCode(ctx: HandlerContext<unknown>, req: AuthorizeRequest, userObjectId: string, extra: Record<string, string> = {}): Promise<Reply> {
     const code = await deps.codes.issue({
@@ -85,18 +83,17 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
   }
 
   function renderForm(ctx: HandlerContext<unknown>, req: AuthorizeRequest, status: number, error?: string, username?: string): Reply {
-    const nonce = randomBytes(16).toString("hex");
-    const cookie = `${CSRF_COOKIE}=${deps.signinKeys.sign(CSRF_PURPOSE, nonce)}; Path=${tenantPath(ctx)}; HttpOnly; Secure; SameSite=Lax`;
+    const csrf = issueCsrf(deps.signinKeys, tenantPath(ctx));
     const html = signInPage({
       appName: req.client.name,
       action: `/${deps.keys.tenantId}/oauth2/v2.0/authorize`,
       hidden: req.carried,
-      csrf: deps.signinKeys.mac(CSRF_PURPOSE, nonce),
+      csrf: csrf.field,
       ...(error !== undefined ? { error } : {}),
       ...((username ?? req.loginHint) !== undefined ? { username: (username ?? req.loginHint)! } : {}),
     });
     // The form posts here and is redirected to the app: form-action must allow the redirect URI's origin.
-    return page(status, html, [new URL(req.redirectUri).origin], { "set-cookie": cookie });
+    return page(status, html, [new URL(req.redirectUri).origin], { "set-cookie": csrf.setCookie });
   }
 
   async function sessionUser(ctx: HandlerContext<unknown>): Promise<string | undefined> {
@@ -139,9 +136,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
           checkTenant(ctx, deps.keys);
           const form = (ctx.body ?? {}) as Params;
           const req = await readAuthorizeRequest(form, deps.principals, deps.apps);
-          const csrfNonce = deps.signinKeys.unsign(CSRF_PURPOSE, parseCookies(ctx.headers.cookie).get(CSRF_COOKIE));
-          const expected = csrfNonce === undefined ? undefined : deps.signinKeys.mac(CSRF_PURPOSE, csrfNonce);
-          if (expected === undefined || form.csrf !== expected) {
+          if (!checkCsrf(deps.signinKeys, ctx.headers.cookie, form.csrf)) {
             ctx.annotate({ outcome: "csrf-refused" });
             return renderForm(ctx, req, 403, "Your sign-in page expired. Please sign in again.");
           }

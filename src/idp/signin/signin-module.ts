@@ -9,6 +9,9 @@ import { AppRegistrations } from "./app-registrations.js";
 import { authorizationCodeGrant } from "./authorization-code-grant.js";
 import { AuthorizationCodes } from "./authorization-codes.js";
 import { authorizeRoutes } from "./authorize-routes.js";
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device-code-grant.js";
+import { deviceCodeRoutes } from "./device-code-routes.js";
+import { DeviceCodes } from "./device-codes.js";
 import { refreshTokenGrant } from "./refresh-token-grant.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import type { SigninGrant } from "./signin-grant.js";
@@ -42,7 +45,9 @@ export async function openSignin(deps: {
   const codes = new AuthorizationCodes(store, clock);
   const refreshTokens = new RefreshTokens(store, clock);
   const sessions = new SigninSessions(store, signinKeys, clock);
+  const deviceCodes = new DeviceCodes(store, clock);
   const grantDeps = { ...deps, apps, refreshTokens };
+  const deviceGrant = deviceCodeGrant({ ...grantDeps, deviceCodes });
   const asset = (name: string, type: string, text: string) =>
     defineRoute({
       operation: "idp.signin.asset",
@@ -58,9 +63,13 @@ export async function openSignin(deps: {
     grants: {
       authorization_code: authorizationCodeGrant({ ...grantDeps, codes }),
       refresh_token: refreshTokenGrant(grantDeps),
+      [DEVICE_CODE_GRANT]: deviceGrant,
+      // MSAL sends the short form Entra ID accepts too.
+      device_code: deviceGrant,
     },
     routes: () => [
       ...authorizeRoutes({ keys: deps.keys, principals: deps.principals, apps, codes, sessions, signinKeys, clock }),
+      ...deviceCodeRoutes({ keys: deps.keys, principals: deps.principals, apps, deviceCodes, sessions, signinKeys, clock }),
       userinfoRoute(deps.verifier),
       asset("signin.css", "text/css; charset=utf-8", SIGNIN_CSS),
       asset("form-post.js", "text/javascript; charset=utf-8", FORM_POST_JS),

@@ -96,3 +96,19 @@ button{padding:.5rem 1.5rem;font-size:1rem}
 `;
 
 export const FORM_POST_JS = `document.getElementById("form-post").submit();\n`;
+
+/** The device code flow's page: the user types the code shown by the device. */
+export function deviceCodePage(options: { action: string; csrf: string; error?: string }): string {
+  const error = options.error === undefined ? "" : `<p role="alert" class="error">${escapeHtml(options.error)}</p>`;
+  return layout(
+    "Enter code",
+    `<h1>Enter code</h1>
+<p>Enter the code shown by the application or device you want to sign in to.</p>
+${error}
+<form method="post" action="${escapeHtml(options.action)}">
+${hiddenFields({ csrf: options.csrf })}
+<p><label for="user_code">Code</label><br><input id="user_code" name="user_code" autocomplete="one-time-code" required autofocus></p>
+<p><button type="submit">Next</button></p>
+</form>`,
+  );
+}
