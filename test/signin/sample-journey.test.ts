@@ -34,16 +34,16 @@ describe.each(backendNames)("the trusted-auth sample page journey in Chromium (%
     await page.getByLabel("Username").fill("carol");
     await page.getByLabel("Password").fill("correct-horse-42");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByText("Signed in.").waitFor({ timeout: 15_000 });
+    await page.getByText("Signed in.", { exact: true }).waitFor({ timeout: 15_000 });
     const identity = await page.getByLabel("ACS identity").textContent();
     expect(identity).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
     // The URL no longer carries the code.
     expect(page.url()).toBe(`${baseUrl}/sample`);
 
     await page.getByRole("button", { name: "Get token" }).click();
-    await page.getByText("Token received.").waitFor();
+    await page.getByText("Token received.", { exact: true }).waitFor();
     await page.getByRole("button", { name: "Connect to calling" }).click();
-    await page.getByText("Connected to calling.").waitFor({ timeout: 15_000 });
+    await page.getByText("Connected to calling.", { exact: true }).waitFor({ timeout: 15_000 });
     expect(await page.getByLabel("Calling").textContent()).toBe(`Connected as ${identity}`);
     expect(errors).toEqual([]);
 
