@@ -1,3 +1,4 @@
+import { AuthorizationCodeCredential } from "@azure/identity";
 import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication, type AuthenticationResult } from "@azure/msal-node";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { BrowserContext, Page } from "playwright-core";
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { decodeClaims } from "../entra/entra-support.js";
+import { signInOverHttp } from "./headless-signin.js";
 import { launchBrowser, startReceiver, type RedirectReceiver } from "./browser-support.js";
 import { recordSecrets, runSigninCli } from "./signin-support.js";
 
@@ -260,6 +262,23 @@ describe.each(backendNames)("authorization code + PKCE through the sign-in page,
     expect(refused.query).toMatchObject({ error: "invalid_request" });
     expect(refused.query.error_description).toContain("AADSTS9002325");
     await page.close();
+  });
+
+  it("AuthorizationCodeCredential redeems a code for a confidential app; sp update changes the redirect URIs", async () => {
+    const { code } = await signInOverHttp({ authority, clientId: web.clientId, redirectUri, scope: SCOPES[0]!, username: "bob@contoso.test", password: PASSWORD, codeOnly: true, pkce: false });
+    secrets.push(code);
+    const credential = new AuthorizationCodeCredential(web.tenantId, web.clientId, web.clientSecret!, code, redirectUri, { authorityHost: srv.httpsUrl, disableInstanceDiscovery: true });
+    const token = await credential.getToken(SCOPES[0]!);
+    expect(decodeClaims(token.token)).toMatchObject({ name: "bob@contoso.test", appid: web.clientId, appidacr: "1" });
+
+    const moved = `${receiver.base}/moved`;
+    const updated = JSON.parse(await runSigninCli(srv, ["sp", "update", web.clientId, "--redirect-uri", moved, "--redirect-uri", `${receiver.base}/signed-out`, "--json"])) as Record<string, unknown>;
+    expect(updated).toMatchObject({ redirectUris: [moved, `${receiver.base}/signed-out`], publicClient: false });
+    await expect(signInOverHttp({ authority, clientId: web.clientId, redirectUri, scope: SCOPES[0]!, username: "bob@contoso.test", password: PASSWORD, codeOnly: true })).rejects.toThrow(/authorize: 400/);
+    const again = await signInOverHttp({ authority, clientId: web.clientId, redirectUri: moved, scope: SCOPES[0]!, username: "bob@contoso.test", password: PASSWORD, codeOnly: true });
+    secrets.push(again.code);
+    await runSigninCli(srv, ["sp", "update", web.clientId, "--redirect-uri", redirectUri, "--redirect-uri", `${receiver.base}/signed-out`]);
+    await expect(runSigninCli(srv, ["sp", "update", web.clientId, "--redirect-uri", "ftp://example.com/x"])).rejects.toThrow(/must be https/);
   });
 
   it("sign-out ends the session and returns to a registered URI; prompt=none then needs a sign-in", async () => {

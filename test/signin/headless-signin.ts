@@ -8,6 +8,9 @@ export async function signInOverHttp(options: {
   scope: string;
   username: string;
   password: string;
+  /** Stop after the sign-in and return `{code}` (a code issued without PKCE when `pkce` is false). */
+  codeOnly?: boolean;
+  pkce?: boolean;
 }): Promise<Record<string, any>> {
   const verifier = randomBytes(32).toString("base64url");
   const challenge = createHash("sha256").update(verifier).digest("base64url");
@@ -17,9 +20,8 @@ export async function signInOverHttp(options: {
     response_type: "code",
     scope: options.scope,
     state: "s",
-    code_challenge: challenge,
-    code_challenge_method: "S256",
     prompt: "login",
+    ...(options.pkce === false ? {} : { code_challenge: challenge, code_challenge_method: "S256" }),
   });
   const page = await fetch(`${options.authority}/oauth2/v2.0/authorize?${params}`);
   if (page.status !== 200) throw new Error(`authorize: ${page.status} ${await page.text()}`);
@@ -37,6 +39,7 @@ export async function signInOverHttp(options: {
   if (posted.status !== 302 || location === null) throw new Error(`sign-in: ${posted.status}`);
   const code = new URL(location).searchParams.get("code");
   if (code === null) throw new Error(`sign-in refused: ${location}`);
+  if (options.codeOnly === true) return { code };
   const token = await fetch(`${options.authority}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
