@@ -109,7 +109,8 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   const grant = form.grant_type ?? "";
   const userGrant = Object.hasOwn(deps.grants ?? {}, grant) ? deps.grants![grant] : undefined;
   if (userGrant !== undefined) {
-    const request = { issuer, tenantId, annotate: ctx.annotate, setSubject: ctx.setSubject };
+    const origin = typeof ctx.headers.origin === "string" ? ctx.headers.origin : undefined;
+    const request = { issuer, tenantId, origin, annotate: ctx.annotate, setSubject: ctx.setSubject };
     return runSigninStep(() => deps.clock.now(), () => userGrant(form, request));
   }
   if (grant !== "client_credentials" && grant !== "password") {
@@ -177,6 +178,8 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
               claims_supported: ["sub", "oid", "tid", "name", "preferred_username", "nonce", "aud", "iss", "iat", "exp"],
               tenant_region_scope: null,
             },
+            // Public documents: single-page apps of any origin read them (msal-browser).
+            headers: { "access-control-allow-origin": "*" },
           };
         }),
     }),
@@ -189,7 +192,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       handle: (ctx) =>
         run(deps.clock, () => {
           requireTenant(ctx, deps.keys);
-          return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300" } };
+          return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } };
         }),
     }),
     defineRoute({

@@ -79,7 +79,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
     });
     ctx.setSubject(`entra-user:${userObjectId}`);
     ctx.annotate({ clientId: req.client.clientId!, outcome: "code-issued" });
-    return respond(req, { code, state: req.state, client_info: Buffer.from(JSON.stringify({ uid: userObjectId, utid: deps.keys.tenantId })).toString("base64url") }, extra);
+    return respond(req, { code, state: req.state }, extra);
   }
 
   function renderForm(ctx: HandlerContext<unknown>, req: AuthorizeRequest, status: number, error?: string, username?: string): Reply {

@@ -7,7 +7,10 @@ import type { UserTokenDeps } from "./user-token-response.js";
 export type TokenForm = Record<string, string | undefined>;
 
 /** A grant of the token endpoint beyond client_credentials and password; one file per grant. */
-export type SigninGrant = (form: TokenForm, request: { issuer: string; tenantId: string; annotate(fields: Record<string, string>): void; setSubject(s: string): void }) => Promise<Reply>;
+export type SigninGrant = (
+  form: TokenForm,
+  request: { issuer: string; tenantId: string; origin?: string | undefined; annotate(fields: Record<string, string>): void; setSubject(s: string): void },
+) => Promise<Reply>;
 
 export interface SigninGrantDeps extends UserTokenDeps {
   principals: EntraPrincipals;

@@ -8,6 +8,7 @@ import type { EntraPrincipals } from "../entra-principals.js";
 import { AppRegistrations } from "./app-registrations.js";
 import { authorizationCodeGrant } from "./authorization-code-grant.js";
 import { AuthorizationCodes } from "./authorization-codes.js";
+import { withSpaCors } from "./cors.js";
 import { authorizeRoutes } from "./authorize-routes.js";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device-code-grant.js";
 import { deviceCodeRoutes } from "./device-code-routes.js";
@@ -61,8 +62,8 @@ export async function openSignin(deps: {
     apps,
     refreshTokens,
     grants: {
-      authorization_code: authorizationCodeGrant({ ...grantDeps, codes }),
-      refresh_token: refreshTokenGrant(grantDeps),
+      authorization_code: withSpaCors(authorizationCodeGrant({ ...grantDeps, codes }), apps, () => clock.now()),
+      refresh_token: withSpaCors(refreshTokenGrant(grantDeps), apps, () => clock.now()),
       [DEVICE_CODE_GRANT]: deviceGrant,
       // MSAL sends the short form Entra ID accepts too.
       device_code: deviceGrant,
