@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MiCreateOutput } from "../../src/cli/mi-command.js";
+import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { recordSecrets, runSigninCli, runWorkload } from "./signin-support.js";
@@ -73,6 +74,13 @@ describe.each(backendNames)("managed identity: App Service and IMDS protocols (%
       expect(result, kind).toMatchObject({ ok: true });
     }
     expect(requestsOf(srv, "mi.token.imds")).toBeGreaterThanOrEqual(before + 2);
+  });
+
+  it("DefaultAzureCredential with only the IMDS variable drives Phone Numbers, SMS and Email; the request log names the identity", async () => {
+    const result = await runWorkload({ AZURE_POD_IDENTITY_AUTHORITY_HOST: writer.imdsAuthorityHost! }, ["dac", endpoint, "-", "messaging", `DoNotReply@${managedDomainOf(srv.resource.id)}`]);
+    expect(result).toMatchObject({ ok: true, sms: true, email: "Succeeded" });
+    const smsLines = srv.readLog().split("\n").filter((l) => l.includes(`"op":"sms.send"`));
+    expect(smsLines.some((l) => l.includes(`"principal":"sp:${writer.principalId}"`))).toBe(true);
   });
 
   it("client_id selects among the workload's identities: an identity without a role gets 403, another workload's is refused", async () => {
