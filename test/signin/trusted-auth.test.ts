@@ -63,6 +63,10 @@ describe.each(backendNames)("the trusted authentication service (hero sample API
     const listed = JSON.parse(await runSigninCli(srv, ["trusted-auth", "mappings", "--json"])) as Array<Record<string, string>>;
     expect(listed.map((m) => m.acsUserIdentity).sort()).toEqual([alice, bob.acsUserIdentity].sort());
     expect(listed[0]).toMatchObject({ resource: srv.resource.name, tenantId: srv.server.core.entra.keys.tenantId });
+    // The activity record lists the mapping under the ACS identity.
+    await srv.server.core.activity.flush();
+    const events = await srv.server.core.activityRepository.query({ identity: alice, operation: "trusted-auth.*", limit: 10 });
+    expect(events.events.map((e) => e.operation)).toEqual(expect.arrayContaining(["trusted-auth.user.create", "trusted-auth.user.get"]));
   });
 
   it("GET /api/token returns 201 {token, expiresOn, user}; the token works with the Chat SDK", async () => {
