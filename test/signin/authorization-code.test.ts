@@ -150,6 +150,36 @@ describe.each(backendNames)("authorization code + PKCE through the sign-in page,
     await fresh.close();
   });
 
+  it("response_mode form_post and fragment deliver the code; prompt=select_account shows the form despite the session", async () => {
+    const page = await context.newPage();
+    const base = new URL(await confidential.getAuthCodeUrl({ scopes: SCOPES, redirectUri, state: "fp" }));
+    base.searchParams.set("response_mode", "form_post");
+    const formPost = await page.goto(base.toString());
+    expect(formPost!.headers()["content-security-policy"]).toContain(`form-action 'self' ${receiver.base}`);
+    const posted = await receiver.next();
+    expect(posted.method).toBe("POST");
+    const fields = Object.fromEntries(new URLSearchParams(posted.body));
+    expect(fields.state).toBe("fp");
+    expect(fields.code).toMatch(/^sbc1\./);
+    secrets.push(fields.code!);
+
+    base.searchParams.set("response_mode", "fragment");
+    await page.goto(base.toString());
+    const fragment = await receiver.next();
+    expect(fragment.query).toEqual({});
+    const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+    expect(hash.get("code")).toMatch(/^sbc1\./);
+    secrets.push(hash.get("code")!);
+
+    base.searchParams.delete("response_mode");
+    base.searchParams.set("prompt", "select_account");
+    base.searchParams.set("login_hint", "alice@contoso.test");
+    await page.goto(base.toString());
+    expect(await page.getByLabel("Username").inputValue()).toBe("alice@contoso.test");
+    expect(await page.getByRole("button", { name: "Sign in" }).count()).toBe(1);
+    await page.close();
+  });
+
   it("a wrong verifier and another redirect URI are refused at the token endpoint; a failed try spends the code", async () => {
     const pkce = await crypto.generatePkceCodes();
     const url = await confidential.getAuthCodeUrl({ scopes: SCOPES, redirectUri, codeChallenge: pkce.challenge, codeChallengeMethod: "S256" });

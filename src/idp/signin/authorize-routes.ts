@@ -7,6 +7,7 @@ import type { AuthorizationCodes } from "./authorization-codes.js";
 import { AuthorizePageError, AuthorizeRedirectError, readAuthorizeRequest, type AuthorizeRequest } from "./authorize-request.js";
 import { formPostPage, messagePage, pageHeaders, signInPage } from "./signin-page.js";
 import { checkCsrf, issueCsrf } from "./csrf.js";
+import { checkSigninPassword } from "./signin-client.js";
 import { parseCookies, type SigninKeys } from "./signin-keys.js";
 import { SESSION_COOKIE, SigninSessions } from "./signin-sessions.js";
 
@@ -140,8 +141,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
             ctx.annotate({ outcome: "csrf-refused" });
             return renderForm(ctx, req, 403, "Your sign-in page expired. Please sign in again.");
           }
-          const user = await deps.principals.checkUserPassword(form.username ?? "", form.password ?? "");
-          if (user === undefined || !user.enabled) {
+          const user = await checkSigninPassword(deps.principals, form.username ?? "", form.password ?? "");
+          if (user === undefined) {
             ctx.annotate({ clientId: req.client.clientId!, outcome: "wrong-credentials" });
             return renderForm(ctx, req, 200, WRONG_CREDENTIALS, form.username);
           }

@@ -6,7 +6,7 @@ import type { AppRegistrations } from "./app-registrations.js";
 import { checkCsrf, issueCsrf } from "./csrf.js";
 import { formatUserCode, type DeviceCodes } from "./device-codes.js";
 import { refuse, runSigninStep } from "./entra-reply.js";
-import { findSigninApp } from "./signin-client.js";
+import { checkSigninPassword, findSigninApp } from "./signin-client.js";
 import type { SigninKeys } from "./signin-keys.js";
 import { deviceCodePage, messagePage, pageHeaders, signInPage } from "./signin-page.js";
 import { SigninSessions } from "./signin-sessions.js";
@@ -106,8 +106,8 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
         const client = await deps.principals.findByClientId(pending.clientId);
         const appName = client?.name ?? pending.clientId;
         if (form.username === undefined) return signInForm(appName, pending.userCode);
-        const user = await deps.principals.checkUserPassword(form.username, form.password ?? "");
-        if (user === undefined || !user.enabled) {
+        const user = await checkSigninPassword(deps.principals, form.username, form.password ?? "");
+        if (user === undefined) {
           ctx.annotate({ clientId: pending.clientId, outcome: "wrong-credentials" });
           return signInForm(appName, pending.userCode, WRONG_CREDENTIALS, form.username);
         }

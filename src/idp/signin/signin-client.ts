@@ -1,4 +1,5 @@
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
+import { hashSecret, verifySecret } from "../secret-hash.js";
 import type { AppRegistration, AppRegistrations } from "./app-registrations.js";
 import { refuse } from "./entra-reply.js";
 
@@ -31,4 +32,16 @@ export async function authenticateSigninClient(form: Record<string, string | und
   if (form.client_assertion !== undefined) refuse("invalid_client", "AADSTS700025: Sign-in grants take a client secret (or none, for a public client).");
   if (!app.publicClient) refuse("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   return { client, app, auth: "public" };
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * The sign-in pages' password check. An unknown user name would otherwise be answered without computing a hash: a
+ * dummy scrypt check runs beside every check, so both answers take about one scrypt.
+ */
+export async function checkSigninPassword(principals: EntraPrincipals, username: string, password: string): Promise<PrincipalRecord | undefined> {
+  dummyHash ??= hashSecret("switchboard-sign-in-timing-equalizer");
+  const [user] = await Promise.all([principals.checkUserPassword(username, password), dummyHash.then((h) => verifySecret(password.slice(0, 1024), h))]);
+  return user !== undefined && user.enabled ? user : undefined;
 }
