@@ -25,13 +25,18 @@ export function registerTrustedAuthCommand(program: Command): void {
       .option("--resource <name>", "resource name or id (default: the default resource)")
       .option("--scopes <list>", "scopes of the tokens it hands out (default: chat voip)")
       .option("--endpoint <url>", "base URL clients reach the server at (default: the HTTPS endpoint of this configuration)")
+      .option("--external-audience <aud>", "accept user tokens of a trusted external issuer for this audience, e.g. its API app's client id (repeatable; replaces the list)", (v: string, prev: string[] = []) => [...prev, v])
       .option("--json", "one JSON object"),
-  ).action(async (options: StoreOptions & { resource?: string; scopes?: string; endpoint?: string; json?: boolean }) => {
+  ).action(async (options: StoreOptions & { resource?: string; scopes?: string; endpoint?: string; externalAudience?: string[]; json?: boolean }) => {
     await withCore(options, async (core) => {
       const resource = options.resource === undefined ? core.defaultResource : pickResource(core, options.resource);
       const endpoint = authorityHostOf(core, options.endpoint);
       const scopes = parseScopes(options.scopes);
-      const settings = await enableTrustedAuth(core, resource, { endpoint, ...(scopes !== undefined ? { scopes } : {}) });
+      const settings = await enableTrustedAuth(core, resource, {
+        endpoint,
+        ...(scopes !== undefined ? { scopes } : {}),
+        ...(options.externalAudience !== undefined ? { externalAudiences: options.externalAudience } : {}),
+      });
       const info = describeTrustedAuth(core, resource, settings, endpoint);
       if (options.json === true) return printJson({ baseUrl: info.baseUrl, clientId: info.clientId, apiScope: info.apiScope, resource: info.resource });
       process.stdout.write(
@@ -42,6 +47,7 @@ export function registerTrustedAuthCommand(program: Command): void {
           `  API scope:  ${info.apiScope}`,
           `  authority:  ${endpoint}/${info.tenantId}`,
           `  token scopes: ${info.scopes.join(" ")}`,
+          `  external issuers' audiences: ${settings.externalAudiences.join(" ") || "none (built-in authority only)"}`,
           `  sample page:  ${info.baseUrl}/sample`,
           "",
         ].join("\n"),

@@ -20,7 +20,11 @@ export interface TrustedAuthInfo {
  * Enables the trusted authentication service for a resource (idempotent): one API app for every resource, a public
  * client exposing `access_as_user`, whose redirect URI is the sample page (it signs users in with PKCE).
  */
-export async function enableTrustedAuth(core: Core, resource: Resource, options: { endpoint: string; scopes?: UserScope[] }): Promise<TrustedAuthSettings> {
+export async function enableTrustedAuth(
+  core: Core,
+  resource: Resource,
+  options: { endpoint: string; scopes?: UserScope[]; externalAudiences?: string[] },
+): Promise<TrustedAuthSettings> {
   const store = new TrustedAuthStore(core.store, core.clock);
   const current = await store.settings(resource.id);
   let clientId = current?.clientId ?? (await store.anyClientId());
@@ -36,8 +40,13 @@ export async function enableTrustedAuth(core: Core, resource: Resource, options:
     redirectUris: [...new Set([...(app?.redirectUris ?? []), sample])],
     exposedScopes: [...new Set([...(app?.exposedScopes ?? []), TRUSTED_AUTH_SCOPE])],
   });
-  if (current !== undefined && options.scopes === undefined) return current;
-  return store.enable(resource.id, clientId, options.scopes ?? current?.scopes ?? ["chat", "voip"]);
+  if (current !== undefined && options.scopes === undefined && options.externalAudiences === undefined) return current;
+  return store.enable({
+    resourceId: resource.id,
+    clientId,
+    scopes: options.scopes ?? current?.scopes ?? ["chat", "voip"],
+    externalAudiences: options.externalAudiences ?? current?.externalAudiences ?? [],
+  });
 }
 
 export function describeTrustedAuth(core: Core, resource: Resource, settings: TrustedAuthSettings, endpoint: string): TrustedAuthInfo {

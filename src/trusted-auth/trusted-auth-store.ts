@@ -8,6 +8,8 @@ export interface TrustedAuthSettings {
   resourceId: string;
   clientId: string;
   scopes: UserScope[];
+  /** `aud` values accepted from trusted external issuers (none: only the built-in authority's tokens). */
+  externalAudiences: string[];
 }
 
 export interface TrustedAuthMapping {
@@ -29,7 +31,12 @@ export class TrustedAuthStore {
   async settings(resourceId: string): Promise<TrustedAuthSettings | undefined> {
     const row = await this.store.db.selectFrom("trusted_auth_settings").selectAll().where("resource_id", "=", resourceId).executeTakeFirst();
     if (row === undefined) return undefined;
-    return { resourceId: row.resource_id, clientId: row.client_id, scopes: row.scopes.split(" ").filter(isUserScope) };
+    return {
+      resourceId: row.resource_id,
+      clientId: row.client_id,
+      scopes: row.scopes.split(" ").filter(isUserScope),
+      externalAudiences: JSON.parse(row.external_audiences) as string[],
+    };
   }
 
   /** Any resource's API app (one app serves every resource it is enabled for). */
@@ -37,12 +44,21 @@ export class TrustedAuthStore {
     return (await this.store.db.selectFrom("trusted_auth_settings").select("client_id").executeTakeFirst())?.client_id;
   }
 
-  async enable(resourceId: string, clientId: string, scopes: UserScope[]): Promise<TrustedAuthSettings> {
+  async enable(settings: TrustedAuthSettings): Promise<TrustedAuthSettings> {
     await this.store.write(async (trx) => {
-      await trx.deleteFrom("trusted_auth_settings").where("resource_id", "=", resourceId).execute();
-      await trx.insertInto("trusted_auth_settings").values({ resource_id: resourceId, client_id: clientId, scopes: scopes.join(" "), created_at: this.clock.now() }).execute();
+      await trx.deleteFrom("trusted_auth_settings").where("resource_id", "=", settings.resourceId).execute();
+      await trx
+        .insertInto("trusted_auth_settings")
+        .values({
+          resource_id: settings.resourceId,
+          client_id: settings.clientId,
+          scopes: settings.scopes.join(" "),
+          external_audiences: JSON.stringify(settings.externalAudiences),
+          created_at: this.clock.now(),
+        })
+        .execute();
     });
-    return { resourceId, clientId, scopes };
+    return settings;
   }
 
   async find(resourceId: string, issuer: string, objectId: string): Promise<TrustedAuthMapping | undefined> {

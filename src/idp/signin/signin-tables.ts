@@ -97,6 +97,8 @@ export interface TrustedAuthSettingsTable {
   client_id: string;
   /** Space-separated user token scopes (default `chat voip`). */
   scopes: string;
+  /** JSON array: the `aud` values accepted from trusted external issuers (their API app for this service). */
+  external_audiences: string;
   created_at: number;
 }
 

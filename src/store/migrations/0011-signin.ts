@@ -107,6 +107,7 @@ export function signinMigration(_ctx: MigrationContext) {
         .addColumn("resource_id", "text", (c) => c.primaryKey())
         .addColumn("client_id", "text", (c) => c.notNull())
         .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("external_audiences", "text", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .execute();
     },
