@@ -311,6 +311,19 @@ describe.each(backendNames)("authorization code + PKCE through the sign-in page,
     await expect(runSigninCli(srv, ["sp", "update", web.clientId, "--redirect-uri", "ftp://example.com/x"])).rejects.toThrow(/must be https/);
   });
 
+  it("sp create --expose-scope makes api://<clientId>/<scope> requestable; an unexposed scope is refused", async () => {
+    const apiApp = JSON.parse(await runSigninCli(srv, ["sp", "create", "--name", "Contoso API", "--public", "--expose-scope", "access_as_user", "--json"])) as Sp & { exposedScopes: string[] };
+    expect(apiApp.exposedScopes).toEqual(["access_as_user"]);
+    const tokens = await signInOverHttp({ authority, clientId: spa.clientId, redirectUri: spaRedirect, scope: `api://${apiApp.clientId}/access_as_user offline_access`, username: "bob@contoso.test", password: PASSWORD });
+    expect(decodeClaims(tokens.access_token)).toMatchObject({ aud: apiApp.clientId, scp: "access_as_user", appid: spa.clientId });
+    secrets.push(tokens.refresh_token);
+    const res = await fetch(`${authority}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: spa.clientId, redirect_uri: spaRedirect, response_type: "code", scope: `api://${apiApp.clientId}/Files.Read`, code_challenge: "a".repeat(43), code_challenge_method: "S256" })}`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get("location")!);
+    expect(back.searchParams.get("error")).toBe("invalid_scope");
+    expect(back.searchParams.get("error_description")).toMatch(/^AADSTS65005/);
+  });
+
   it("sign-out ends the session and returns to a registered URI; prompt=none then needs a sign-in", async () => {
     const page = await context.newPage();
     await page.goto(`${authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(`${receiver.base}/signed-out`)}`);
