@@ -1,3 +1,4 @@
+import http from "node:http";
 import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +108,31 @@ describe.each(backendNames)("the trusted authentication service (hero sample API
     expect(stolen.status).toBe(400);
     expect(await stolen.json()).toMatchObject({ error: { code: "TeamsUserIdMismatch" } });
     expect((await api("/api/token/teams", tokens.bob)).status).toBe(400);
+  });
+
+  it("is enabled per resource; the same user maps to one identity per resource", async () => {
+    const other = await srv.server.core.resources.create("contoso", ["contoso.localhost"]);
+    await srv.server.core.registry.settled();
+    const port = Number(new URL(srv.httpUrl).port);
+    const onContoso = (method: string) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, method, path: "/trusted-auth/api/user", headers: { host: "contoso.localhost", authorization: `Bearer ${tokens.alice}` } }, (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode!, body: text === "" ? undefined : JSON.parse(text) }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await onContoso("POST")).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
+    await runSigninCli(srv, ["trusted-auth", "info", "--resource", "contoso", "--endpoint", srv.httpsUrl]);
+    const created = await onContoso("POST");
+    expect(created.status).toBe(201);
+    expect(created.body.acsUserIdentity).toMatch(new RegExp(`^8:acs:${other.id}_`));
+    const onDefault = (await (await api("/api/user", tokens.alice)).json()) as { acsUserIdentity: string };
+    expect(onDefault.acsUserIdentity).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
+    const contosoOnly = JSON.parse(await runSigninCli(srv, ["trusted-auth", "mappings", "--resource", "contoso", "--json"])) as Array<Record<string, string>>;
+    expect(contosoOnly.map((m) => m.acsUserIdentity)).toEqual([created.body.acsUserIdentity]);
   });
 
   it("DELETE /api/user: 204, deletes the ACS identity; then GET user and token are 404 and its chat token stops working", async () => {
