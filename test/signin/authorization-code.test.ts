@@ -121,6 +121,20 @@ describe.each(backendNames)("authorization code + PKCE through the sign-in page,
     secrets.push(cookie.value);
   });
 
+  it("the discovery document lists the sign-in endpoints, grants and modes", async () => {
+    const doc = (await (await fetch(`${authority}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, any>;
+    expect(doc).toMatchObject({
+      authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+      userinfo_endpoint: `${authority}/oidc/userinfo`,
+      end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+      device_authorization_endpoint: `${authority}/oauth2/v2.0/devicecode`,
+      code_challenge_methods_supported: ["S256"],
+      response_modes_supported: ["query", "fragment", "form_post"],
+    });
+    expect(doc.grant_types_supported).toEqual(expect.arrayContaining(["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]));
+    expect(doc.response_types_supported).toContain("code");
+  });
+
   it("userinfo answers the signed-in user's claims for their access token", async () => {
     const res = await fetch(`${authority}/oidc/userinfo`, { headers: { authorization: `Bearer ${first.accessToken}` } });
     expect(res.status).toBe(200);
