@@ -117,7 +117,8 @@ export function trustedAuthRoutes(deps: TrustedAuthDeps): RouteSpec[] {
       const m = await mapped(ctx, c);
       if (m === undefined) throw new AcsError("IdentityNotFound", "This user has no ACS identity yet (POST /api/user).");
       const issued = await deps.identities.issueToken(ctx.resource, SERVICE, m.acsUserIdentity, c.settings.scopes, TOKEN_MINUTES);
-      ctx.annotate({ scopes: c.settings.scopes });
+      // expiresOn: the activity summary counts this as a token issued to the identity.
+      ctx.annotate({ scopes: c.settings.scopes, expiresOn: issued.expiresOn });
       return { status: 201, body: { token: issued.token, expiresOn: issued.expiresOn, user: { communicationUserId: m.acsUserIdentity } } };
     }),
     route("GET", "/api/token/teams", "trusted-auth.token.teams", deps, async (ctx, c) => {
@@ -125,6 +126,7 @@ export function trustedAuthRoutes(deps: TrustedAuthDeps): RouteSpec[] {
       if (typeof teamsToken !== "string" || teamsToken === "") throw new AcsError("InvalidRequestBody", `The ${TEAMS_TOKEN_HEADER} header is required.`);
       const issued = await deps.exchange.exchangeTeamsToken(ctx.resource, { token: teamsToken, appId: c.appId ?? "", userId: c.objectId });
       ctx.setSubject(issued.identity);
+      ctx.annotate({ expiresOn: issued.expiresOn });
       return { status: 201, body: { token: issued.token, expiresOn: issued.expiresOn } };
     }),
   ];
