@@ -67,7 +67,7 @@ async function guarded(fn: () => Promise<Reply>): Promise<Reply> {
  * sign-out, and the pages' static files.
  */
 export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
-  const tenantPath = (_ctx: HandlerContext<unknown>) => `/${deps.keys.tenantId}/`;
+  const tenantPath = () => `/${deps.keys.tenantId}/`;
 
   async function issueCode(ctx: HandlerContext<unknown>, req: AuthorizeRequest, userObjectId: string, extra: Record<string, string> = {}): Promise<Reply> {
     const code = await deps.codes.issue({
@@ -84,7 +84,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
   }
 
   function renderForm(ctx: HandlerContext<unknown>, req: AuthorizeRequest, status: number, error?: string, username?: string): Reply {
-    const csrf = issueCsrf(deps.signinKeys, tenantPath(ctx));
+    const csrf = issueCsrf(deps.signinKeys, tenantPath());
     const html = signInPage({
       appName: req.client.name,
       action: `/${deps.keys.tenantId}/oauth2/v2.0/authorize`,
@@ -147,7 +147,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
             return renderForm(ctx, req, 200, WRONG_CREDENTIALS, form.username);
           }
           const session = await deps.sessions.start(user.objectId);
-          return issueCode(ctx, req, user.objectId, { "set-cookie": SigninSessions.setCookie(session, tenantPath(ctx)) });
+          return issueCode(ctx, req, user.objectId, { "set-cookie": SigninSessions.setCookie(session, tenantPath()) });
         }),
     }),
     defineRoute({
@@ -160,7 +160,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
         guarded(async () => {
           checkTenant(ctx, deps.keys);
           await deps.sessions.end(parseCookies(ctx.headers.cookie).get(SESSION_COOKIE));
-          const clear = { "set-cookie": SigninSessions.clearCookie(tenantPath(ctx)) };
+          const clear = { "set-cookie": SigninSessions.clearCookie(tenantPath()) };
           const target = flatten(ctx.query).post_logout_redirect_uri;
           if (target !== undefined && (await deps.apps.allRedirectUris()).has(target)) {
             return { status: 302, headers: { location: target, "cache-control": "no-store", ...clear } };

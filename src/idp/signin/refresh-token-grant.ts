@@ -24,13 +24,15 @@ export function refreshTokenGrant(deps: SigninGrantDeps & { refreshTokens: Refre
     if (form.refresh_token === undefined || form.refresh_token === "") {
       refuse("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'refresh_token'.");
     }
+    // A refresh may ask for another resource's scopes (MSAL does, per resource); the family keeps its first scope.
+    // Asked-for scopes are checked before the token is spent, so a bad request does not cost the user their sign-in.
+    const asked = form.scope !== undefined && form.scope.trim() !== "" ? await resolveUserScopes(form.scope, client.clientId!, deps.apps) : undefined;
+    if (asked !== undefined && !asked.ok) return refuse("invalid_scope", asked.description);
     const rotated = await deps.refreshTokens.rotate(form.refresh_token!, client.clientId!);
     if (!rotated.ok) return refuse("invalid_grant", REASONS[rotated.reason]);
     const user = await requireUser(deps.principals, rotated.grant.userObjectId);
     request.setSubject(`entra-user:${user.objectId}`);
-    // A refresh may ask for another resource's scopes (MSAL does, per resource); the family keeps its first scope.
-    const scopeString = form.scope !== undefined && form.scope.trim() !== "" ? form.scope : rotated.grant.scope;
-    const scopes = await resolveUserScopes(scopeString, client.clientId!, deps.apps);
+    const scopes = asked ?? (await resolveUserScopes(rotated.grant.scope, client.clientId!, deps.apps));
     if (!scopes.ok) return refuse("invalid_scope", scopes.description);
     return userTokenResponse(deps, {
       issuer: request.issuer,
