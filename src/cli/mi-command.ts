@@ -81,11 +81,12 @@ export function registerMiCommand(program: Command): void {
           "or the IMDS protocol:",
           `export AZURE_POD_IDENTITY_AUTHORITY_HOST=${out.imdsAuthorityHost}`,
           "",
-          "docker-compose (start the server with --host 0.0.0.0 and --endpoint reachable from the container):",
+          "docker-compose (serve with `switchboard start --host 0.0.0.0`; create the identity with --endpoint set to the",
+          "address containers reach the server at; mount the server's TLS certificate into the container):",
           "    environment:",
           `      IDENTITY_ENDPOINT: ${out.identityEndpoint}`,
           `      IDENTITY_HEADER: ${out.identityHeader}`,
-          "      NODE_EXTRA_CA_CERTS: /switchboard/tls/cert.pem",
+          "      NODE_EXTRA_CA_CERTS: /certs/switchboard.pem",
           "",
         );
       }
