@@ -44,6 +44,9 @@ import { SwitchboardMetrics } from "./telemetry/metrics.js";
 import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
 import { createRequestObserver } from "./telemetry/request-telemetry.js";
 import { systemClock, type Clock } from "./util/clock.js";
+import { trustedAuthRoutes } from "./trusted-auth/trusted-auth-routes.js";
+import { sampleRoutes } from "./trusted-auth/sample-page.js";
+import { TrustedAuthStore } from "./trusted-auth/trusted-auth-store.js";
 
 export interface SwitchboardOptions {
   clock?: Clock;
@@ -177,6 +180,7 @@ export interface Switchboard {
 
 /** Every route of the server. Each service adds its list here. */
 function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
+  const trustedAuth = new TrustedAuthStore(core.store, core.clock);
   return [
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
@@ -186,6 +190,13 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
     ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
+    ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
+    ...trustedAuthRoutes({
+      store: trustedAuth,
+      verifier: core.entra.verifier,
+      identities: core.identities,
+      exchange: core.entra.exchange,
+    }),
   ];
 }
 

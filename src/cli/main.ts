@@ -7,6 +7,8 @@ import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerMiCommand } from "./mi-command.js";
+import { registerTrustedAuthCommand } from "./trusted-auth-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerUserCommand(program);
   registerRoleCommand(program);
   registerCallsCommand(program);
+  registerMiCommand(program);
+  registerTrustedAuthCommand(program);
   return program;
 }
 

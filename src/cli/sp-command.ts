@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Core } from "../app.js";
+import type { AppRegistration } from "../idp/signin/app-registrations.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
 import { authorityHostOf, describeScope, expiryFrom, requirePrincipal, scopeFor } from "./entra-cli-support.js";
 
@@ -14,7 +15,12 @@ interface CreateOptions extends StoreOptions {
   expiresInDays?: string;
   authorityHost?: string;
   json?: boolean;
+  redirectUri?: string[];
+  public?: boolean;
+  exposeScope?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** What `sp create --json` prints (the contract scripts read). */
 export interface SpCreateOutput {
@@ -24,6 +30,10 @@ export interface SpCreateOutput {
   clientSecret?: string;
   certificatePath?: string;
   authorityHost: string;
+  /** Apps users sign in to (--redirect-uri, --public, --expose-scope). */
+  redirectUris?: string[];
+  publicClient?: boolean;
+  exposedScopes?: string[];
 }
 
 function writeCertificate(core: Core, clientId: string, pem: string, out: string | undefined): string {
@@ -32,6 +42,25 @@ function writeCertificate(core: Core, clientId: string, pem: string, out: string
   writeFileSync(file, pem, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
+}
+
+/** Saves the sign-in settings given to `sp create`, if any. */
+async function registerApp(core: Core, clientId: string, options: CreateOptions): Promise<AppRegistration | undefined> {
+  if (options.redirectUri === undefined && options.public !== true && options.exposeScope === undefined) return undefined;
+  return core.entra.signin.apps.save({
+    clientId,
+    publicClient: options.public === true,
+    redirectUris: options.redirectUri ?? [],
+    exposedScopes: options.exposeScope ?? [],
+  });
+}
+
+function describeApp(app: AppRegistration): string[] {
+  return [
+    `  client type:   ${app.publicClient ? "public (no secret, PKCE required)" : "confidential"}`,
+    ...app.redirectUris.map((u) => `  redirect URI:  ${u}`),
+    ...app.exposedScopes.map((s) => `  exposed scope: api://${app.clientId}/${s}`),
+  ];
 }
 
 export function registerSpCommand(program: Command): void {
@@ -48,6 +77,9 @@ export function registerSpCommand(program: Command): void {
       .option("--cert-out <file>", "where to write the certificate and its private key (default: <data-dir>/certs/<clientId>.pem)")
       .option("--expires-in-days <n>", "the client secret expires after n days (default: never)")
       .option("--authority-host <url>", "authority host to print (default: the HTTPS endpoint of this configuration)")
+      .option("--redirect-uri <uri>", "users sign in to this app and are sent back to this URI (repeatable)", collect)
+      .option("--public", "a public client (SPA, CLI): no secret; PKCE is required")
+      .option("--expose-scope <name>", "make api://<clientId>/<name> requestable, e.g. access_as_user (repeatable)", collect)
       .option("--json", "one JSON object"),
   ).action(async (options: CreateOptions) => {
     await withCore(options, async (core) => {
@@ -59,9 +91,11 @@ export function registerSpCommand(program: Command): void {
         name: options.name,
         certificate: options.cert === true,
         secretExpiresAt: expiryFrom(core, options.expiresInDays),
+        publicClient: options.public === true,
       });
       const p = created.principal;
       if (options.role !== undefined) await core.entra.roles.assign(p.objectId, options.role, scope!);
+      const app = await registerApp(core, p.clientId!, options);
       const certificatePath =
         created.certificate === undefined
           ? undefined
@@ -73,6 +107,7 @@ export function registerSpCommand(program: Command): void {
         ...(created.secret !== undefined ? { clientSecret: created.secret.value } : {}),
         ...(certificatePath !== undefined ? { certificatePath } : {}),
         authorityHost: authorityHostOf(core, options.authorityHost),
+        ...(app !== undefined ? { redirectUris: app.redirectUris, publicClient: app.publicClient, exposedScopes: app.exposedScopes } : {}),
       };
       if (options.json === true) return printJson(output);
       const lines = [
@@ -83,6 +118,7 @@ export function registerSpCommand(program: Command): void {
         ...(output.clientSecret !== undefined ? [`  client secret: ${output.clientSecret}  (shown once: only its hash is stored)`] : []),
         ...(certificatePath !== undefined ? [`  certificate:   ${certificatePath}`] : []),
         ...(options.role !== undefined ? [`  role:          ${options.role} on ${describeScope(core, scope!)}`] : []),
+        ...(app !== undefined ? describeApp(app) : []),
         "",
         "Environment for DefaultAzureCredential (with { disableInstanceDiscovery: true }):",
         `AZURE_TENANT_ID=${output.tenantId}`,
@@ -92,6 +128,31 @@ export function registerSpCommand(program: Command): void {
         "",
       ];
       process.stdout.write(lines.join("\n"));
+    });
+  });
+
+  addStoreOptions(
+    sp
+      .command("update <principal>")
+      .description("change how users sign in to an app: redirect URIs, public client, exposed scopes")
+      .option("--redirect-uri <uri>", "replace the redirect URIs with these (repeatable)", collect)
+      .option("--public", "a public client (no secret; PKCE required)")
+      .option("--confidential", "a confidential client (uses its secret or certificate)")
+      .option("--expose-scope <name>", "replace the exposed scopes with these (repeatable)", collect)
+      .option("--json", "JSON output"),
+  ).action(async (ref: string, options: StoreOptions & { redirectUri?: string[]; public?: boolean; confidential?: boolean; exposeScope?: string[]; json?: boolean }) => {
+    await withCore(options, async (core) => {
+      if (options.public === true && options.confidential === true) throw new Error("--public and --confidential exclude each other");
+      const p = await requirePrincipal(core, ref, "service-principal");
+      const current = await core.entra.signin.apps.get(p.clientId!);
+      const app = await core.entra.signin.apps.save({
+        clientId: p.clientId!,
+        publicClient: options.public === true ? true : options.confidential === true ? false : (current?.publicClient ?? false),
+        redirectUris: options.redirectUri ?? current?.redirectUris ?? [],
+        exposedScopes: options.exposeScope ?? current?.exposedScopes ?? [],
+      });
+      if (options.json === true) return printJson({ clientId: app.clientId, redirectUris: app.redirectUris, publicClient: app.publicClient, exposedScopes: app.exposedScopes });
+      process.stdout.write([`app '${p.name}' updated`, ...describeApp(app), ""].join("\n"));
     });
   });
 

@@ -5,12 +5,16 @@ import type { AuthorityKeys } from "./authority-keys.js";
 import { authorityIssuer, parseScopeRequest, type AuthorityTokens } from "./authority-tokens.js";
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion.js";
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
+import { runSigninStep } from "./signin/entra-reply.js";
+import type { SigninGrant } from "./signin/signin-grant.js";
 
 export interface AuthorityDeps {
   keys: AuthorityKeys;
   principals: EntraPrincipals;
   tokens: AuthorityTokens;
   clock: Clock;
+  /** The user grants of src/idp/signin/ (authorization_code, refresh_token, device code), by grant_type. */
+  grants?: Record<string, SigninGrant>;
 }
 
 type Form = Record<string, string | undefined>;
@@ -103,6 +107,12 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   const issuer = authorityIssuer(ctx.baseUrl, tenantId);
   const tokenEndpoint = `${ctx.baseUrl}/${tenantId}/oauth2/v2.0/token`;
   const grant = form.grant_type ?? "";
+  const userGrant = Object.hasOwn(deps.grants ?? {}, grant) ? deps.grants![grant] : undefined;
+  if (userGrant !== undefined) {
+    const origin = typeof ctx.headers.origin === "string" ? ctx.headers.origin : undefined;
+    const request = { issuer, tenantId, origin, annotate: ctx.annotate, setSubject: ctx.setSubject };
+    return runSigninStep(() => deps.clock.now(), () => userGrant(form, request));
+  }
   if (grant !== "client_credentials" && grant !== "password") {
     fail("unsupported_grant_type", `AADSTS70003: The app requested an unsupported grant type '${grant.slice(0, 40)}'.`);
   }
@@ -154,14 +164,22 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
               token_endpoint: `${base}/oauth2/v2.0/token`,
               authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
               jwks_uri: `${base}/discovery/v2.0/keys`,
-              response_types_supported: ["token"],
-              grant_types_supported: ["client_credentials", "password"],
+              userinfo_endpoint: `${base}/oidc/userinfo`,
+              end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+              device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+              response_types_supported: ["code", "token"],
+              response_modes_supported: ["query", "fragment", "form_post"],
+              code_challenge_methods_supported: ["S256"],
+              grant_types_supported: ["client_credentials", "password", ...Object.keys(deps.grants ?? {})],
               subject_types_supported: ["pairwise"],
               id_token_signing_alg_values_supported: ["RS256"],
               token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt"],
               scopes_supported: ["openid", "profile", "offline_access"],
+              claims_supported: ["sub", "oid", "tid", "name", "preferred_username", "nonce", "aud", "iss", "iat", "exp"],
               tenant_region_scope: null,
             },
+            // Public documents: single-page apps of any origin read them (msal-browser).
+            headers: { "access-control-allow-origin": "*" },
           };
         }),
     }),
@@ -174,7 +192,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       handle: (ctx) =>
         run(deps.clock, () => {
           requireTenant(ctx, deps.keys);
-          return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300" } };
+          return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } };
         }),
     }),
     defineRoute({

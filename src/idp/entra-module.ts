@@ -16,7 +16,10 @@ import { AuthorityKeys } from "./authority-keys.js";
 import { authorityRoutes } from "./authority-routes.js";
 import { AuthorityTokens } from "./authority-tokens.js";
 import { EntraPrincipals } from "./entra-principals.js";
+import { ManagedIdentities } from "./managed-identity/managed-identities.js";
+import { managedIdentityRoutes } from "./managed-identity/managed-identity-routes.js";
 import { PrincipalStateCache } from "./principal-state-cache.js";
+import { openSignin, type Signin } from "./signin/signin-module.js";
 import { TokenExchange } from "./token-exchange.js";
 import { tokenExchangeRoutes } from "./token-exchange-routes.js";
 
@@ -24,6 +27,10 @@ import { tokenExchangeRoutes } from "./token-exchange-routes.js";
 export interface EntraModule {
   keys: AuthorityKeys;
   principals: EntraPrincipals;
+  managedIdentities: ManagedIdentities;
+  /** User sign-in: app registrations, authorize endpoint, user grants (authorization code, refresh, device code). */
+  signin: Signin;
+  exchange: TokenExchange;
   roles: RoleStore;
   verifier: EntraTokenVerifier;
   authenticator: EntraBearerAuthenticator;
@@ -56,13 +63,23 @@ export async function openEntra(deps: {
   const verifier = new EntraTokenVerifier(keys, trusted, states, clock);
   const tokens = new AuthorityTokens(keys, clock, config.entra.accessTokenMinutes * 60);
   const exchange = new TokenExchange(verifier, store, deps.identityRepository, deps.userTokens, clock);
+  const managedIdentities = new ManagedIdentities(store, clock, () => keys.tenantId);
+  const signin = await openSignin({ store, clock, keys, principals, tokens, verifier, idTokenLifetimeSec: config.entra.accessTokenMinutes * 60 });
   return {
     keys,
     principals,
+    managedIdentities,
+    signin,
+    exchange,
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),
     authorizer: createEntraRoleAuthorizer(assignments),
-    routes: () => [...authorityRoutes({ keys, principals, tokens, clock }), ...tokenExchangeRoutes(exchange)],
+    routes: () => [
+      ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants }),
+      ...signin.routes(),
+      ...tokenExchangeRoutes(exchange),
+      ...managedIdentityRoutes({ identities: managedIdentities, keys, tokens, clock }),
+    ],
   };
 }

@@ -65,11 +65,13 @@ export class EntraPrincipals {
     name: string;
     certificate?: boolean;
     secretExpiresAt?: number | null;
+    /** A public client (apps users sign in to without a secret: SPAs, CLIs): no credential at all. */
+    publicClient?: boolean;
   }): Promise<{ principal: PrincipalRecord; secret?: IssuedSecret; certificate?: GeneratedCertificate }> {
     const objectId = randomUUID();
     const clientId = randomUUID();
     const certificate = options.certificate === true ? await generateClientCertificate(options.name, this.clock.now()) : undefined;
-    const secret = certificate === undefined ? await this.newSecret(options.secretExpiresAt ?? null) : undefined;
+    const secret = certificate === undefined && options.publicClient !== true ? await this.newSecret(options.secretExpiresAt ?? null) : undefined;
     const now = this.clock.now();
     await this.store.write(async (trx, ctx) => {
       await this.requireFreeName(trx, "service-principal", options.name);

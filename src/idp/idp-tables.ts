@@ -20,7 +20,7 @@ export interface EntraPrincipalsTable {
   /** The `oid` claim of the principal's tokens. */
   object_id: string;
   tenant_id: string;
-  kind: "service-principal" | "user";
+  kind: "service-principal" | "user" | "managed-identity";
   /** Display name; for users the sign-in name (`username` of the password grant). Unique per kind. */
   name: string;
   /** Service principals only. */

@@ -55,7 +55,9 @@ describe("the built-in authority's documents and token endpoint refusals", () =>
   it("refuses bad token requests in the Entra error shape, never with a 5xx", async () => {
     const cases: Array<[Record<string, string>, number, string, number]> = [
       [{}, 400, "unsupported_grant_type", 70003],
-      [{ grant_type: "authorization_code", client_id: sp.clientId }, 400, "unsupported_grant_type", 70003],
+      [{ grant_type: "implicit", client_id: sp.clientId }, 400, "unsupported_grant_type", 70003],
+      // authorization_code is a grant now (src/idp/signin/), but only for apps registered for user sign-in.
+      [{ grant_type: "authorization_code", client_id: sp.clientId }, 400, "unauthorized_client", 700054],
       [{ grant_type: "client_credentials", scope: ACS_SCOPE }, 400, "invalid_request", 900144],
       [{ grant_type: "client_credentials", client_id: sp.clientId, scope: ACS_SCOPE }, 401, "invalid_client", 7000218],
       [{ grant_type: "client_credentials", client_id: "nobody", client_secret: "x", scope: ACS_SCOPE }, 401, "invalid_client", 700016],

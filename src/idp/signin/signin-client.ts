@@ -1,0 +1,47 @@
+import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
+import { hashSecret, verifySecret } from "../secret-hash.js";
+import type { AppRegistration, AppRegistrations } from "./app-registrations.js";
+import { refuse } from "./entra-reply.js";
+
+export interface SigninClient {
+  client: PrincipalRecord;
+  app: AppRegistration;
+  auth: "public" | "secret";
+}
+
+/** An application users may sign in to: an enabled service principal with an app registration. */
+export async function findSigninApp(clientId: string | undefined, principals: EntraPrincipals, apps: AppRegistrations): Promise<{ client: PrincipalRecord; app: AppRegistration }> {
+  if (clientId === undefined || clientId === "") refuse("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+  const unknown = `AADSTS700016: Application with identifier '${clientId!.slice(0, 64)}' was not found in the directory.`;
+  const client = await principals.findByClientId(clientId!);
+  if (client === undefined || client.kind !== "service-principal") return refuse("unauthorized_client", unknown);
+  if (!client.enabled) refuse("unauthorized_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+  const app = await apps.get(clientId!);
+  if (app === undefined) return refuse("unauthorized_client", `AADSTS700054: Application '${clientId}' has no redirect URIs or scopes for user sign-in (switchboard sp update --redirect-uri).`);
+  return { client, app };
+}
+
+/** Token-endpoint client authentication of the user grants: a client secret, or nothing for a public client. */
+export async function authenticateSigninClient(form: Record<string, string | undefined>, principals: EntraPrincipals, apps: AppRegistrations): Promise<SigninClient> {
+  const { client, app } = await findSigninApp(form.client_id, principals, apps);
+  if (form.client_secret !== undefined) {
+    const check = await principals.checkClientSecret(client.clientId!, form.client_secret);
+    if (!check.ok) refuse("invalid_client", `AADSTS7000215: Invalid client secret provided for app '${client.clientId}'.`);
+    return { client, app, auth: "secret" };
+  }
+  if (form.client_assertion !== undefined) refuse("invalid_client", "AADSTS700025: Sign-in grants take a client secret (or none, for a public client).");
+  if (!app.publicClient) refuse("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  return { client, app, auth: "public" };
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * The sign-in pages' password check. An unknown user name would otherwise be answered without computing a hash: a
+ * dummy scrypt check runs beside every check, so both answers take about one scrypt.
+ */
+export async function checkSigninPassword(principals: EntraPrincipals, username: string, password: string): Promise<PrincipalRecord | undefined> {
+  dummyHash ??= hashSecret("switchboard-sign-in-timing-equalizer");
+  const [user] = await Promise.all([principals.checkUserPassword(username, password), dummyHash.then((h) => verifySecret(password.slice(0, 1024), h))]);
+  return user !== undefined && user.enabled ? user : undefined;
+}

@@ -1,0 +1,26 @@
+import type { Reply } from "../../http/route.js";
+import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
+import type { AppRegistrations } from "./app-registrations.js";
+import { refuse } from "./entra-reply.js";
+import type { UserTokenDeps } from "./user-token-response.js";
+
+export type TokenForm = Record<string, string | undefined>;
+
+/** A grant of the token endpoint beyond client_credentials and password; one file per grant. */
+export type SigninGrant = (
+  form: TokenForm,
+  request: { issuer: string; tenantId: string; origin?: string | undefined; annotate(fields: Record<string, string>): void; setSubject(s: string): void },
+) => Promise<Reply>;
+
+export interface SigninGrantDeps extends UserTokenDeps {
+  principals: EntraPrincipals;
+  apps: AppRegistrations;
+}
+
+/** The signed-in user must still exist and be enabled when a code or refresh token is redeemed. */
+export async function requireUser(principals: EntraPrincipals, objectId: string): Promise<PrincipalRecord> {
+  const user = await principals.find(objectId);
+  if (user === undefined || user.kind !== "user") return refuse("invalid_grant", "AADSTS50034: The user account does not exist in this directory.");
+  if (!user.enabled) refuse("invalid_grant", "AADSTS50057: The user account is disabled.");
+  return user;
+}
