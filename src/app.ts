@@ -211,6 +211,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      strictApiVersions: config.strictApiVersions,
     },
   });
   await app.ready();
