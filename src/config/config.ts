@@ -258,6 +258,8 @@ export function loadConfig(
   if (options.file !== undefined) {
     try {
       fileLayer = JSON.parse(readFileSync(options.file, "utf8")) as Plain;
+      // A relative dataDir in a file means relative to that file (a project's switchboard.json), not to the caller's folder.
+      if (typeof fileLayer.dataDir === "string") fileLayer.dataDir = path.resolve(path.dirname(path.resolve(options.file)), fileLayer.dataDir);
     } catch (err) {
       problems.push(`config file ${options.file}: ${(err as Error).message}`);
     }
