@@ -191,7 +191,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
   const core = await openCore(config, options);
-  const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
+  const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile, hostnames: config.tls.hostnames });
 
   const hmac = new HmacAuthenticator(core.clock);
   const metrics = new SwitchboardMetrics({

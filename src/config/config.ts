@@ -56,9 +56,14 @@ export const configSchema = z.object({
   /** Plain HTTP listener (HMAC clients with allowInsecureConnection). 0 picks a free port; null disables it. */
   httpPort: port.nullable().default(8080),
   tls: z
-    .object({ certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+    .object({
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** Extra names (DNS or IP) of the generated certificate, e.g. a container's service name. */
+      hostnames: z.array(z.string().min(1)).default([]),
+    })
     .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), "tlsCert and tlsKey go together")
-    .default({}),
+    .prefault({}),
   /** The development resource created on first start. Pinned keys are applied at every start. */
   resource: z
     .object({
@@ -181,6 +186,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_DATA_DIR", (v) => ({ dataDir: v })],
   ["SWITCHBOARD_DATABASE_URL", (v) => ({ databaseUrl: v })],
   ["SWITCHBOARD_HOST", (v) => ({ host: v })],
+  ["SWITCHBOARD_TLS_HOSTNAMES", (v) => ({ tls: { hostnames: v.split(",").map((h) => h.trim()).filter((h) => h !== "") } })],
   ["SWITCHBOARD_DEV", (v) => ({ dev: isTrue(v) })],
   ["SWITCHBOARD_DEV_ALLOW_REMOTE", (v) => ({ devAllowRemote: isTrue(v) })],
   ["SWITCHBOARD_IN_MEMORY", (v) => ({ inMemory: isTrue(v) })],
