@@ -21,6 +21,7 @@ import { ChatRepository } from "./chat/chat-repository.js";
 import { chatRoutes } from "./chat/chat-routes.js";
 import { ChatService } from "./chat/chat-service.js";
 import { createHttpApp } from "./http/http-app.js";
+import { withHttpsRedirect } from "./http/https-redirect.js";
 import { publicRoutes } from "./http/public-routes.js";
 import type { RouteSpec } from "./http/route.js";
 import { loadOrCreateTlsMaterial, type TlsMaterial } from "./http/tls.js";
@@ -219,7 +220,8 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
-  const httpServer = config.httpPort === null ? undefined : http.createServer(handler);
+  let boundHttpsPort: number | undefined;
+  const httpServer = config.httpPort === null ? undefined : http.createServer(withHttpsRedirect(handler, () => boundHttpsPort));
   for (const s of [httpsServer, httpServer]) {
     if (s === undefined) continue;
     s.keepAliveTimeout = 72_000;
@@ -252,6 +254,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     calling,
     async listen() {
       const httpsPort = await listenOn(httpsServer, config.port);
+      boundHttpsPort = httpsPort;
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
       return { httpsPort, httpPort };
     },
