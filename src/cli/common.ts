@@ -19,9 +19,21 @@ export function addStoreOptions(command: Command): Command {
     .option("--verbose", "say which store and configuration the command acts on (on stderr)")
     .addHelpText(
       "after",
-      "\nStore: --database-url, else SWITCHBOARD_DATABASE_URL, else the SQLite file in --data-dir (SWITCHBOARD_DATA_DIR, the\n" +
-        "config file's dataDir, default ./.switchboard). Commands other than `start` never create a store.",
+      () =>
+        "\nStore: --database-url, else SWITCHBOARD_DATABASE_URL, else the SQLite file in --data-dir (SWITCHBOARD_DATA_DIR, the\n" +
+        "config file's dataDir, default ./.switchboard). Commands other than `start` never create a store.\n" +
+        `Here, without flags: ${storeHere()}`,
     );
+}
+
+/** Which store a command run here without flags would use (for --help); a configuration problem is named instead. */
+function storeHere(): string {
+  try {
+    const file = findProjectConfig(process.cwd());
+    return `${describeStore(configFrom({}))}${file !== undefined ? ` (from ${file})` : ""}`;
+  } catch (err) {
+    return `(configuration problem: ${(err as Error).message.split("\n").join(" ")})`;
+  }
 }
 
 /** The configuration a command runs with: --config, else the project's switchboard.json, then env, then flags. */

@@ -50,6 +50,10 @@ export function requireExistingStore(config: Pick<Config, "databaseUrl" | "inMem
   if (config.databaseUrl !== undefined) return;
   const file = storeFileOf(config.dataDir);
   if (!existsSync(file)) {
-    throw new Error(`no store at ${file}; start the server there first (switchboard start --data-dir ${config.dataDir}) or pass --data-dir / --database-url`);
+    // A server started here with --in-memory leaves its certificate but no store.
+    const inMemoryHint = existsSync(path.join(config.dataDir, "tls")) ? " (a server started here with --in-memory keeps its state inside its process)" : "";
+    throw new Error(
+      `no store at ${file}; start the server there first (switchboard start --data-dir ${config.dataDir}) or pass --data-dir / --database-url${inMemoryHint}`,
+    );
   }
 }

@@ -51,5 +51,16 @@ describe("CLI store discovery", () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("Commands other than `start` never create a store.");
     expect(res.stdout).toContain("SWITCHBOARD_DATA_DIR");
+    expect(res.stdout).toContain(`Here, without flags: SQLite ${path.join(folder, ".switchboard", "switchboard.db")}`);
+    const inProject = await runCliIn(project, ["keys", "list", "--help"], { SWITCHBOARD_DATA_DIR: "" });
+    expect(inProject.stdout).toContain(`Here, without flags: SQLite ${path.join(projectStore, "switchboard.db")} (from ${path.join(project, "switchboard.json")})`);
+  });
+
+  it("in a folder where a server runs --in-memory, the refusal says so", async () => {
+    const here = mkdtempSync(path.join(tmpdir(), "sb-newcomer-inmem-"));
+    mkdirSync(path.join(here, ".switchboard", "tls"), { recursive: true });
+    const res = await runCliIn(here, ["outbox", "list"], { SWITCHBOARD_DATA_DIR: "" });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/no store at .*\(a server started here with --in-memory keeps its state inside its process\)\n$/);
   });
 });
