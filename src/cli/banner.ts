@@ -21,6 +21,8 @@ export function renderBanner(options: {
   dev?: boolean;
   /** The default e-mail sender of the resource's managed domain. */
   emailSender?: string;
+  /** The `switchboard env …` command that sets up a shell for this server, when there is one. */
+  envCommand?: string;
 }): string {
   const host = endpointHost(options.host);
   const httpsEndpoint = `https://${host}:${options.httpsPort}/`;
@@ -57,7 +59,7 @@ export function renderBanner(options: {
       : []),
     `TLS certificate: ${options.certPath}`,
     `Trust it in Node clients:  export NODE_EXTRA_CA_CERTS=${options.certPath}`,
-    ...(options.inMemory === true ? [] : ["Set up a shell:            eval \"$(switchboard env)\""]),
+    ...(options.envCommand !== undefined ? [`Set up a shell:            eval "$(${options.envCommand})"`] : []),
     "",
   ];
   return lines.join("\n");

@@ -1,4 +1,6 @@
+import path from "node:path";
 import type { Command } from "commander";
+import type { Config } from "../config/config.js";
 import type { Switchboard } from "../app.js";
 import { managedDomainOf } from "../email/email-domains.js";
 import { renderBanner } from "./banner.js";
@@ -15,6 +17,14 @@ interface StartOptions extends StoreOptions {
   dev?: boolean;
   devAllowRemote?: boolean;
   strictApiVersions?: boolean;
+}
+
+/** The `switchboard env` line the banner suggests: --dev needs no store; otherwise the same store as this server. */
+function envCommandFor(config: Config): string | undefined {
+  if (config.dev) return "switchboard env --dev";
+  if (config.inMemory) return undefined;
+  if (config.databaseUrl !== undefined) return "switchboard env --database-url <the same URL>";
+  return config.dataDir === path.resolve(".switchboard") ? "switchboard env" : `switchboard env --data-dir ${config.dataDir}`;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -75,6 +85,7 @@ export function registerStartCommand(program: Command): void {
         inMemory: config.inMemory,
         dev: config.dev,
         emailSender: `DoNotReply@${managedDomainOf(server.core.defaultResource.id)}`,
+        ...(envCommandFor(config) !== undefined ? { envCommand: envCommandFor(config)! } : {}),
         storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db (activity record: activity.db)`,
       }),
     );

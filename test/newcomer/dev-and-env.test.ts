@@ -38,6 +38,7 @@ describe("well-known dev mode", () => {
         expect(srv.banner).toContain(`e-mail sender:     ${DEV_EMAIL_SENDER}`);
         expect(srv.banner).toContain(`AZURE_TENANT_ID=${DEV_TENANT_ID}`);
         expect(srv.banner).not.toContain("switchboard sp create");
+        expect(srv.banner).toContain(`Set up a shell:            eval "$(switchboard env --dev)"`);
         const client = new CommunicationIdentityClient(bannerConnectionString(srv.banner, "HTTP"), { allowInsecureConnection: true });
         expect((await client.createUser()).communicationUserId).toMatch(new RegExp(`^8:acs:${DEV_RESOURCE_ID}_`));
       } finally {
@@ -65,6 +66,7 @@ describe("switchboard env", () => {
     const ports = { SWITCHBOARD_PORT: String(await freePort()), SWITCHBOARD_HTTP_PORT: String(await freePort()), SWITCHBOARD_DATA_DIR: dataDir };
     const srv = await startServer(process.execPath, [CLI, "start"], { env: ports });
     try {
+      expect(srv.banner).toContain(`Set up a shell:            eval "$(switchboard env --data-dir ${dataDir})"`);
       const app = appFolder(identityScript);
       // The child sees neither the test run's trusted certificate nor the store: only what `env` prints.
       const res = await run("bash", ["-c", `set -e; eval "$("${process.execPath}" "${CLI}" env)"; "${process.execPath}" app.mjs`], {
