@@ -2,7 +2,6 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
-import { generate } from "selfsigned";
 
 export interface TlsMaterial {
   cert: string;
@@ -41,6 +40,8 @@ export async function loadOrCreateTlsMaterial(options: {
     const cert = readFileSync(certPath, "utf8");
     if (coversNames(cert, extra)) return { cert, key: readFileSync(keyPath, "utf8"), certPath, keyPath, generated: false };
   }
+  // Loaded only when a certificate is made: CLI commands that open the store never pay for it.
+  const { generate } = await import("selfsigned");
   const notBeforeDate = new Date(Date.now() - 60_000);
   const pems = await generate([{ name: "commonName", value: "Switchboard development certificate" }], {
     keyType: "ec",
