@@ -1,15 +1,27 @@
 // Shared pieces of the benchmarks: child processes, Azurite with a SharedKey-signed request, autocannon runs.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const benchDir = path.join(root, "bench");
+
+/**
+ * The baselines and the load generator (azurite, autocannon) are not dependencies of the server: they live in
+ * bench/package.json and are installed into bench/node_modules the first time a benchmark runs.
+ */
+function ensureBenchDependencies() {
+  if (existsSync(path.join(benchDir, "node_modules", "autocannon")) && existsSync(path.join(benchDir, "node_modules", "azurite"))) return;
+  console.error("bench: installing the benchmark tools (bench/package.json) into bench/node_modules …");
+  execFileSync("npm", ["ci", "--prefix", benchDir, "--no-audit", "--no-fund"], { stdio: "inherit" });
+}
+ensureBenchDependencies();
+const { default: autocannon } = await import("autocannon");
+const bin = (name) => path.join(benchDir, "node_modules", ".bin", name);
 
 export async function freePort() {
   return new Promise((resolve, reject) => {

@@ -21,6 +21,7 @@ import { ChatRepository } from "./chat/chat-repository.js";
 import { chatRoutes } from "./chat/chat-routes.js";
 import { ChatService } from "./chat/chat-service.js";
 import { createHttpApp } from "./http/http-app.js";
+import { withHttpsRedirect } from "./http/https-redirect.js";
 import { publicRoutes } from "./http/public-routes.js";
 import type { RouteSpec } from "./http/route.js";
 import { loadOrCreateTlsMaterial, type TlsMaterial } from "./http/tls.js";
@@ -202,7 +203,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
   const core = await openCore(config, options);
-  const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
+  const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile, hostnames: config.tls.hostnames });
 
   const hmac = new HmacAuthenticator(core.clock);
   const metrics = new SwitchboardMetrics({
@@ -222,6 +223,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      strictApiVersions: config.strictApiVersions,
     },
   });
   await app.ready();
@@ -229,7 +231,8 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
-  const httpServer = config.httpPort === null ? undefined : http.createServer(handler);
+  let boundHttpsPort: number | undefined;
+  const httpServer = config.httpPort === null ? undefined : http.createServer(withHttpsRedirect(handler, () => boundHttpsPort));
   for (const s of [httpsServer, httpServer]) {
     if (s === undefined) continue;
     s.keepAliveTimeout = 72_000;
@@ -262,6 +265,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     calling,
     async listen() {
       const httpsPort = await listenOn(httpsServer, config.port);
+      boundHttpsPort = httpsPort;
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
       return { httpsPort, httpPort };
     },

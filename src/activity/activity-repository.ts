@@ -16,7 +16,8 @@ export interface ActivityCursor {
 }
 
 export interface ActivityQuery {
-  identity: string;
+  /** One identity's events; absent: every identity's (an event filed under several identities comes once per identity). */
+  identity?: string;
   /** Restrict to one resource (the API); the CLI sees every resource. */
   resourceId?: string;
   /** Inclusive lower bound, epoch ms. */
@@ -99,9 +100,8 @@ export class ActivityRepository {
   async query(q: ActivityQuery): Promise<{ events: ActivityEvent[]; next?: ActivityCursor }> {
     let select = this.storage.db
       .selectFrom("activity_events")
-      .selectAll()
-      .where("bucket", "=", bucketOf(q.identity))
-      .where("identity", "=", q.identity);
+      .selectAll();
+    if (q.identity !== undefined) select = select.where("bucket", "=", bucketOf(q.identity)).where("identity", "=", q.identity);
     if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
     if (q.from !== undefined) select = select.where("time", ">=", q.from);
     if (q.to !== undefined) select = select.where("time", "<", q.to);

@@ -21,6 +21,9 @@ export const DEMO_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>Switchboard calling demo</h1>
+<p id="token-help">Get a token for each tab with <code>switchboard identity create --scopes voip</code> (it prints the
+identity and its token), or in code with <code>CommunicationIdentityClient.createUserAndToken(["voip"])</code>. Open
+this page over HTTPS: the signaling socket and the camera need a secure page.</p>
 <div class="row"><label>User access token (scope voip or voip.join)<textarea id="token" rows="3"></textarea></label></div>
 <div class="row"><button id="connect">Connect</button> <span id="me"></span></div>
 <div class="row"><label>Callee identities (comma-separated)<input id="callees"></label></div>

@@ -6,7 +6,8 @@ import { summarizeActivity, type ActivitySummary } from "../activity/activity-su
 import { addStoreOptions, intOption, printJson, withCore, type StoreOptions } from "./common.js";
 
 export interface ActivityListOptions {
-  identity: string;
+  /** Absent: recent events of every identity (each event once). */
+  identity?: string;
   /** `90s`, `15m`, `1h`, `7d`, `2w`, or an ISO-8601 date-time. */
   since?: string;
   /** ISO-8601 date-time (exclusive) or a duration ago. */
@@ -27,7 +28,7 @@ export function parseWhen(value: string, now: number, name: string): number {
   return t;
 }
 
-/** The identity's events, newest first (every resource of the store). */
+/** The identity's events (or every identity's, each event once), newest first (every resource of the store). */
 export async function listActivity(core: Core, options: ActivityListOptions): Promise<ActivityEvent[]> {
   if (options.operation !== undefined && !OPERATION_PATTERN.test(options.operation)) {
     throw new Error(`--operation must be an operation name, optionally ending in .* (e.g. chat.*), got '${options.operation}'`);
@@ -35,19 +36,25 @@ export async function listActivity(core: Core, options: ActivityListOptions): Pr
   const now = core.clock.now();
   const from = options.since === undefined ? undefined : parseWhen(options.since, now, "--since");
   const to = options.until === undefined ? undefined : parseWhen(options.until, now, "--until");
-  const limit = options.limit ?? 10_000;
+  const limit = options.limit ?? (options.identity === undefined ? 50 : 10_000);
   const events: ActivityEvent[] = [];
+  const seen = new Set<string>();
   let after: { time: number; id: number } | undefined;
   do {
     const page = await core.activityRepository.query({
-      identity: options.identity,
+      ...(options.identity !== undefined ? { identity: options.identity } : {}),
       limit: Math.min(PAGE, limit - events.length),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
       ...(options.operation !== undefined ? { operation: options.operation } : {}),
       ...(after !== undefined ? { after } : {}),
     });
-    events.push(...page.events);
+    for (const e of page.events) {
+      // Across identities, an event filed under two of them (a chat message to a thread) is listed once.
+      if (options.identity === undefined && seen.has(e.id)) continue;
+      seen.add(e.id);
+      events.push(e);
+    }
     after = page.next;
   } while (after !== undefined && events.length < limit);
   return events;
@@ -63,11 +70,23 @@ export async function purgeActivity(core: Core, identity: string): Promise<numbe
   return core.activityRepository.purge(identity);
 }
 
-function formatEvent(e: ActivityEvent): string {
-  const outcome = e.errorCode !== undefined ? `${e.status ?? ""} ${e.errorCode}`.trim() : String(e.status ?? e.outcome);
-  const fields = e.fields === undefined ? "" : ` ${JSON.stringify(e.fields)}`;
-  const subjects = e.subjects.length === 0 ? "" : ` -> ${e.subjects.join(",")}`;
-  return `${e.time}  ${e.operation}  ${outcome}  by ${e.principal ?? "-"}${subjects}${fields}`;
+/** `8:acs:<resource id>_<uuid>` → `8:acs:…<last 8 characters>`: enough to tell identities apart in a table. */
+export function shortIds(text: string): string {
+  return text.replace(/8:acs:[0-9a-f-]{36}_([0-9A-Za-z-]+)/g, (_m, local: string) => `8:acs:…${local.slice(-8)}`);
+}
+
+/** A readable table: time (seconds), operation, one outcome column, acting principal, subjects; short ids; aligned. */
+export function formatActivityTable(events: readonly ActivityEvent[]): string {
+  const rows = events.map((e) => [
+    e.time.replace(/\.\d+Z$/, "Z"),
+    e.operation,
+    e.errorCode !== undefined ? `${e.status ?? ""} ${e.errorCode}`.trim() : String(e.status ?? e.outcome),
+    shortIds(e.principal ?? "-"),
+    shortIds(e.subjects.join(",")) || "-",
+  ]);
+  const header = ["TIME", "OPERATION", "OUTCOME", "BY", "SUBJECTS"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
 }
 
 function formatSummary(s: ActivitySummary): string {
@@ -90,7 +109,7 @@ function formatSummary(s: ActivitySummary): string {
 }
 
 interface ListFlags extends StoreOptions {
-  identity: string;
+  identity?: string;
   since?: string;
   until?: string;
   operation?: string;
@@ -102,27 +121,26 @@ export function registerActivityCommand(program: Command): void {
   const activity = addStoreOptions(
     program
       .command("activity")
-      .description("an identity's activity record, newest first (subcommands: summary, purge)")
-      .option("--identity <id>", "communication identity (8:acs:…)")
+      .description("the activity record, newest first: one identity's, or recent events of all (subcommands: summary, purge)")
+      .option("--identity <id>", "communication identity (8:acs:…); default: every identity")
       .option("--since <when>", "only events at or after: a duration ago (30m, 1h, 7d) or an ISO date-time")
       .option("--until <when>", "only events before: a duration ago or an ISO date-time")
       .option("--operation <pattern>", "an operation name or a prefix pattern such as chat.*")
-      .option("--limit <n>", "at most this many events (default 10000)")
-      .option("--json", "a JSON array of events")
+      .option("--limit <n>", "at most this many events (default 10000 for one identity, 50 for all)")
+      .option("--json", "a JSON array of events (full ids and fields)")
       // `activity summary --identity X`: options after a subcommand's name belong to the subcommand.
       .enablePositionalOptions(),
   ).action(async (flags: ListFlags) => {
-    if (flags.identity === undefined) throw new Error("--identity is required");
     await withCore(flags, async (core) => {
       const events = await listActivity(core, {
-        identity: flags.identity,
+        ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
         ...(flags.since !== undefined ? { since: flags.since } : {}),
         ...(flags.until !== undefined ? { until: flags.until } : {}),
         ...(flags.operation !== undefined ? { operation: flags.operation } : {}),
         ...(flags.limit !== undefined ? { limit: intOption(flags.limit, "--limit") } : {}),
       });
       if (flags.json === true) printJson(events);
-      else process.stdout.write(events.length === 0 ? "no activity\n" : events.map(formatEvent).join("\n") + "\n");
+      else process.stdout.write(events.length === 0 ? "no activity\n" : formatActivityTable(events));
     });
   });
   addStoreOptions(

@@ -1,24 +1,46 @@
 import type { Command } from "commander";
-import { openCore, type Core } from "../app.js";
+import type { Core } from "../app.js";
 import { loadConfig, type Config, type ConfigInput } from "../config/config.js";
+import { describeStore, findProjectConfig, requireExistingStore } from "./store-discovery.js";
 
 /** Options every command accepts: where the state lives. */
 export interface StoreOptions {
   dataDir?: string;
   databaseUrl?: string;
   config?: string;
+  verbose?: boolean;
 }
 
 export function addStoreOptions(command: Command): Command {
   return command
     .option("--data-dir <dir>", "data directory (SQLite file, TLS certificate)", undefined)
     .option("--database-url <url>", "PostgreSQL URL (postgres://…); default: the SQLite file in the data dir")
-    .option("--config <file>", "JSON configuration file");
+    .option("--config <file>", `JSON configuration file (default: the nearest ./switchboard.json upwards)`)
+    .option("--verbose", "say which store and configuration the command acts on (on stderr)")
+    .addHelpText(
+      "after",
+      () =>
+        "\nStore: --database-url, else SWITCHBOARD_DATABASE_URL, else the SQLite file in --data-dir (SWITCHBOARD_DATA_DIR, the\n" +
+        "config file's dataDir, default ./.switchboard). Commands other than `start` never create a store.\n" +
+        `Here, without flags: ${storeHere()}`,
+    );
 }
 
+/** Which store a command run here without flags would use (for --help); a configuration problem is named instead. */
+function storeHere(): string {
+  try {
+    const file = findProjectConfig(process.cwd());
+    return `${describeStore(configFrom({}))}${file !== undefined ? ` (from ${file})` : ""}`;
+  } catch (err) {
+    return `(configuration problem: ${(err as Error).message.split("\n").join(" ")})`;
+  }
+}
+
+/** The configuration a command runs with: --config, else the project's switchboard.json, then env, then flags. */
 export function configFrom(options: StoreOptions, overrides: ConfigInput = {}): Config {
-  return loadConfig({
-    ...(options.config !== undefined ? { file: options.config } : {}),
+  const file = options.config ?? findProjectConfig(process.cwd());
+  const config = loadConfig({
+    ...(file !== undefined ? { file } : {}),
     env: process.env,
     overrides: {
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
@@ -26,6 +48,10 @@ export function configFrom(options: StoreOptions, overrides: ConfigInput = {}): 
       ...overrides,
     },
   });
+  if (options.verbose === true) {
+    process.stderr.write(`switchboard: store ${describeStore(config)}${file !== undefined ? `; config ${file}` : ""}\n`);
+  }
+  return config;
 }
 
 /** Config for commands other than `start`: their stdout is the command's answer, so the log stays quiet. */
@@ -33,9 +59,12 @@ export function commandConfigFrom(options: StoreOptions, overrides: ConfigInput 
   return configFrom(options, { log: { level: "error", file: undefined }, ...overrides });
 }
 
-/** Opens the core services for one command and always closes them. */
+/** Opens the core services of an existing store (never a new one) for one command and always closes them. */
 export async function withCore<T>(options: StoreOptions, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore(commandConfigFrom(options));
+  const config = commandConfigFrom(options);
+  requireExistingStore(config);
+  const { openCore } = await import("../app.js");
+  const core = await openCore(config);
   try {
     return await fn(core);
   } finally {

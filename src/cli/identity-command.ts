@@ -33,6 +33,29 @@ export function registerIdentityCommand(program: Command): void {
   const identity = program.command("identity").description("communication identities and their tokens, for manual use");
   withCommon(
     identity
+      .command("list")
+      .description("a resource's identities, oldest first, one page at a time")
+      .option("--limit <n>", "identities per page, 1-1000 (default 100)")
+      .option("--after <id>", "continue after this identity (the `next` of the previous page)"),
+  ).action(async (options: IdentityOptions & { limit?: string; after?: string }) => {
+    const limit = options.limit === undefined ? 100 : intOption(options.limit, "--limit");
+    if (limit < 1 || limit > 1000) throw new Error(`--limit must be from 1 to 1000, got '${options.limit}'`);
+    await withCore(options, async (core) => {
+      const r = pickResource(core, options.resource);
+      const page = await core.identityRepository.list(r.id, { limit, ...(options.after !== undefined ? { after: options.after } : {}) });
+      const rows = page.identities.map((i) => ({
+        id: i.id,
+        createdOn: new Date(i.createdAt).toISOString(),
+        tokensRevokedOn: i.revokedAt === null ? null : new Date(i.revokedAt).toISOString(),
+      }));
+      if (options.json === true) return printJson({ value: rows, ...(page.next !== undefined ? { next: page.next } : {}) });
+      if (rows.length === 0) return void process.stdout.write("no identities\n");
+      for (const row of rows) process.stdout.write(`${row.createdOn}  ${row.id}${row.tokensRevokedOn === null ? "" : `  (tokens revoked ${row.tokensRevokedOn})`}\n`);
+      if (page.next !== undefined) process.stdout.write(`more: switchboard identity list --after ${page.next}\n`);
+    });
+  });
+  withCommon(
+    identity
       .command("create")
       .description("create an identity, optionally with a token")
       .option("--scopes <list>", "comma-separated scopes for a token (chat,voip,chat.join,chat.join.limited,voip.join)")

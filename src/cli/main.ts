@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/config.js";
 import { AcsError } from "../http/errors.js";
 import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
+import { registerEnvCommand } from "./env-command.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
@@ -28,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerKeysCommand(program);
+  registerEnvCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
   registerActivityCommand(program);
@@ -44,7 +45,6 @@ export function buildProgram(): Command {
 }
 
 function describeError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
   if (err instanceof AcsError) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { Core } from "../app.js";
 import type { AppRegistration } from "../idp/signin/app-registrations.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
+import { formatEnv } from "./shell-format.js";
 import { authorityHostOf, describeScope, expiryFrom, requirePrincipal, scopeFor } from "./entra-cli-support.js";
 
 interface CreateOptions extends StoreOptions {
@@ -121,11 +122,15 @@ export function registerSpCommand(program: Command): void {
         ...(app !== undefined ? describeApp(app) : []),
         "",
         "Environment for DefaultAzureCredential (with { disableInstanceDiscovery: true }):",
-        `AZURE_TENANT_ID=${output.tenantId}`,
-        `AZURE_CLIENT_ID=${output.clientId}`,
-        output.clientSecret !== undefined ? `AZURE_CLIENT_SECRET=${output.clientSecret}` : `AZURE_CLIENT_CERTIFICATE_PATH=${certificatePath}`,
-        `AZURE_AUTHORITY_HOST=${output.authorityHost}`,
-        "",
+        formatEnv(
+          [
+            ["AZURE_TENANT_ID", output.tenantId],
+            ["AZURE_CLIENT_ID", output.clientId],
+            output.clientSecret !== undefined ? ["AZURE_CLIENT_SECRET", output.clientSecret] : ["AZURE_CLIENT_CERTIFICATE_PATH", certificatePath!],
+            ["AZURE_AUTHORITY_HOST", output.authorityHost],
+          ],
+          "bash",
+        ),
       ];
       process.stdout.write(lines.join("\n"));
     });

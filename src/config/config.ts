@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { devModeLayer, isLoopbackHost } from "./dev-mode.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
@@ -12,6 +13,9 @@ const base64Key = z
   .regex(/^[A-Za-z0-9+/]{43}=$/, "must be canonical base64 of 32 bytes (44 characters)");
 
 const port = z.number().int().min(0).max(65535);
+
+/** Any RFC 4122 string (8-4-4-4-12 hex, any version and variant, all-zero included), kept in lower case. */
+const guid = z.guid("must be a GUID (8-4-4-4-12 hexadecimal digits)").transform((v) => v.toLowerCase());
 
 /** https everywhere; plain http only on loopback (a test or a local issuer on the same machine). */
 const keySourceUrl = z.url().refine((u) => {
@@ -36,6 +40,12 @@ const trustedIssuer = z
 
 export const configSchema = z.object({
   dataDir: z.string().min(1).default("./.switchboard"),
+  /** The well-known development mode (dev-mode.ts): fixed, published resource id, keys and tenant. Insecure. */
+  dev: z.boolean().default(false),
+  /** Allow `dev` on a non-loopback address (a container's private network). */
+  devAllowRemote: z.boolean().default(false),
+  /** Refuse well-formed api-versions this server does not know (src/http/api-versions.ts); default: accept, warn. */
+  strictApiVersions: z.boolean().default(false),
   /** Keep everything in memory (SQLite ":memory:"); nothing survives the process. */
   inMemory: z.boolean().default(false),
   /** postgres://… selects the PostgreSQL backend; absent means the embedded SQLite file in dataDir. */
@@ -46,14 +56,19 @@ export const configSchema = z.object({
   /** Plain HTTP listener (HMAC clients with allowInsecureConnection). 0 picks a free port; null disables it. */
   httpPort: port.nullable().default(8080),
   tls: z
-    .object({ certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+    .object({
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** Extra names (DNS or IP) of the generated certificate, e.g. a container's service name. */
+      hostnames: z.array(z.string().min(1)).default([]),
+    })
     .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), "tlsCert and tlsKey go together")
-    .default({}),
+    .prefault({}),
   /** The development resource created on first start. Pinned keys are applied at every start. */
   resource: z
     .object({
       name: z.string().min(1).default("dev"),
-      id: z.uuid().optional(),
+      id: guid.optional(),
       primaryKey: base64Key.optional(),
       secondaryKey: base64Key.optional(),
     })
@@ -86,6 +101,8 @@ export const configSchema = z.object({
   postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
   entra: z
     .object({
+      /** The built-in authority's tenant id, applied when the tenant is first created (`--dev` pins it). */
+      tenantId: guid.optional(),
       trustedIssuers: z.array(trustedIssuer).default([]),
       /** Lifetime of access tokens from the built-in authority. */
       accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
@@ -169,6 +186,11 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_DATA_DIR", (v) => ({ dataDir: v })],
   ["SWITCHBOARD_DATABASE_URL", (v) => ({ databaseUrl: v })],
   ["SWITCHBOARD_HOST", (v) => ({ host: v })],
+  ["SWITCHBOARD_TLS_HOSTNAMES", (v) => ({ tls: { hostnames: v.split(",").map((h) => h.trim()).filter((h) => h !== "") } })],
+  ["SWITCHBOARD_DEV", (v) => ({ dev: isTrue(v) })],
+  ["SWITCHBOARD_DEV_ALLOW_REMOTE", (v) => ({ devAllowRemote: isTrue(v) })],
+  ["SWITCHBOARD_IN_MEMORY", (v) => ({ inMemory: isTrue(v) })],
+  ["SWITCHBOARD_STRICT_API_VERSIONS", (v) => ({ strictApiVersions: isTrue(v) })],
   ["SWITCHBOARD_PORT", (v) => ({ port: Number(v) })],
   ["SWITCHBOARD_HTTP_PORT", (v) => ({ httpPort: v === "off" ? null : Number(v) })],
   ["SWITCHBOARD_RESOURCE_ID", (v) => ({ resource: { id: v } })],
@@ -192,6 +214,10 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
 ];
 
 type Plain = Record<string, unknown>;
+
+function isTrue(v: string): boolean {
+  return !/^(0|false|off|no)$/i.test(v);
+}
 
 /** A JSON-valued variable; unparsable text is passed on as is, so the schema reports it with the other problems. */
 function parseJsonOr(v: string): unknown {
@@ -238,16 +264,24 @@ export function loadConfig(
   if (options.file !== undefined) {
     try {
       fileLayer = JSON.parse(readFileSync(options.file, "utf8")) as Plain;
+      // A relative dataDir in a file means relative to that file (a project's switchboard.json), not to the caller's folder.
+      if (typeof fileLayer.dataDir === "string") fileLayer.dataDir = path.resolve(path.dirname(path.resolve(options.file)), fileLayer.dataDir);
     } catch (err) {
       problems.push(`config file ${options.file}: ${(err as Error).message}`);
     }
   }
   const env = options.env ?? {};
   const envLayers = envMapping.filter(([name]) => env[name] !== undefined && env[name] !== "").map(([name, map]) => map(env[name]!) as Plain);
-  const merged = mergeLayers(fileLayer, ...envLayers, (options.overrides ?? {}) as Plain);
+  let merged = mergeLayers(fileLayer, ...envLayers, (options.overrides ?? {}) as Plain);
+  // --dev sits just above the defaults: a value pinned in the file, the environment or a flag still wins.
+  if (merged.dev === true) merged = mergeLayers(devModeLayer as unknown as Plain, merged);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  } else if (parsed.data.dev && !parsed.data.devAllowRemote && !isLoopbackHost(parsed.data.host)) {
+    problems.push(
+      `dev: the development mode uses published keys and is refused on the non-loopback host '${parsed.data.host}'; bind 127.0.0.1, or pass --dev-allow-remote (SWITCHBOARD_DEV_ALLOW_REMOTE=1) on a private network such as a container's`,
+    );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const config = parsed.data;

@@ -57,7 +57,10 @@ export class EmailService {
     const username = senderAddress.slice(0, at);
     const domain = await this.domains.find(resource.id, senderAddress.slice(at + 1));
     if (domain === undefined) {
-      throw new AcsError("DomainNotLinked", `The domain of '${senderAddress}' is not a domain of this resource.`, { target: "senderAddress" });
+      const valid = await this.domains.senders(resource.id);
+      throw new AcsError("DomainNotLinked", `The domain of '${senderAddress}' is not a domain of this resource. Valid senders: ${valid.join(", ")}.`, {
+        target: "senderAddress",
+      });
     }
     if (!domain.senderUsernames.some((u) => u.toLowerCase() === username.toLowerCase())) {
       throw new AcsError("InvalidSenderUserName", `'${username}' is not a sender user name of ${domain.domain}.`, { target: "senderAddress" });

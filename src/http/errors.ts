@@ -28,6 +28,7 @@ export const errorCatalogue = {
   InsufficientScope: [403, "The token's scopes do not allow this operation."],
   // --- request validation (400) ---
   MissingApiVersion: [400, "The api-version query parameter is required."],
+  UnsupportedApiVersion: [400, "The api-version is not supported for this API."],
   InvalidRequestUrl: [400, "The request URL is malformed."],
   InvalidJson: [400, "The request body is not valid JSON."],
   InvalidRequestBody: [400, "The request body is not valid."],

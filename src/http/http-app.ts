@@ -66,6 +66,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         fields: facts.fields,
         status: reply.statusCode,
         code: facts.errorCode,
+        warning: facts.apiVersionWarning,
         ms: Math.round(ms * 100) / 100,
       },
       "request",

@@ -3,6 +3,7 @@ import { AuthenticationError, type AuthenticatorChain } from "../auth/authentica
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
+import { apiOfOperation, checkApiVersion } from "./api-versions.js";
 import { AcsError } from "./errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
@@ -17,6 +18,8 @@ export interface RequestFacts {
   errorCode?: string;
   /** On a refused credential: the identity a genuinely signed token named (set instead of `principal`). */
   claimedIdentity?: string;
+  /** An api-version this server does not know yet (accepted, see api-versions.ts). */
+  apiVersionWarning?: string;
 }
 
 declare module "fastify" {
@@ -29,6 +32,8 @@ export interface PipelineDeps {
   registry: ResourceRegistry;
   chains: Record<Exclude<AuthPolicy, "none">, AuthenticatorChain>;
   authorizer: Authorizer;
+  /** Refuse well-formed api-versions this server does not know (`--strict-api-versions`). */
+  strictApiVersions?: boolean;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
@@ -60,9 +65,9 @@ function validateBody(route: RouteSpec, value: unknown): unknown {
   throw new AcsError("InvalidRequestBody", `${first.target}: ${first.message}`, { details });
 }
 
-function hasApiVersion(query: Record<string, unknown>): boolean {
+function apiVersionValues(query: Record<string, unknown>): string[] {
   const v = query["api-version"];
-  return Array.isArray(v) ? v.some((x) => typeof x === "string" && x !== "") : typeof v === "string" && v !== "";
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string" && x !== "");
 }
 
 /**
@@ -71,7 +76,7 @@ function hasApiVersion(query: Record<string, unknown>): boolean {
  *   2. dispatch     fastify's router has picked `route`
  *   3. authenticate the route's authenticator chain turns credentials into a principal (401 on failure)
  *   4. authorize    the principal may run this operation on this resource (403 on failure)
- *   5. validate     api-version present, body parsed and checked against the route's schema (400)
+ *   5. validate     api-version present and known for the route's API (api-versions.ts), body parsed and checked against the route's schema (400)
  *   6. handle       the domain operation
  *   7. serialize    status, headers and JSON body
  * Any AcsError thrown by a step is rendered once by the error handler (error-handler.ts).
@@ -108,7 +113,16 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
 
     // 5. validate
     const query = request.query as Record<string, string | string[] | undefined>;
-    if (route.requireApiVersion !== false && !hasApiVersion(query)) throw new AcsError("MissingApiVersion");
+    const versions = apiVersionValues(query);
+    if (route.requireApiVersion !== false && versions.length === 0) throw new AcsError("MissingApiVersion");
+    const api = apiOfOperation(route.operation);
+    if (api !== undefined && versions.length > 0) {
+      const verdict = checkApiVersion(api, versions, deps.strictApiVersions === true);
+      if (verdict.kind === "unknown") {
+        facts.apiVersionWarning = verdict.warning;
+        reply.header("warning", `299 switchboard "${verdict.warning}"`);
+      }
+    }
     const body = validateBody(route, parseBody(route, request, rawBody));
 
     // 6. handle

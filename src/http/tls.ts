@@ -1,6 +1,7 @@
+import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
-import { generate } from "selfsigned";
 
 export interface TlsMaterial {
   cert: string;
@@ -12,12 +13,15 @@ export interface TlsMaterial {
 
 /**
  * The operator's certificate if given, else a self-signed one in `<dataDir>/tls/` (made once, reused afterwards),
- * valid for 127.0.0.1, localhost and ::1. Clients trust it through NODE_EXTRA_CA_CERTS.
+ * valid for 127.0.0.1, localhost and ::1 plus `hostnames` (the names a container is reached by, say). A generated
+ * certificate that does not cover every requested name is made again. Clients trust it through NODE_EXTRA_CA_CERTS.
  */
 export async function loadOrCreateTlsMaterial(options: {
   dataDir: string;
   certFile?: string | undefined;
   keyFile?: string | undefined;
+  /** Extra DNS names or IP addresses for the generated certificate's subjectAltName. */
+  hostnames?: readonly string[] | undefined;
 }): Promise<TlsMaterial> {
   if (options.certFile !== undefined && options.keyFile !== undefined) {
     return {
@@ -31,9 +35,13 @@ export async function loadOrCreateTlsMaterial(options: {
   const dir = path.join(options.dataDir, "tls");
   const certPath = path.join(dir, "cert.pem");
   const keyPath = path.join(dir, "key.pem");
+  const extra = [...new Set((options.hostnames ?? []).map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))];
   if (existsSync(certPath) && existsSync(keyPath)) {
-    return { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8"), certPath, keyPath, generated: false };
+    const cert = readFileSync(certPath, "utf8");
+    if (coversNames(cert, extra)) return { cert, key: readFileSync(keyPath, "utf8"), certPath, keyPath, generated: false };
   }
+  // Loaded only when a certificate is made: CLI commands that open the store never pay for it.
+  const { generate } = await import("selfsigned");
   const notBeforeDate = new Date(Date.now() - 60_000);
   const pems = await generate([{ name: "commonName", value: "Switchboard development certificate" }], {
     keyType: "ec",
@@ -51,6 +59,7 @@ export async function loadOrCreateTlsMaterial(options: {
           { type: 2, value: "localhost" },
           { type: 7, ip: "127.0.0.1" },
           { type: 7, ip: "::1" },
+          ...extra.filter((h) => !["localhost", "127.0.0.1", "::1"].includes(h)).map((h) => (isIP(h) !== 0 ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })),
         ],
       },
     ],
@@ -59,4 +68,11 @@ export async function loadOrCreateTlsMaterial(options: {
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
   writeFileSync(certPath, pems.cert);
   return { cert: pems.cert, key: pems.private, certPath, keyPath, generated: true };
+}
+
+/** Whether a PEM certificate's subjectAltName names every host (DNS name or IP address). */
+function coversNames(pem: string, hosts: readonly string[]): boolean {
+  if (hosts.length === 0) return true;
+  const san = (new X509Certificate(pem).subjectAltName ?? "").split(", ").map((entry) => entry.replace(/^(DNS|IP Address):/, "").toLowerCase());
+  return hosts.every((h) => san.includes(h));
 }

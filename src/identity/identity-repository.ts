@@ -30,6 +30,29 @@ export class IdentityRepository {
     };
   }
 
+  /**
+   * A page of a resource's live identities in creation order (the CLI's `identity list`): at most `limit`, after the
+   * identity `after` (the last id of the previous page); `next` is set when more follow.
+   */
+  async list(resourceId: string, page: { limit: number; after?: string }): Promise<{ identities: IdentityRecord[]; next?: string }> {
+    let select = this.store.db.selectFrom("identities").selectAll().where("resource_id", "=", resourceId).where("deleted_at", "is", null);
+    if (page.after !== undefined) {
+      const cursor = await this.find(page.after);
+      if (cursor === undefined || cursor.resourceId !== resourceId) throw new Error(`no identity '${page.after}' to continue after`);
+      select = select.where((eb) => eb.or([eb("created_at", ">", cursor.createdAt), eb.and([eb("created_at", "=", cursor.createdAt), eb("id", ">", cursor.id)])]));
+    }
+    const rows = await select.orderBy("created_at").orderBy("id").limit(page.limit + 1).execute();
+    const identities = rows.slice(0, page.limit).map((row) => ({
+      id: row.id,
+      resourceId: row.resource_id,
+      createdAt: Number(row.created_at),
+      deletedAt: null,
+      tokenGeneration: Number(row.token_generation),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    }));
+    return { identities, ...(rows.length > page.limit ? { next: identities[identities.length - 1]!.id } : {}) };
+  }
+
   async insert(db: Kysely<Database>, id: string, resourceId: string, now: number): Promise<void> {
     await db
       .insertInto("identities")

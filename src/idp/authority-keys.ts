@@ -26,11 +26,11 @@ export class AuthorityKeys extends KeyRing {
     });
   }
 
-  /** Creates the default tenant and a signing key on first start; loads them otherwise. */
-  async ensure(): Promise<void> {
+  /** Creates the default tenant (with `pinnedTenantId` if given) and a signing key on first start; loads them otherwise. */
+  async ensure(pinnedTenantId?: string): Promise<void> {
     const existing = await this.store.db.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
     if (existing === undefined) {
-      const id = randomUUID();
+      const id = pinnedTenantId ?? randomUUID();
       await this.store.write(async (trx) => {
         const again = await trx.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
         if (again === undefined) await trx.insertInto("idp_tenants").values({ id, is_default: 1, created_at: this.clock.now() }).execute();

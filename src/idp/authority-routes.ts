@@ -57,11 +57,16 @@ function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): strin
 }
 
 /** Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape. */
-async function run(clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
+async function run(clock: Clock, fn: () => Promise<Reply> | Reply, ctx?: HandlerContext<unknown>): Promise<Reply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof EntraFailure) return entraError(err.error, err.description, clock.now());
+    if (err instanceof EntraFailure) {
+      // The request log line carries the AADSTS code (never the description's client-supplied parts).
+      const code = /AADSTS\d+/.exec(err.description)?.[0];
+      if (ctx !== undefined) ctx.request.facts.errorCode = code ?? err.error;
+      return entraError(err.error, err.description, clock.now());
+    }
     throw err;
   }
 }
@@ -181,7 +186,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
             // Public documents: single-page apps of any origin read them (msal-browser).
             headers: { "access-control-allow-origin": "*" },
           };
-        }),
+        }, ctx),
     }),
     defineRoute({
       operation: "idp.keys",
@@ -193,7 +198,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
         run(deps.clock, () => {
           requireTenant(ctx, deps.keys);
           return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } };
-        }),
+        }, ctx),
     }),
     defineRoute({
       operation: "idp.token",
@@ -202,7 +207,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       bodyFormat: "form",
-      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
+      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps), ctx),
     }),
   ];
 }

@@ -49,7 +49,7 @@ export async function openEntra(deps: {
 }): Promise<EntraModule> {
   const { config, store, feed, clock } = deps;
   const keys = new AuthorityKeys(store, clock);
-  await keys.ensure();
+  await keys.ensure(config.entra.tenantId);
   keys.watch(feed);
   const principals = new EntraPrincipals(store, clock, () => keys.tenantId);
   const states = new PrincipalStateCache(principals);

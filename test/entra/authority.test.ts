@@ -116,9 +116,11 @@ describe("the built-in authority's documents and token endpoint refusals", () =>
     }
   });
 
-  it("sp create without --json prints the credentials and the four AZURE_* lines", async () => {
+  it("sp create without --json prints the credentials and the four AZURE_* lines as export lines", async () => {
     const out = await runCli(srv, ["sp", "create", "--name", "text-output", "--authority-host", srv.httpsUrl]);
-    const env = out.split("\n").filter((l) => l.startsWith("AZURE_"));
+    const exports = out.split("\n").filter((l) => l.startsWith("export AZURE_"));
+    expect(exports).toHaveLength(4);
+    const env = exports.map((l) => l.slice("export ".length).replace(/='(.*)'$/, "=$1"));
     expect(env.map((l) => l.split("=")[0])).toEqual(["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"]);
     expect(env[0]).toBe(`AZURE_TENANT_ID=${tenant}`);
     expect(env[3]).toBe(`AZURE_AUTHORITY_HOST=${srv.httpsUrl}`);

@@ -1,13 +1,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { createStore } from "../support/create-store.js";
 
 /** The built `switchboard` binary (npm test builds first): output contract and one-line failures. */
 describe("switchboard sp / user / role (built CLI)", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-entra-cli-"));
   const withDir = (...args: string[]) => [...args, "--data-dir", dataDir];
+  beforeAll(() => createStore(dataDir));
 
   it("sp create --json prints the documented object and exits 0", async () => {
     const res = await runCli(withDir("sp", "create", "--name", "ci-app", "--role", "Reader", "--json"));

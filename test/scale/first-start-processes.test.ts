@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,8 +11,10 @@ import { runCli } from "./child-server.js";
  */
 describe.each(backendNames)("processes starting at once on an empty %s database", (backend) => {
   it("agree on one default resource and one signing key", async () => {
-    const store =
-      backend === "postgres" ? ["--database-url", await freshPostgresUrl()] : ["--data-dir", mkdtempSync(path.join(tmpdir(), "switchboard-race-"))];
+    const dir = mkdtempSync(path.join(tmpdir(), "switchboard-race-"));
+    // An empty SQLite file is an empty database (CLI commands never create a store that does not exist).
+    if (backend === "sqlite") writeFileSync(path.join(dir, "switchboard.db"), "");
+    const store = backend === "postgres" ? ["--database-url", await freshPostgresUrl()] : ["--data-dir", dir];
     const [k1, k2, k3, s1] = await Promise.all([
       runCli(["keys", "list", "--json", ...store]),
       runCli(["keys", "list", "--json", ...store]),

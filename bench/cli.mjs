@@ -1,0 +1,52 @@
+// CLI latency: wall time of `switchboard --help` and `switchboard keys list` (a store prepared once), each run as a
+// fresh `node` process, for one or more builds side by side (alternating, so machine load hits both alike).
+//   node bench/cli.mjs [--runs 15] [--baseline /path/to/other/dist/cli/main.js]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i === -1 ? dflt : args[i + 1];
+};
+const runs = Number(opt("--runs", "15"));
+const builds = [["this build", path.join(root, "dist/cli/main.js")]];
+if (opt("--baseline") !== undefined) builds.unshift(["baseline", path.resolve(opt("--baseline"))]);
+
+// One store for `keys list`, created by a short `start` of this build (the store format is shared).
+const dataDir = mkdtempSync(path.join(tmpdir(), "sb-cli-bench-"));
+const start = spawnSync(process.execPath, [builds.at(-1)[1], "start", "--data-dir", dataDir, "--port", "0", "--http-port", "off"], {
+  timeout: 8000,
+  killSignal: "SIGINT",
+  env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "error" },
+});
+if (!String(start.stdout).includes("Switchboard is running")) throw new Error(`could not prepare a store: ${start.stderr}`);
+
+const commands = [
+  ["--help", ["--help"]],
+  ["keys list", ["keys", "list", "--data-dir", dataDir]],
+];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {};
+for (const [label] of commands) for (const [name] of builds) results[`${label}|${name}`] = [];
+for (let i = 0; i < runs; i++) {
+  for (const [label, argv] of commands) {
+    for (const [name, cli] of builds) {
+      const t0 = process.hrtime.bigint();
+      execFileSync(process.execPath, [cli, ...argv], { stdio: "ignore" });
+      results[`${label}|${name}`].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+}
+console.log(`runs per cell: ${runs}; load average at the end: ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log("| command | " + builds.map(([n]) => `${n} median ms`).join(" | ") + (builds.length > 1 ? " | ratio |" : " |"));
+console.log("|---|" + builds.map(() => "---:").join("|") + (builds.length > 1 ? "|---:|" : "|"));
+for (const [label] of commands) {
+  const meds = builds.map(([name]) => median(results[`${label}|${name}`]));
+  const ratio = meds.length > 1 ? ` | ${(meds[0] / meds[1]).toFixed(2)}× faster |` : " |";
+  console.log(`| \`${label}\` | ${meds.map((m) => m.toFixed(0)).join(" | ")}${ratio}`);
+}
