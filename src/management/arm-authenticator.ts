@@ -1,0 +1,25 @@
+import { bearerToken } from "../auth/bearer/entra-authenticator.js";
+import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
+import { authFail, headerValue, type Authenticator, type AuthOutcome, type AuthRequest } from "../auth/authenticator.js";
+import { managementAudiences } from "./arm-audiences.js";
+
+/**
+ * The management plane takes Entra ID bearer tokens only (no access keys, no user tokens), issued for
+ * https://management.azure.com/ or for this server as the client addressed it.
+ */
+export class ArmBearerAuthenticator implements Authenticator {
+  readonly name = "arm-bearer";
+
+  constructor(private readonly verifier: EntraTokenVerifier) {}
+
+  async authenticate(request: AuthRequest): Promise<AuthOutcome> {
+    const header = headerValue(request.headers, "authorization");
+    if (header === undefined) return authFail("MissingAuthorization");
+    if (!/^Bearer(\s|$)/i.test(header)) return authFail("UnsupportedAuthorizationScheme", "The management plane accepts Entra ID bearer tokens only.");
+    const token = bearerToken(request.headers);
+    if (token === undefined) return authFail("InvalidAuthorizationHeader");
+    const host = headerValue(request.headers, "host") ?? "localhost";
+    const result = await this.verifier.verify(token, managementAudiences(`https://${host}`));
+    return result.ok ? { kind: "ok", principal: result.principal } : authFail(result.code);
+  }
+}
