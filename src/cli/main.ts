@@ -7,6 +7,7 @@ import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerResourceCommand } from "./resource-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerKeysCommand(program);
+  registerResourceCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
   registerActivityCommand(program);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createSwitchboard } from "../app.js";
+import { renderResourcesBanner } from "./resource-view.js";
 import { renderBanner } from "./banner.js";
 import { addStoreOptions, configFrom, intOption, type StoreOptions } from "./common.js";
 
@@ -62,7 +63,7 @@ export function registerStartCommand(program: Command): void {
         resource: server.core.registry.get(server.core.defaultResource.id) ?? server.core.defaultResource,
         entraTenantId: server.core.entra.keys.tenantId,
         storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db (activity record: activity.db)`,
-      }),
+      }) + renderResourcesBanner(server.core, httpsPort),
     );
   });
 }

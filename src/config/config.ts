@@ -180,6 +180,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_SECONDARY_KEY", (v) => ({ resource: { secondaryKey: v } })],
   ["SWITCHBOARD_SUBSCRIPTION_ID", (v) => ({ management: { subscriptionId: v } })],
   ["SWITCHBOARD_RESOURCE_DOMAIN", (v) => ({ management: { domain: v } })],
+  ["SWITCHBOARD_RESOURCE_PORT_BASE", (v) => ({ management: { resourcePortBase: Number(v) } })],
   ["SWITCHBOARD_LOG_LEVEL", (v) => ({ log: { level: v as "info" } })],
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
