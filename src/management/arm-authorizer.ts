@@ -15,7 +15,16 @@ export class ArmAuthorizer {
     private readonly cache: RoleAssignmentCache,
     /** The immutable id of the resource an ARM id names, so assignments by resource id count. */
     private readonly immutableIdOf: (armId: string) => string | undefined,
+    /** The server's one subscription: a scope in another is 404 SubscriptionNotFound, as ARM answers, not 403. */
+    private readonly subscriptionId: string,
   ) {}
+
+  private checkSubscription(scope: string): void {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
+    if (sub !== undefined && sub.toLowerCase() !== this.subscriptionId.toLowerCase()) {
+      throw new AcsError("SubscriptionNotFound", `The subscription '${sub}' could not be found.`);
+    }
+  }
 
   private entra(principal: Principal | undefined): EntraPrincipal {
     if (principal?.kind !== "entra") throw new AcsError("AuthorizationFailed", "The management plane accepts Entra ID principals only.");
@@ -30,10 +39,12 @@ export class ArmAuthorizer {
 
   /** Whether the principal has any assignment at, above or below `scope` that grants `action` (list operations). */
   async reaches(principal: Principal | undefined, action: string, scope: string): Promise<boolean> {
+    this.checkSubscription(scope);
     return hasRoleGrant(this.cache, this.entra(principal), action, (s) => scopeReachesInto(s, scope));
   }
 
   async require(principal: Principal | undefined, action: string, scope: string): Promise<void> {
+    this.checkSubscription(scope);
     if (await this.can(principal, action, scope)) return;
     throw this.denied(principal, action, scope);
   }

@@ -55,7 +55,7 @@ export function openManagement(deps: {
       listeners = attached;
     },
     routes({ assignments, tenantId }) {
-      const authorizer = new ArmAuthorizer(assignments, (armId) => services.byArmId(armId)?.id);
+      const authorizer = new ArmAuthorizer(assignments, (armId) => services.byArmId(armId)?.id, deps.subscriptionId);
       const routes = [
         ...armRoutes({
           services,
