@@ -129,7 +129,7 @@ export class CommunicationServices {
 
   /** This process sees its own change before it answers; other replicas follow through the change feed. */
   private async refresh(): Promise<void> {
-    await this.registry.load();
+    await this.registry.reload();
     await this.listenersSettled();
   }
 }

@@ -83,6 +83,15 @@ export class ResourceRegistry {
     });
   }
 
+  /**
+   * Reloads now, in line with change-feed reloads (never two loads at once, so a slower, older read cannot overwrite a
+   * newer one), and resolves once the registry reflects the store as of this call.
+   */
+  async reload(): Promise<void> {
+    this.requestReload();
+    await this.settled();
+  }
+
   /** Waits for a reload in flight (tests and the CLI use it to observe a change). */
   async settled(): Promise<void> {
     await this.reloading;
