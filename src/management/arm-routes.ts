@@ -10,6 +10,16 @@ import type { ArmAuthorizer } from "./arm-authorizer.js";
 import type { ArmOperation, ArmOperations } from "./arm-operations.js";
 import { ARM_LOCATION, communicationServiceView, keysView } from "./arm-views.js";
 import type { CommunicationServices } from "./communication-services.js";
+import type { LinkedDomains } from "./linked-domains.js";
+
+/** The status and result URLs of an operation, on the host the client used. */
+export function operationUrls(ctx: HandlerContext<unknown>, subscriptionId: string, op: ArmOperation, apiVersion: string) {
+  const base = `${ctx.baseUrl}/subscriptions/${subscriptionId}/${PROVIDER}/locations/${ARM_LOCATION}`;
+  return {
+    status: `${base}/operationStatuses/${op.id}?api-version=${apiVersion}`,
+    result: `${base}/operationResults/${op.id}?api-version=${apiVersion}`,
+  };
+}
 
 export interface ArmRouteDeps {
   services: CommunicationServices;
@@ -18,6 +28,8 @@ export interface ArmRouteDeps {
   endpoints: ResourceEndpoints;
   defaultDataLocation: string;
   pageSize: number;
+  /** Linking e-mail domains (validation, and the resource's sendable domains kept in step). */
+  linked?: LinkedDomains;
 }
 
 const PROVIDER = "providers/Microsoft.Communication";
@@ -29,7 +41,7 @@ const subScope = (p: Record<string, string>) => `/subscriptions/${p.subscription
 const rgScope = (p: Record<string, string>) => `${subScope(p)}/resourceGroups/${p.resourceGroupName}`;
 const csScope = (p: Record<string, string>) => `${rgScope(p)}/${PROVIDER}/communicationServices/${p.communicationServiceName}`;
 
-const tags = z.record(z.string().min(1).max(512), z.string().max(256)).refine((t) => Object.keys(t).length <= 50, "at most 50 tags");
+export const tags = z.record(z.string().min(1).max(512), z.string().max(256)).refine((t) => Object.keys(t).length <= 50, "at most 50 tags");
 const linkedDomains = z.array(z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/emailServices\/[^/]+\/domains\/[^/]+$/i, "must be the ARM id of an e-mail domain")).max(100);
 
 const putBody = z.object({
@@ -43,7 +55,7 @@ const nameBody = z.object({ name: z.string().max(1000), type: z.string().max(200
 const hubBody = z.object({ resourceId: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.NotificationHubs\/namespaces\/[^/]+\/notificationHubs\/[^/]+$/i, "must be the ARM id of a notification hub"), connectionString: z.string().regex(/^Endpoint=sb:\/\/[^;]+;SharedAccessKeyName=[^;]+;SharedAccessKey=[^;]+;?$/i, "must be a notification hub connection string") });
 
 /** Validates an ARM request body; failures are 400 InvalidRequestContent naming the property. */
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -72,13 +84,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
     return services.get(ctx.params.resourceGroupName!, ctx.params.communicationServiceName!);
   };
 
-  const operationUrls = (ctx: HandlerContext<unknown>, op: ArmOperation, apiVersion: string) => {
-    const base = `${ctx.baseUrl}/subscriptions/${services.subscriptionId}/${PROVIDER}/locations/${ARM_LOCATION}`;
-    return {
-      status: `${base}/operationStatuses/${op.id}?api-version=${apiVersion}`,
-      result: `${base}/operationResults/${op.id}?api-version=${apiVersion}`,
-    };
-  };
+  const urlsOf = (ctx: HandlerContext<unknown>, op: ArmOperation, apiVersion: string) => operationUrls(ctx, services.subscriptionId, op, apiVersion);
 
   /** A list page: what the caller may read in the scope, `$skipToken` paging with a nextLink that carries api-version. */
   const listPage = async (ctx: HandlerContext<unknown>, scope: string, all: Resource[]): Promise<Reply> => {
@@ -122,6 +128,8 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
         const rg = ctx.params.resourceGroupName!;
         const name = ctx.params.communicationServiceName!;
         const existing = services.find(rg, name);
+        const links = body.properties.linkedDomains;
+        if (links !== undefined) await deps.linked?.validate(links);
         if (existing !== undefined) {
           const dataLocation = body.properties.dataLocation;
           if (dataLocation !== undefined && dataLocation !== existing.dataLocation) {
@@ -129,20 +137,22 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
           }
           const updated = await services.update(existing, {
             ...(body.tags !== undefined ? { tags: body.tags } : {}),
-            ...(body.properties.linkedDomains !== undefined ? { linkedDomains: body.properties.linkedDomains } : {}),
+            ...(links !== undefined ? { linkedDomains: links } : {}),
           });
+          if (links !== undefined) await deps.linked?.apply(updated, existing.linkedDomains, links);
           return { status: 200, body: view(updated, ctx) };
         }
         const created = await services.create(rg, name, {
           dataLocation: body.properties.dataLocation ?? deps.defaultDataLocation,
           tags: body.tags,
-          linkedDomains: body.properties.linkedDomains,
+          linkedDomains: links,
         });
+        if (links !== undefined) await deps.linked?.apply(created, [], links);
         ctx.annotate({ resource: created.name });
         const op = await operations.start("create", services.armId(created));
         return {
           status: 201,
-          headers: { "azure-asyncoperation": operationUrls(ctx, op, apiVersion).status, "retry-after": "0" },
+          headers: { "azure-asyncoperation": urlsOf(ctx, op, apiVersion).status, "retry-after": "0" },
           body: view(created, ctx),
         };
       },
@@ -157,10 +167,13 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
       handle: async (ctx) => {
         const r = resourceOf(ctx);
         const body = parse(patchBody, ctx.body);
+        const links = body.properties?.linkedDomains;
+        if (links !== undefined) await deps.linked?.validate(links);
         const updated = await services.update(r, {
           ...(body.tags !== undefined ? { tags: body.tags } : {}),
-          ...(body.properties?.linkedDomains !== undefined ? { linkedDomains: body.properties.linkedDomains } : {}),
+          ...(links !== undefined ? { linkedDomains: links } : {}),
         });
+        if (links !== undefined) await deps.linked?.apply(updated, r.linkedDomains, links);
         return { status: 200, body: view(updated, ctx) };
       },
     }),
@@ -188,7 +201,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
         const armId = services.armId(r);
         await services.delete(r);
         const op = await operations.start("delete", armId);
-        const urls = operationUrls(ctx, op, apiVersion);
+        const urls = urlsOf(ctx, op, apiVersion);
         return { status: 202, headers: { "azure-asyncoperation": urls.status, location: urls.result, "retry-after": "0" } };
       },
     }),
@@ -303,7 +316,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
       handle: async (ctx) => {
         const op = await findOperation(ctx);
         if (op.status === "Running") {
-          return { status: 202, headers: { location: operationUrls(ctx, op, apiVersionOf(ctx)).result, "retry-after": "0" } };
+          return { status: 202, headers: { location: urlsOf(ctx, op, apiVersionOf(ctx)).result, "retry-after": "0" } };
         }
         return { status: 204 };
       },

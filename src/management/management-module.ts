@@ -12,6 +12,9 @@ import { ArmOperations } from "./arm-operations.js";
 import { armRoutes } from "./arm-routes.js";
 import { CommunicationServices } from "./communication-services.js";
 import { metadataRoutes } from "./metadata-routes.js";
+import { emailRoutes } from "./email-routes.js";
+import { EmailServices } from "./email-services.js";
+import { LinkedDomains } from "./linked-domains.js";
 
 /** The management plane: resources of the server's subscription, their endpoints, ARM routes and RBAC. */
 export interface ManagementModule {
@@ -19,6 +22,8 @@ export interface ManagementModule {
   services: CommunicationServices;
   operations: ArmOperations;
   endpoints: ResourceEndpoints;
+  email: EmailServices;
+  linked: LinkedDomains;
   /** The server's listeners: the main HTTPS port (known once bound) and the resources' own. */
   attachListeners(mainPort: number, listeners: ResourceListeners): void;
   routes(deps: { assignments: RoleAssignmentCache; tenantId: () => string }): { routes: RouteSpec[]; authorizer: ArmAuthorizer };
@@ -45,11 +50,15 @@ export function openManagement(deps: {
     await listeners?.settled();
   });
   const operations = new ArmOperations(deps.store, deps.clock, config.management.operationDelayMs);
+  const email = new EmailServices(deps.store, deps.clock);
+  const linked = new LinkedDomains(deps.store, deps.clock, email, deps.subscriptionId);
   return {
     subscriptionId: deps.subscriptionId,
     services,
     operations,
     endpoints,
+    email,
+    linked,
     attachListeners(mainPort, attached) {
       settings.mainPort = mainPort;
       listeners = attached;
@@ -64,7 +73,9 @@ export function openManagement(deps: {
           endpoints,
           defaultDataLocation: config.management.dataLocation,
           pageSize: config.management.pageSize,
+          linked,
         }),
+        ...emailRoutes({ email, services, operations, linked, defaultDataLocation: config.management.dataLocation }),
         ...metadataRoutes(tenantId),
       ];
       return { routes, authorizer };

@@ -40,6 +40,32 @@ export function managementMigration(_ctx: MigrationContext) {
         .addColumn("started_at", "bigint", (c) => c.notNull())
         .addColumn("ends_at", "bigint", (c) => c.notNull())
         .execute();
+      // E-mail services, their domains and sender user names (ARM emailServices / domains / senderUsernames).
+      await db.schema
+        .createTable("arm_email_services")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("resource_group", "text", (c) => c.notNull())
+        .addColumn("data_location", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("arm_email_domains")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("service_id", "text", (c) => c.notNull().references("arm_email_services.id"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("management", "text", (c) => c.notNull())
+        .addColumn("from_sender_domain", "text", (c) => c.notNull())
+        .addColumn("verification_code", "text", (c) => c.notNull())
+        .addColumn("verified", "integer", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("sender_usernames", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("arm_email_domains_name", ["service_id", "name"])
+        .execute();
       await db.schema.createIndex("resources_group_idx").on("resources").column("resource_group").execute();
     },
   };
