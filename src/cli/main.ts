@@ -8,6 +8,7 @@ import { registerCallsCommand } from "./calls-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerResourceCommand } from "./resource-command.js";
+import { registerStoreCommand } from "./store-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerKeysCommand(program);
   registerResourceCommand(program);
+  registerStoreCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
   registerActivityCommand(program);
