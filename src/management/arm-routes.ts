@@ -81,7 +81,9 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
   const resourceOf = (ctx: HandlerContext<unknown>): Resource => {
     apiVersionOf(ctx);
     services.checkSubscription(ctx.params.subscriptionId!);
-    return services.get(ctx.params.resourceGroupName!, ctx.params.communicationServiceName!);
+    const r = services.get(ctx.params.resourceGroupName!, ctx.params.communicationServiceName!);
+    ctx.request.facts.resourceId = r.id; // the request log names the resource acted on, not the listener's
+    return r;
   };
 
   const urlsOf = (ctx: HandlerContext<unknown>, op: ArmOperation, apiVersion: string) => operationUrls(ctx, services.subscriptionId, op, apiVersion);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { afterAll, describe, expect, it } from "vitest";
+import { backendNames, freshPostgresUrl } from "../support/backends.js";
 import { runCli, startCliServer, type CliServer } from "../support/cli.js";
 import { within } from "./arm-support.js";
 
@@ -29,19 +30,22 @@ const works = async (cs: string) => {
 /** The test run's certificate, which this process trusts (test/global-setup.ts). */
 const tlsArgs = ["--tls-cert", process.env.SWITCHBOARD_TEST_TLS_CERT!, "--tls-key", process.env.SWITCHBOARD_TEST_TLS_KEY!];
 
-describe("switchboard resource and keys --resource (built CLI beside a running server)", () => {
+describe.each(backendNames)("switchboard resource and keys --resource (built CLI beside a running server, %s)", (backend) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-resource-cli-"));
   let server: CliServer | undefined;
   let env: NodeJS.ProcessEnv;
+  /** Where the store is: the data directory, or (PostgreSQL) a fresh schema beside it. */
+  let store: string[] = ["--data-dir", dataDir];
   afterAll(async () => {
     await server?.stop();
   });
 
-  it("creates, lists, shows, rotates and deletes a resource; the running server follows within a second", async () => {
+  // Ten CLI processes, each opening the store: bounded generously for a loaded machine.
+  it("creates, lists, shows, rotates and deletes a resource; the running server follows within a second", { timeout: 120_000 }, async () => {
     const base = await freePort();
     env = { SWITCHBOARD_RESOURCE_PORT_BASE: String(base) };
-    server = await startCliServer(["--data-dir", dataDir, ...tlsArgs], env);
-    const store = ["--data-dir", dataDir];
+    if (backend === "postgres") store = ["--data-dir", dataDir, "--database-url", await freshPostgresUrl()];
+    server = await startCliServer([...store, ...tlsArgs], env);
 
     const created = await runCli(["resource", "create", "cli-one", "--resource-group", "rg-cli", "--data-location", "Europe", "--json", ...store], env);
     expect(created.code).toBe(0);
@@ -83,11 +87,10 @@ describe("switchboard resource and keys --resource (built CLI beside a running s
     expect(await within(1000, async () => !(await works(rotated.connectionString)))).toBeLessThanOrEqual(1000);
   });
 
-  it("start prints every resource's connection strings, on the same ports after a restart", async () => {
-    const store = ["--data-dir", dataDir];
+  it("start prints every resource's connection strings, on the same ports after a restart", { timeout: 60_000 }, async () => {
     const two = JSON.parse((await runCli(["resource", "create", "cli-two", "--json", ...store], env)).stdout);
     await server!.stop();
-    server = await startCliServer(["--data-dir", dataDir, ...tlsArgs], env);
+    server = await startCliServer([...store, ...tlsArgs], env);
     expect(server.banner).toContain(`Resource 'cli-two' (${two.immutableResourceId}) in resource group switchboard-dev`);
     expect(server.banner).toContain(`primary   (HTTPS): ${two.primaryConnectionString}`);
     expect(server.banner).toMatch(/Management plane .*\n {2}endpoint https:\/\/127\.0\.0\.1:\d+ {2}subscription [0-9a-f-]{36}/);

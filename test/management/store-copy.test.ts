@@ -67,7 +67,7 @@ describe("store copy and store backup (built CLI)", () => {
   });
 
   const target = testDatabaseUrl !== undefined ? "PostgreSQL" : "a new SQLite data directory";
-  it(`copies SQLite to ${target} while tokens are live: keys, identities, tokens, threads and resources work on the copy`, async () => {
+  it(`copies SQLite to ${target} while tokens are live: keys, identities, tokens, threads and resources work on the copy`, { timeout: 120_000 }, async () => {
     const to = testDatabaseUrl !== undefined ? await freshPostgresUrl() : mkdtempSync(path.join(tmpdir(), "switchboard-copy-"));
     copiedTo = to;
     const copied = await runCli(["store", "copy", "--to", to, "--data-dir", srv.dataDir]);
@@ -91,7 +91,7 @@ describe("store copy and store backup (built CLI)", () => {
 
   // PostgreSQL back to SQLite: registered where the PostgreSQL backend runs (as describe.each(backendNames) does).
   if (testDatabaseUrl !== undefined) {
-    it("copies back from PostgreSQL to a new SQLite data directory: an identical store", async () => {
+    it("copies back from PostgreSQL to a new SQLite data directory: an identical store", { timeout: 120_000 }, async () => {
       const dir = mkdtempSync(path.join(tmpdir(), "switchboard-copy-back-"));
       const back = await runCli(["store", "copy", "--to", dir, "--database-url", copiedTo]);
       expect(back.stderr).toBe("");
@@ -102,7 +102,7 @@ describe("store copy and store backup (built CLI)", () => {
     });
   }
 
-  it("backs up a running SQLite store online; the backup is an identical store", async () => {
+  it("backs up a running SQLite store online; the backup is an identical store", { timeout: 120_000 }, async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "switchboard-backup-")), "backup");
     const backed = await runCli(["store", "backup", dir, "--data-dir", srv.dataDir]);
     expect(backed.stdout).toContain("switchboard.db");
