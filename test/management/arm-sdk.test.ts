@@ -1,3 +1,5 @@
+import { ChatClient } from "@azure/communication-chat";
+import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import type { CommunicationServiceManagementClient } from "@azure/arm-communication";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,7 +123,17 @@ describe.each(backendNames)("communicationServices through @azure/arm-communicat
     const keys = await arm.communicationServices.listKeys("rg-other", "contoso-c");
     const created = await arm.communicationServices.get("rg-other", "contoso-c");
     const client = new CommunicationIdentityClient(keys.primaryConnectionString!, { retryOptions: { maxRetries: 0 } });
-    await client.createUser();
+    const { token } = await client.createUserAndToken(["chat"]);
+    const endpointC = `https://${created.hostName}`;
+    const { chatThread } = await new ChatClient(endpointC, new AzureCommunicationTokenCredential(token)).createChatThread({ topic: "doomed" });
+    const stored = () =>
+      Promise.all(
+        (["identities", "chat_threads"] as const).map(async (t) =>
+          Number((await srv.server.core.store.db.selectFrom(t).select((eb) => eb.fn.countAll().as("n")).where("resource_id", "=", created.immutableResourceId!).executeTakeFirstOrThrow()).n),
+        ),
+      );
+    expect(await stored()).toEqual([1, 1]);
+    expect(chatThread!.id).toMatch(/@thread/);
     await arm.communicationServices.beginDeleteAndWait("rg-other", "contoso-c", { updateIntervalInMs: 10 });
     await expect(arm.communicationServices.get("rg-other", "contoso-c")).rejects.toMatchObject({ statusCode: 404, code: "ResourceNotFound" });
     // Its endpoint is gone, and its key signs nothing anywhere on the server.
@@ -129,6 +141,9 @@ describe.each(backendNames)("communicationServices through @azure/arm-communicat
     const viaMain = await signedFetch(`${srv.httpUrl}/identities?api-version=2025-06-30`, { method: "POST", accessKey: keys.primaryKey!, body: {} });
     expect(viaMain.status).toBe(401);
     expect(srv.server.core.registry.get(created.immutableResourceId!)).toBeUndefined();
+    // Its data is gone, and its user tokens are refused wherever they are presented.
+    expect(await stored()).toEqual([0, 0]);
+    await expect(new ChatClient(srv.httpsUrl, new AzureCommunicationTokenCredential(token), { retryOptions: { maxRetries: 0 } }).listChatThreads().next()).rejects.toMatchObject({ statusCode: 401 });
     // Deleting again is a no-op (204), as ARM answers.
     await arm.communicationServices.beginDeleteAndWait("rg-other", "contoso-c");
     expect(await arm.communicationServices.checkNameAvailability({ name: "contoso-c", type: TYPE })).toEqual({ nameAvailable: true });
