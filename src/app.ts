@@ -12,6 +12,7 @@ import { openActivityStorage } from "./activity/activity-storage.js";
 import { activityRoutes } from "./activity/activity-routes.js";
 import { callActivity } from "./activity/call-activity.js";
 import { AuthenticatorChain } from "./auth/authenticator-chain.js";
+import { ArmBearerAuthenticator } from "./management/arm-authenticator.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { CallRepository } from "./calling/call-repository.js";
 import { callingRoutes } from "./calling/calling-routes.js";
@@ -34,9 +35,12 @@ import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
+import { openManagement, type ManagementModule } from "./management/management-module.js";
+import { ensureSubscriptionId } from "./management/subscription.js";
+import { ResourceListeners } from "./resources/resource-listeners.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
-import type { Resource } from "./resources/resource.js";
+import { armIdOf, type Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
@@ -81,6 +85,8 @@ export interface Core {
   entra: EntraModule;
   /** Phone numbers, SMS, e-mail and the outbox. */
   messaging: Messaging;
+  /** Resources of the server's subscription and the ARM-compatible management plane (docs/management.md). */
+  management: ManagementModule;
   close(): Promise<void>;
 }
 
@@ -100,8 +106,9 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       onError: (err) => log.warn({ err: { message: (err as Error).message } }, "change feed poll failed"),
     });
     const resources = new ResourceRepository(store, () => clock.now());
-    const defaultResource = await resources.ensureDefault(config.resource);
-    const registry = new ResourceRegistry(resources);
+    const subscriptionId = await ensureSubscriptionId(store, config.management.subscriptionId);
+    const defaultResource = await resources.ensureDefault({ ...config.resource, resourceGroup: config.management.defaultResourceGroup });
+    const registry = new ResourceRegistry(resources, config.management.domain);
     await registry.load();
     registry.watch(feed);
 
@@ -126,7 +133,17 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
       log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
     );
-    const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
+    const entra = await openEntra({
+      config,
+      log,
+      store,
+      feed,
+      clock,
+      identityRepository,
+      userTokens,
+      resourceArmId: (r) => armIdOf(subscriptionId, r),
+    });
+    const management = openManagement({ config, store, clock, repository: resources, registry, subscriptionId });
     const messaging = openMessaging(config, store, clock, log);
     await feed.start();
 
@@ -149,6 +166,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       activityRetention,
       entra,
       messaging,
+      management,
       async close() {
         feed.stop();
         await messaging.close();
@@ -180,9 +198,10 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[]): RouteSpec[] {
   const trustedAuth = new TrustedAuthStore(core.store, core.clock);
   return [
+    ...armRoutes,
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
     ...activityRoutes(core.activityRepository),
@@ -212,8 +231,9 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     activeWindowMs: config.metrics.activeWindowSeconds * 1000,
     now: () => core.clock.now(),
   });
+  const arm = core.management.routes({ assignments: core.entra.assignments, tenantId: () => core.entra.keys.tenantId });
   const app = createHttpApp({
-    routes: allRoutes(core, metrics),
+    routes: allRoutes(core, metrics, arm.routes),
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     deps: {
@@ -221,9 +241,11 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       chains: {
         management: new AuthenticatorChain([hmac, core.entra.authenticator]),
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
+        arm: new AuthenticatorChain([new ArmBearerAuthenticator(core.entra.verifier)]),
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
       strictApiVersions: config.strictApiVersions,
+      armAuthorizer: arm.authorizer,
     },
   });
   await app.ready();
@@ -240,6 +262,14 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   }
   const calling = createCalling(core);
   calling.attach(httpsServer);
+  // Every resource but the default one has an HTTPS listener of its own (docs/management.md).
+  const resourceListeners = new ResourceListeners(core.registry, {
+    host: config.host,
+    tls,
+    handler,
+    log: core.log,
+    onServer: (server) => calling.attach(server),
+  });
   calling.onCallEvent((event) => core.activity.record(callActivity(event)));
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
@@ -267,12 +297,14 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       const httpsPort = await listenOn(httpsServer, config.port);
       boundHttpsPort = httpsPort;
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
+      core.management.attachListeners(httpsPort, resourceListeners);
+      await resourceListeners.start();
       return { httpsPort, httpPort };
     },
     async close() {
       // Stop accepting, let in-flight requests finish, then flush and close the store.
       await calling.close();
-      await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
+      await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
       await app.close();
       await core.close();
     },

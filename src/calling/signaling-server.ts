@@ -92,7 +92,14 @@ export class SignalingServer {
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const { config, clock, log } = this.core;
-    const conn = new SignalingConnection(ws, this.core.registry.resolve(req.headers.host), config.calling, clock);
+    let resource;
+    try {
+      resource = this.core.registry.resolve(req.headers.host, req.socket.localPort);
+    } catch {
+      ws.close(1008, "ResourceNotFound"); // the resource of this endpoint was deleted a moment ago
+      return;
+    }
+    const conn = new SignalingConnection(ws, resource, config.calling, clock);
     this.connections.add(conn);
     conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.calling.authTimeoutMs);
     ws.on("pong", () => {

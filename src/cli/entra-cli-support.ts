@@ -1,5 +1,6 @@
 import type { Core } from "../app.js";
 import type { PrincipalRecord } from "../idp/entra-principals.js";
+import { isArmScope } from "../rbac/arm-scope.js";
 import { ALL_RESOURCES } from "../rbac/role-store.js";
 import { endpointHost } from "./banner.js";
 import { pickResource } from "./keys-command.js";
@@ -32,13 +33,35 @@ export async function principalIdFor(core: Core, ref: string): Promise<string> {
   throw new Error(`no principal '${ref}' (give a client id, an object id, a user name, or an external principal's object id)`);
 }
 
-/** The scope of a role assignment: one resource (by name or id), or every resource. */
-export function scopeFor(core: Core, resource: string | undefined): string {
-  return resource === undefined ? ALL_RESOURCES : pickResource(core, resource).id;
+/**
+ * The scope of a role assignment: an ARM scope (`--scope /subscriptions/{id}[/resourceGroups/{rg}[/providers/…/{name}]]`),
+ * one resource (`--resource` name or id, stored as its immutable id, which survives nothing but that resource), or
+ * every resource.
+ */
+export function scopeFor(core: Core, resource: string | undefined, armScope?: string): string {
+  if (armScope !== undefined) {
+    if (resource !== undefined) throw new Error("give --scope or --resource, not both");
+    return checkArmScope(core, armScope);
+  }
+  if (resource === undefined) return ALL_RESOURCES;
+  return pickResource(core, resource).id;
+}
+
+function checkArmScope(core: Core, scope: string): string {
+  const trimmed = scope.trim().replace(/\/+$/, "");
+  if (!isArmScope(trimmed)) {
+    throw new Error(`--scope must be /subscriptions/{id}, /subscriptions/{id}/resourceGroups/{rg} or a resource's ARM id, got '${scope}'`);
+  }
+  const sub = trimmed.split("/")[2]!;
+  if (sub.toLowerCase() !== core.management.subscriptionId.toLowerCase()) {
+    throw new Error(`this server's subscription is ${core.management.subscriptionId}, not ${sub}`);
+  }
+  return trimmed;
 }
 
 export function describeScope(core: Core, scope: string): string {
   if (scope === ALL_RESOURCES) return "every resource";
+  if (scope.startsWith("/")) return scope;
   const r = core.registry.get(scope);
   return r === undefined ? `resource ${scope}` : `resource ${r.name} (${r.id})`;
 }

@@ -15,9 +15,9 @@ export function pickResource(core: Core, name: string | undefined): Resource {
   return found;
 }
 
-/** The HTTPS endpoint the server announces with the default config (what `start` prints). */
-function endpointOf(core: Core): string {
-  return `https://${endpointHost(core.config.host)}:${core.config.port}/`;
+/** The resource's HTTPS endpoint as `start` announces it (its own port, or `<name>.<domain>`; docs/management.md). */
+function endpointOf(core: Core, r: Resource): string {
+  return core.management.endpoints.endpointOf(r, endpointHost(core.config.host));
 }
 
 export function registerKeysCommand(program: Command): void {
@@ -31,7 +31,7 @@ export function registerKeysCommand(program: Command): void {
   ).action(async (options: ResourceOption & { json?: boolean }) => {
     await withCore(options, async (core) => {
       const r = pickResource(core, options.resource);
-      const endpoint = endpointOf(core);
+      const endpoint = endpointOf(core, r);
       const view = {
         resource: r.name,
         resourceId: r.id,
@@ -63,7 +63,7 @@ export function registerKeysCommand(program: Command): void {
       const r = pickResource(core, options.resource);
       const updated = await core.resources.regenerateKey(r.id, which);
       const key = updated.keys[which].value;
-      const cs = connectionString(endpointOf(core), key);
+      const cs = connectionString(endpointOf(core, updated), key);
       if (options.json === true) printJson({ resource: updated.name, key: which, value: key, connectionString: cs });
       else process.stdout.write(`${which} key regenerated\n${cs}\n`);
     });

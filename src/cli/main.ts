@@ -9,6 +9,8 @@ import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerMiCommand } from "./mi-command.js";
 import { registerTrustedAuthCommand } from "./trusted-auth-command.js";
+import { registerResourceCommand } from "./resource-command.js";
+import { registerStoreCommand } from "./store-command.js";
 import { registerOutboxCommand } from "./outbox-command.js";
 import { registerRoleCommand } from "./role-command.js";
 import { registerSpCommand } from "./sp-command.js";
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerKeysCommand(program);
   registerEnvCommand(program);
+  registerResourceCommand(program);
+  registerStoreCommand(program);
   registerIdentityCommand(program);
   registerSigningKeysCommand(program);
   registerActivityCommand(program);

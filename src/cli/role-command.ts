@@ -8,6 +8,7 @@ interface AssignOptions extends StoreOptions {
   principal: string;
   role: string;
   resource?: string;
+  scope?: string;
 }
 
 /** Role definitions and assignments. A running server applies every change within a second. */
@@ -47,13 +48,14 @@ export function registerRoleCommand(program: Command): void {
       c
         .requiredOption("--principal <principal>", "client id, object id, user name, or an external principal's object id")
         .requiredOption("--role <role>", "role name")
-        .option("--resource <name>", "one resource (name or id); default: every resource"),
+        .option("--resource <name>", "one resource (name or id); default: every resource")
+        .option("--scope <scope>", "an ARM scope: /subscriptions/{id}, …/resourceGroups/{rg}, or a resource's ARM id"),
     );
 
   withAssignOptions(role.command("assign").description("assign a role to a principal")).action(async (options: AssignOptions) => {
     await withCore(options, async (core) => {
       const principalId = await principalIdFor(core, options.principal);
-      const scope = scopeFor(core, options.resource);
+      const scope = scopeFor(core, options.resource, options.scope);
       const a = await core.entra.roles.assign(principalId, options.role, scope);
       process.stdout.write(`${a.roleName} assigned to ${principalId} on ${describeScope(core, scope)}\n`);
     });
@@ -62,7 +64,7 @@ export function registerRoleCommand(program: Command): void {
   withAssignOptions(role.command("remove").description("remove a role assignment")).action(async (options: AssignOptions) => {
     await withCore(options, async (core) => {
       const principalId = await principalIdFor(core, options.principal);
-      const scope = scopeFor(core, options.resource);
+      const scope = scopeFor(core, options.resource, options.scope);
       if (!(await core.entra.roles.remove(principalId, options.role, scope))) {
         throw new Error(`no assignment of '${options.role}' to ${principalId} on ${describeScope(core, scope)}`);
       }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Config } from "../config/config.js";
 import type { Switchboard } from "../app.js";
 import { managedDomainOf } from "../email/email-domains.js";
+import { renderResourcesBanner } from "./resource-view.js";
 import { renderBanner } from "./banner.js";
 import { addStoreOptions, configFrom, intOption, type StoreOptions } from "./common.js";
 
@@ -87,7 +88,7 @@ export function registerStartCommand(program: Command): void {
         emailSender: `DoNotReply@${managedDomainOf(server.core.defaultResource.id)}`,
         ...(envCommandFor(config) !== undefined ? { envCommand: envCommandFor(config)! } : {}),
         storeDescription: config.databaseUrl !== undefined ? "PostgreSQL" : config.inMemory ? "SQLite (in memory)" : `SQLite ${config.dataDir}/switchboard.db (activity record: activity.db)`,
-      }),
+      }) + renderResourcesBanner(server.core, httpsPort),
     );
   });
 }

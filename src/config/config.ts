@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { devModeLayer, isLoopbackHost } from "./dev-mode.js";
+import { managementConfigSchema } from "./management-config.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
@@ -137,6 +138,8 @@ export const configSchema = z.object({
       activeWindowSeconds: z.number().int().min(1).max(86_400).default(300),
     })
     .prefault({}),
+  /** Resources and the ARM-compatible management plane (docs/management.md). */
+  management: managementConfigSchema,
   // --- messaging (phone numbers, SMS, e-mail) ---
   phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
   sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
@@ -197,6 +200,9 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_RESOURCE_NAME", (v) => ({ resource: { name: v } })],
   ["SWITCHBOARD_PRIMARY_KEY", (v) => ({ resource: { primaryKey: v } })],
   ["SWITCHBOARD_SECONDARY_KEY", (v) => ({ resource: { secondaryKey: v } })],
+  ["SWITCHBOARD_SUBSCRIPTION_ID", (v) => ({ management: { subscriptionId: v } })],
+  ["SWITCHBOARD_RESOURCE_DOMAIN", (v) => ({ management: { domain: v } })],
+  ["SWITCHBOARD_RESOURCE_PORT_BASE", (v) => ({ management: { resourcePortBase: Number(v) } })],
   ["SWITCHBOARD_LOG_LEVEL", (v) => ({ log: { level: v as "info" } })],
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],

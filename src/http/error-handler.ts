@@ -52,10 +52,20 @@ export function isStorageUnavailable(err: unknown, depth = 0): boolean {
   return nested.some((e) => isStorageUnavailable(e, depth + 1));
 }
 
+/**
+ * A write that names a row deleted meanwhile: on another replica, a deleted resource is still known for up to the poll
+ * interval (docs/management.md), and its writes then fail on the foreign key. The client gets a 404, not a 500.
+ */
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "23503" || code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+}
+
 /** Maps anything thrown during a request to an AcsError; unknown failures become an opaque 500. */
 export function toAcsError(err: unknown): AcsError {
   if (err instanceof AcsError) return err;
   if (isStorageUnavailable(err)) return new AcsError("ServiceUnavailable", undefined, { headers: { "retry-after": "5" } });
+  if (isForeignKeyViolation(err)) return new AcsError("ResourceNotFound", "What this request refers to no longer exists (its resource was deleted).");
   const fastifyError = err as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

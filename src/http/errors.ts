@@ -117,6 +117,16 @@ export const errorCatalogue = {
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
   InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
+  // --- management plane (ARM codes, docs/management.md) ---
+  ResourceNotFound: [404, "The resource was not found."],
+  ResourceGroupNotFound: [404, "The resource group was not found."],
+  SubscriptionNotFound: [404, "The subscription was not found."],
+  OperationNotFound: [404, "The operation was not found."],
+  InvalidRequestContent: [400, "The request content is not valid."],
+  InvalidResourceName: [400, "The resource name is not valid."],
+  MissingApiVersionParameter: [400, "The api-version query parameter (?api-version=) is required for all requests."],
+  InvalidApiVersionParameter: [400, "The api-version is not supported."],
+  Conflict: [409, "The request conflicts with the current state of the resource."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

@@ -4,6 +4,7 @@ import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
 import { apiOfOperation, checkApiVersion } from "./api-versions.js";
+import type { ArmAuthorizer } from "../management/arm-authorizer.js";
 import { AcsError } from "./errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
@@ -30,10 +31,12 @@ declare module "fastify" {
 
 export interface PipelineDeps {
   registry: ResourceRegistry;
-  chains: Record<Exclude<AuthPolicy, "none">, AuthenticatorChain>;
+  chains: Record<Exclude<AuthPolicy, "none" | "arm">, AuthenticatorChain> & { arm?: AuthenticatorChain };
   authorizer: Authorizer;
   /** Refuse well-formed api-versions this server does not know (`--strict-api-versions`). */
   strictApiVersions?: boolean;
+  /** RBAC on ARM scopes for `arm` routes (the management plane). */
+  armAuthorizer?: ArmAuthorizer;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
@@ -72,11 +75,14 @@ function apiVersionValues(query: Record<string, unknown>): string[] {
 
 /**
  * The request pipeline, in one place. Every route runs these steps in this order:
- *   1. context      the resource, chosen by the Host header (the API lives at the root of the endpoint)
+ *   1. context      the resource, chosen by the local port (a resource's own listener) or the Host header (the API
+ *                   lives at the root of the endpoint); ARM routes name their resource in the path instead
  *   2. dispatch     fastify's router has picked `route`
  *   3. authenticate the route's authenticator chain turns credentials into a principal (401 on failure)
- *   4. authorize    the principal may run this operation on this resource (403 on failure)
- *   5. validate     api-version present and known for the route's API (api-versions.ts), body parsed and checked against the route's schema (400)
+ *   4. authorize    the principal may run this operation on this resource, or for ARM routes the route's action at
+ *                   the ARM scope its path names (403 on failure)
+ *   5. validate     api-version present and known for the route's API (api-versions.ts), body parsed and checked
+ *                   against the route's schema (400)
  *   6. handle       the domain operation
  *   7. serialize    status, headers and JSON body
  * Any AcsError thrown by a step is rendered once by the error handler (error-handler.ts).
@@ -87,7 +93,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     facts.operation = route.operation;
 
     // 1. context
-    const resource = deps.registry.resolve(request.headers.host);
+    const resource = deps.registry.resolve(request.headers.host, request.socket?.localPort);
     facts.resourceId = resource.id;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
@@ -95,7 +101,9 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     let principal: Principal | undefined;
     if (route.auth !== "none") {
       try {
-        principal = await deps.chains[route.auth].authenticate({
+        const chain = deps.chains[route.auth];
+        if (chain === undefined) throw new AcsError("UnsupportedAuthorizationScheme");
+        principal = await chain.authenticate({
           method: request.method,
           rawUrl: request.url,
           headers: request.headers,
@@ -108,7 +116,12 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
       }
       facts.principal = principal;
       // 4. authorize
-      await deps.authorizer.authorize(principal, route, resource);
+      if (route.auth === "arm") {
+        if (deps.armAuthorizer === undefined || route.arm === undefined) throw new AcsError("AuthorizationFailed");
+        if (route.arm.filtered !== true) await deps.armAuthorizer.require(principal, route.arm.action, route.arm.scope(request.params as Record<string, string>));
+      } else {
+        await deps.authorizer.authorize(principal, route, resource);
+      }
     }
 
     // 5. validate

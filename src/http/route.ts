@@ -7,9 +7,18 @@ import type { Resource } from "../resources/resource.js";
  * Which authenticator chain a route uses:
  * - management: access key (HMAC) or Entra ID bearer: Identity, SMS, Email, Phone Numbers, admin;
  * - user: user access token: Chat, Calling;
+ * - arm: Entra ID bearer for the management plane (audience management.azure.com or this server); RBAC on ARM scopes;
  * - none: public documents (JWKS, discovery, health).
  */
-export type AuthPolicy = "management" | "user" | "none";
+export type AuthPolicy = "management" | "user" | "arm" | "none";
+
+/** What an ARM route needs: the action, at the ARM scope its path names (src/management/arm-authorizer.ts). */
+export interface ArmRequirement {
+  action: string;
+  scope(params: Record<string, string>): string;
+  /** List operations filter by the caller's access instead of refusing (the handler does it). */
+  filtered?: boolean;
+}
 
 export interface Reply {
   status: number;
@@ -48,6 +57,8 @@ export interface RouteSpec<B = unknown> {
   /** fastify path; a literal colon is written `::` (e.g. `/identities/:id/::issueAccessToken`). */
   url: string;
   auth: AuthPolicy;
+  /** For `arm` routes: the action and scope RBAC checks. */
+  arm?: ArmRequirement;
   /** For user-token routes: the operation is allowed if the token has any of these scopes. */
   userScopes?: readonly UserScope[];
   /** ACS operations require `api-version` (default true). */

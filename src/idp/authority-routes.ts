@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import type { Clock } from "../util/clock.js";
 import type { AuthorityKeys } from "./authority-keys.js";
+import { managementResources } from "../management/arm-audiences.js";
 import { authorityIssuer, parseScopeRequest, type AuthorityTokens } from "./authority-tokens.js";
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion.js";
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
@@ -123,7 +124,7 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   }
   const { client, auth } = await authenticateClient(form, grant, tokenEndpoint, issuer, deps);
   ctx.annotate({ grant, clientId: client.clientId! });
-  const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app");
+  const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app", managementResources(ctx.baseUrl));
   if (!scope.ok) return fail("invalid_scope", scope.description);
 
   let subject: PrincipalRecord = client;

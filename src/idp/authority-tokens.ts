@@ -23,13 +23,15 @@ export type ScopeRequest =
  * Reads the `scope` of a token request: every non-OIDC scope must belong to one known resource. The app flow
  * (client_credentials) takes only `<resource>/.default`, as Entra ID does.
  */
-export function parseScopeRequest(scope: string | undefined, flow: "app" | "user"): ScopeRequest {
+export function parseScopeRequest(scope: string | undefined, flow: "app" | "user", extraResources: readonly string[] = []): ScopeRequest {
   const requested = (scope ?? "").split(/\s+/).filter((s) => s !== "" && !OIDC_SCOPES.has(s.toLowerCase()));
   if (requested.length === 0) return { ok: false, description: "AADSTS90014: The request body must contain the 'scope' parameter." };
-  let audience: (typeof RESOURCES)[number] | undefined;
+  // Extra resources: the management plane (src/management/arm-audiences.ts), longest first so a host:port wins.
+  const known = [...RESOURCES, ...[...extraResources].sort((a, b) => b.length - a.length)];
+  let audience: string | undefined;
   const scp = new Set<string>();
   for (const s of requested) {
-    const resource = RESOURCES.find((r) => s.startsWith(`${r}/`));
+    const resource = known.find((r) => s.startsWith(`${r}/`));
     if (resource === undefined) {
       return { ok: false, description: `AADSTS500011: The resource principal named ${s.slice(0, 200)} was not found in the tenant.` };
     }
@@ -44,7 +46,7 @@ export function parseScopeRequest(scope: string | undefined, flow: "app" | "user
       }
       continue;
     }
-    if (suffix === ".default" || suffix === "clients/.default") for (const d of DEFAULT_DELEGATED[resource]) scp.add(d);
+    if (suffix === ".default" || suffix === "clients/.default") for (const d of DEFAULT_DELEGATED[resource as (typeof RESOURCES)[number]] ?? ["user_impersonation"]) scp.add(d);
     else if (/^[\w./-]{1,100}$/.test(suffix)) scp.add(suffix);
     else return { ok: false, description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid.` };
   }

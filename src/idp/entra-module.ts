@@ -10,6 +10,7 @@ import type { EntraAuthorizer } from "../rbac/authorizer.js";
 import { createEntraRoleAuthorizer, RoleAssignmentCache } from "../rbac/entra-role-authorizer.js";
 import { RoleStore } from "../rbac/role-store.js";
 import type { ChangeFeed } from "../store/change-feed.js";
+import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { AuthorityKeys } from "./authority-keys.js";
@@ -35,6 +36,8 @@ export interface EntraModule {
   verifier: EntraTokenVerifier;
   authenticator: EntraBearerAuthenticator;
   authorizer: EntraAuthorizer;
+  /** Role assignments as requests read them (the management plane's RBAC reads them too). */
+  assignments: RoleAssignmentCache;
   routes(): RouteSpec[];
 }
 
@@ -46,6 +49,8 @@ export async function openEntra(deps: {
   clock: Clock;
   identityRepository: IdentityRepository;
   userTokens: UserTokenService;
+  /** A resource's ARM id, so role assignments at ARM scopes cover it. */
+  resourceArmId?: (resource: Resource) => string;
 }): Promise<EntraModule> {
   const { config, store, feed, clock } = deps;
   const keys = new AuthorityKeys(store, clock);
@@ -74,7 +79,8 @@ export async function openEntra(deps: {
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),
-    authorizer: createEntraRoleAuthorizer(assignments),
+    authorizer: createEntraRoleAuthorizer(assignments, deps.resourceArmId),
+    assignments,
     routes: () => [
       ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants }),
       ...signin.routes(),

@@ -1,9 +1,12 @@
 import { AcsError } from "../http/errors.js";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
+import type { Principal } from "../auth/principal.js";
+import type { Resource } from "../resources/resource.js";
 import type { EntraAuthorizer } from "./authorizer.js";
+import { scopeCovers } from "./arm-scope.js";
 import { permissionFor } from "./permissions.js";
 import { roleGrants, type RoleDefinition } from "./role-definitions.js";
-import { ALL_RESOURCES, RBAC_CHANGED, type RoleAssignment, type RoleStore } from "./role-store.js";
+import { RBAC_CHANGED, type RoleAssignment, type RoleStore } from "./role-store.js";
 
 interface Snapshot {
   roles: Map<string, RoleDefinition>;
@@ -65,7 +68,7 @@ export class RoleAssignmentCache {
  * assigned to the principal at this resource or at every resource. Denied: 403 AuthorizationFailed naming the
  * missing permission.
  */
-export function createEntraRoleAuthorizer(cache: RoleAssignmentCache): EntraAuthorizer {
+export function createEntraRoleAuthorizer(cache: RoleAssignmentCache, armIdOf: (resource: Resource) => string = (r) => r.id): EntraAuthorizer {
   return async (principal, route, resource) => {
     const permission = permissionFor(route.operation);
     if (permission === undefined) {
@@ -74,7 +77,7 @@ export function createEntraRoleAuthorizer(cache: RoleAssignmentCache): EntraAuth
     const snap = await cache.current();
     const assignments = snap.byPrincipal.get(principal.objectId) ?? [];
     for (const a of assignments) {
-      if (a.scope !== ALL_RESOURCES && a.scope !== resource.id) continue;
+      if (!scopeCovers(a.scope, { armId: armIdOf(resource), resourceId: resource.id })) continue;
       const role = snap.roles.get(a.roleName.toLowerCase());
       if (role !== undefined && roleGrants(role, permission)) return;
     }
@@ -84,4 +87,23 @@ export function createEntraRoleAuthorizer(cache: RoleAssignmentCache): EntraAuth
       { target: permission, details: [{ code: "MissingPermission", message: permission, target: permission }] },
     );
   };
+}
+
+/**
+ * Whether a role assigned to the principal at a scope `covers` accepts grants `permission` (the management plane's
+ * check, src/management/arm-authorizer.ts). The same lookup as the data plane's above.
+ */
+export async function hasRoleGrant(
+  cache: RoleAssignmentCache,
+  principal: Extract<Principal, { kind: "entra" }>,
+  permission: string,
+  covers: (scope: string) => boolean,
+): Promise<boolean> {
+  const snap = await cache.current();
+  for (const a of snap.byPrincipal.get(principal.objectId) ?? []) {
+    if (!covers(a.scope)) continue;
+    const role = snap.roles.get(a.roleName.toLowerCase());
+    if (role !== undefined && roleGrants(role, permission)) return true;
+  }
+  return false;
 }

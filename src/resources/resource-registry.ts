@@ -1,4 +1,5 @@
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
+import { AcsError } from "../http/errors.js";
 import type { Resource } from "./resource.js";
 import { RESOURCE_CHANGED, type ResourceRepository } from "./resource-repository.js";
 
@@ -14,8 +15,15 @@ export class ResourceRegistry {
   private defaultResource: Resource | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
+  /** Local ports of the resources' own listeners (resource-listeners.ts): the port a request came in on decides. */
+  private readonly byPort = new Map<number, string>();
+  private readonly loadListeners: Array<(resources: Resource[]) => void> = [];
 
-  constructor(private readonly repository: ResourceRepository) {}
+  /** `domain`: resources also answer to Host `<name>.<domain>` (docs/management.md). */
+  constructor(
+    private readonly repository: ResourceRepository,
+    private readonly domain?: string,
+  ) {}
 
   async load(): Promise<void> {
     const resources = await this.repository.list();
@@ -25,11 +33,26 @@ export class ResourceRegistry {
     for (const r of resources) {
       byId.set(r.id, r);
       for (const h of r.hostnames) byHost.set(h, r);
+      if (this.domain !== undefined) byHost.set(`${r.name}.${this.domain}`.toLowerCase(), r);
       if (r.isDefault && fallback === undefined) fallback = r;
     }
     this.byId = byId;
     this.byHost = byHost;
     this.defaultResource = fallback ?? resources[0];
+    for (const listener of this.loadListeners) listener(resources);
+  }
+
+  /** Called after every (re)load with every resource: the per-resource listeners follow creations and deletions. */
+  onLoad(listener: (resources: Resource[]) => void): void {
+    this.loadListeners.push(listener);
+  }
+
+  bindPort(port: number, resourceId: string): void {
+    this.byPort.set(port, resourceId);
+  }
+
+  unbindPort(port: number): void {
+    this.byPort.delete(port);
   }
 
   watch(feed: ChangeFeed): void {
@@ -60,14 +83,35 @@ export class ResourceRegistry {
     });
   }
 
+  /**
+   * Reloads now, in line with change-feed reloads (never two loads at once, so a slower, older read cannot overwrite a
+   * newer one), and resolves once the registry reflects the store as of this call.
+   */
+  async reload(): Promise<void> {
+    this.requestReload();
+    await this.settled();
+  }
+
   /** Waits for a reload in flight (tests and the CLI use it to observe a change). */
   async settled(): Promise<void> {
     await this.reloading;
   }
 
-  /** The resource a request belongs to: by its Host header, else the default resource. */
-  resolve(host: string | undefined): Resource {
-    const found = host === undefined ? undefined : this.byHost.get(host.toLowerCase());
+  /**
+   * The resource a request belongs to: by the local port it arrived on (a resource's own listener), else by its Host
+   * header (with or without the port), else the default resource. A port whose resource is gone answers nothing.
+   */
+  resolve(host: string | undefined, localPort?: number): Resource {
+    if (localPort !== undefined) {
+      const id = this.byPort.get(localPort);
+      if (id !== undefined) {
+        const own = this.byId.get(id);
+        if (own === undefined) throw new AcsError("ResourceNotFound", "The resource of this endpoint has been deleted.");
+        return own;
+      }
+    }
+    const lower = host?.toLowerCase();
+    const found = lower === undefined ? undefined : (this.byHost.get(lower) ?? this.byHost.get(lower.replace(/:\d+$/, "")));
     const resource = found ?? this.defaultResource;
     if (resource === undefined) throw new Error("no resource loaded");
     return resource;

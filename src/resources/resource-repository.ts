@@ -1,18 +1,28 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Database, ResourcesTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { generateAccessKey, newId, shortId } from "../util/crypto.js";
 import type { KeyName, Resource } from "./resource.js";
+import { purgeResourceData } from "./resource-purge.js";
 
 export const RESOURCE_CHANGED = "resource";
+const DEFAULT_GROUP = "switchboard-dev";
+const DEFAULT_LOCATION = "United States";
 
-function toResource(row: ResourcesTable): Resource {
+function toResource(row: Selectable<ResourcesTable>): Resource {
   return {
     id: row.id,
     name: row.name,
     hostnames: JSON.parse(row.hostnames) as string[],
     isDefault: row.is_default === 1,
     createdAt: Number(row.created_at),
+    resourceGroup: row.resource_group ?? DEFAULT_GROUP,
+    dataLocation: row.data_location ?? DEFAULT_LOCATION,
+    tags: JSON.parse(row.tags ?? "{}") as Record<string, string>,
+    linkedDomains: JSON.parse(row.linked_domains ?? "[]") as string[],
+    notificationHub: row.notification_hub == null ? null : (JSON.parse(row.notification_hub) as Resource["notificationHub"]),
+    port: row.port == null ? null : Number(row.port),
+    updatedAt: Number(row.updated_at ?? row.created_at),
     keys: {
       primary: { name: "primary", value: row.primary_key, bytes: Buffer.from(row.primary_key, "base64"), id: row.primary_key_id },
       secondary: { name: "secondary", value: row.secondary_key, bytes: Buffer.from(row.secondary_key, "base64"), id: row.secondary_key_id },
@@ -25,6 +35,24 @@ export interface DefaultResourceSpec {
   id?: string | undefined;
   primaryKey?: string | undefined;
   secondaryKey?: string | undefined;
+  /** Its resource group (default `switchboard-dev`); applied when the resource is created. */
+  resourceGroup?: string | undefined;
+}
+
+/** The ARM facts of a new resource. */
+export interface NewResourceOptions {
+  resourceGroup?: string;
+  dataLocation?: string;
+  tags?: Record<string, string>;
+  /** Its own HTTPS port (null: ephemeral per process). */
+  port?: number | null;
+}
+
+/** What PATCH (and linkNotificationHub) may change. */
+export interface ResourceUpdate {
+  tags?: Record<string, string>;
+  linkedDomains?: string[];
+  notificationHub?: Resource["notificationHub"];
 }
 
 /** Storage of resources and their access keys. */
@@ -62,6 +90,7 @@ export class ResourceRepository {
           secondary_key_id: shortId(),
           is_default: 1,
           created_at: this.now(),
+          resource_group: spec.resourceGroup ?? DEFAULT_GROUP,
         })
         .onConflict((oc) => oc.column("name").doNothing())
         .execute();
@@ -97,9 +126,10 @@ export class ResourceRepository {
     });
   }
 
-  async create(name: string, hostnames: string[]): Promise<Resource> {
+  async create(name: string, hostnames: string[], options: NewResourceOptions = {}): Promise<Resource> {
     return this.store.write(async (trx, ctx) => {
       const id = newId();
+      const now = this.now();
       await trx
         .insertInto("resources")
         .values({
@@ -111,11 +141,57 @@ export class ResourceRepository {
           secondary_key: generateAccessKey(),
           secondary_key_id: shortId(),
           is_default: 0,
-          created_at: this.now(),
+          created_at: now,
+          resource_group: options.resourceGroup ?? DEFAULT_GROUP,
+          data_location: options.dataLocation ?? DEFAULT_LOCATION,
+          tags: JSON.stringify(options.tags ?? {}),
+          linked_domains: "[]",
+          notification_hub: null,
+          port: options.port ?? null,
+          updated_at: now,
         })
         .execute();
       ctx.emit({ topic: RESOURCE_CHANGED, resourceId: id });
       return toResource(await trx.selectFrom("resources").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
     });
+  }
+
+  /** Changes tags, linked domains or the notification hub; undefined if there is no such resource. */
+  async update(resourceId: string, change: ResourceUpdate): Promise<Resource | undefined> {
+    return this.store.write(async (trx, ctx) => {
+      const set: Record<string, unknown> = { updated_at: this.now() };
+      if (change.tags !== undefined) set.tags = JSON.stringify(change.tags);
+      if (change.linkedDomains !== undefined) set.linked_domains = JSON.stringify(change.linkedDomains);
+      if (change.notificationHub !== undefined) set.notification_hub = change.notificationHub === null ? null : JSON.stringify(change.notificationHub);
+      const result = await trx.updateTable("resources").set(set).where("id", "=", resourceId).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      ctx.emit({ topic: RESOURCE_CHANGED, resourceId });
+      return toResource(await trx.selectFrom("resources").selectAll().where("id", "=", resourceId).executeTakeFirstOrThrow());
+    });
+  }
+
+  /**
+   * Deletes a resource and everything stored under it (identities, threads, numbers, messages, outbox, calls) in one
+   * transaction; every process drops its keys within the poll interval. False if there was no such resource.
+   */
+  async delete(resourceId: string): Promise<boolean> {
+    return this.store.write(async (trx, ctx) => {
+      const row = await trx.selectFrom("resources").select("id").where("id", "=", resourceId).executeTakeFirst();
+      if (row === undefined) return false;
+      await purgeResourceData(trx, resourceId);
+      await trx.deleteFrom("resources").where("id", "=", resourceId).execute();
+      ctx.emit({ topic: RESOURCE_CHANGED, resourceId });
+      return true;
+    });
+  }
+
+  /** The lowest port at or above `base` that no resource has taken (and that is not in `reserved`). */
+  async nextFreePort(base: number, reserved: readonly number[]): Promise<number> {
+    const rows = await this.store.db.selectFrom("resources").select("port").where("port", "is not", null).execute();
+    const taken = new Set([...rows.map((r) => Number(r.port)), ...reserved]);
+    let port = base;
+    while (taken.has(port)) port++;
+    if (port > 65535) throw new Error("no free resource port left");
+    return port;
   }
 }

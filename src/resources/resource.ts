@@ -21,6 +21,23 @@ export interface Resource {
   isDefault: boolean;
   createdAt: number;
   keys: Record<KeyName, AccessKey>;
+  // --- management plane (docs/management.md) ---
+  resourceGroup: string;
+  dataLocation: string;
+  tags: Record<string, string>;
+  /** ARM ids of linked e-mail domains. */
+  linkedDomains: string[];
+  notificationHub: { resourceId: string; connectionString: string } | null;
+  /** The resource's own HTTPS port, or null: the default resource (main port) or an ephemeral port per process. */
+  port: number | null;
+  updatedAt: number;
+}
+
+export const COMMUNICATION_SERVICES_TYPE = "Microsoft.Communication/CommunicationServices";
+
+/** `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Communication/communicationServices/{name}`. */
+export function armIdOf(subscriptionId: string, r: Pick<Resource, "resourceGroup" | "name">): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.Communication/communicationServices/${r.name}`;
 }
 
 export function connectionString(endpoint: string, key: string): string {

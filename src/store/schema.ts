@@ -9,6 +9,7 @@ import type { RbacTables } from "../rbac/rbac-tables.js";
 import type { CallingTables } from "../calling/calling-tables.js";
 import type { ChatTables } from "../chat/chat-tables.js";
 import type { SigninTables } from "../idp/signin/signin-tables.js";
+import type { ManagementTables } from "../management/management-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -26,6 +27,18 @@ export interface ResourcesTable {
   secondary_key_id: string;
   is_default: number;
   created_at: number;
+  // --- management plane (0010-management) ---
+  resource_group: Generated<string>;
+  data_location: Generated<string>;
+  /** JSON object of ARM tags. */
+  tags: Generated<string>;
+  /** JSON array of linked e-mail domain ARM ids. */
+  linked_domains: Generated<string>;
+  /** JSON {resourceId, connectionString} of a linked notification hub, or null. */
+  notification_hub: string | null;
+  /** The resource's own HTTPS port (docs/management.md), or null: an ephemeral port per process. */
+  port: number | null;
+  updated_at: number | null;
 }
 
 export interface IdentitiesTable {
@@ -67,4 +80,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, SigninTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, SigninTables, ManagementTables {}

@@ -63,7 +63,7 @@ describe("HMAC string-to-sign and signature (SDK-WIRE.md test vectors)", () => {
 
 function resourceWith(primary: string, secondary: string): Resource {
   const key = (name: "primary" | "secondary", value: string) => ({ name, value, bytes: Buffer.from(value, "base64"), id: `${name}-id` });
-  return { id: "r1", name: "r", hostnames: [], isDefault: true, createdAt: 0, keys: { primary: key("primary", primary), secondary: key("secondary", secondary) } };
+  return { id: "r1", name: "r", hostnames: [], isDefault: true, createdAt: 0, resourceGroup: "rg", dataLocation: "United States", tags: {}, linkedDomains: [], notificationHub: null, port: null, updatedAt: 0, keys: { primary: key("primary", primary), secondary: key("secondary", secondary) } };
 }
 
 describe("HmacAuthenticator", () => {
