@@ -1,8 +1,4 @@
-import { Command } from "commander";
-import { vi } from "vitest";
-import { registerRoleCommand } from "../../src/cli/role-command.js";
-import { registerSpCommand } from "../../src/cli/sp-command.js";
-import { registerUserCommand } from "../../src/cli/user-command.js";
+import { runCliInProcess } from "../support/cli.js";
 import type { TestServer } from "../support/test-server.js";
 import type { SpCreateOutput } from "../../src/cli/sp-command.js";
 
@@ -10,27 +6,16 @@ export const ACS_SCOPE = "https://communication.azure.com//.default";
 
 /**
  * Runs `switchboard <args>` in this process against the test server's store, as a separate Core (its own store
- * connection and change feed): exactly what an operator's CLI process does beside a running server.
+ * connection and change feed): exactly what an operator's CLI process does beside a running server. Fails when the
+ * command exits non-zero.
  */
 export async function runCli(srv: TestServer, args: string[]): Promise<string> {
-  const program = new Command().name("switchboard").exitOverride();
-  registerSpCommand(program);
-  registerUserCommand(program);
-  registerRoleCommand(program);
   const store = ["--data-dir", srv.dataDir];
   const url = srv.server.core.config.databaseUrl;
   if (url !== undefined) store.push("--database-url", url);
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  try {
-    await program.parseAsync([...args, ...store], { from: "user" });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  const res = await runCliInProcess([...args, ...store]);
+  if (res.code !== 0) throw new Error(`switchboard ${args.join(" ")} exited ${res.code}: ${res.stderr.trim()}`);
+  return res.stdout;
 }
 
 /** What `sp create --json` prints: the CLI's own output type. */
