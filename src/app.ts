@@ -224,7 +224,16 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     s.keepAliveTimeout = 72_000;
     s.headersTimeout = 75_000;
   }
-  const calling = createCalling(core);
+  const calling = createCalling({
+    config: core.config.calling,
+    clock: core.clock,
+    log: core.log,
+    store: core.store,
+    feed: core.feed,
+    registry: core.registry,
+    userTokens: core.userTokens,
+    identityStates: core.identityStates,
+  });
   calling.attach(httpsServer);
   calling.onCallEvent((event) => core.activity.record(callActivity(event)));
 

@@ -1,14 +1,29 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import type { Core } from "../app.js";
 import { IDENTITY_CHANGED } from "../identity/identity-repository.js";
 import { RESOURCE_CHANGED } from "../resources/resource-repository.js";
 import { FEED_RESET } from "../store/change-feed.js";
 import type { Change } from "../store/store.js";
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { UserTokenService } from "../identity/user-token-service.js";
+import type { ResourceRegistry } from "../resources/resource-registry.js";
+import type { ChangeFeed } from "../store/change-feed.js";
+import type { Clock } from "../util/clock.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
 import { SignalingConnection } from "./signaling-connection.js";
+
+/** What the signaling endpoint uses: tokens are checked against the registry's resources, re-checked on feed changes. */
+export interface SignalingDeps {
+  config: Config["calling"];
+  clock: Clock;
+  log: Logger;
+  feed: ChangeFeed;
+  registry: ResourceRegistry;
+  userTokens: UserTokenService;
+}
 
 const KEEPALIVE_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -28,10 +43,10 @@ export class SignalingServer {
   private closing = false;
 
   constructor(
-    private readonly core: Core,
+    private readonly core: SignalingDeps,
     private readonly coordinator: CallCoordinator,
   ) {
-    const limits = core.config.calling;
+    const limits = core.config;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: limits.maxMessageBytes,
@@ -92,9 +107,9 @@ export class SignalingServer {
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const { config, clock, log } = this.core;
-    const conn = new SignalingConnection(ws, this.core.registry.resolve(req.headers.host), config.calling, clock);
+    const conn = new SignalingConnection(ws, this.core.registry.resolve(req.headers.host), config, clock);
     this.connections.add(conn);
-    conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.calling.authTimeoutMs);
+    conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.authTimeoutMs);
     ws.on("pong", () => {
       conn.alive = true;
     });
@@ -152,7 +167,7 @@ export class SignalingServer {
       identity: principal.identity,
       scopes: principal.scopes,
       expiresOn: new Date(principal.expiresAt * 1000).toISOString(),
-      maxParticipants: this.core.config.calling.maxParticipants,
+      maxParticipants: this.core.config.maxParticipants,
     });
     if (first) {
       this.core.log.info({ op: "calling.connect", conn: conn.id, resource: resource.id, principal: principal.identity, scopes: principal.scopes }, "signaling");
