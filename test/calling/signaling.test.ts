@@ -359,10 +359,19 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     expect(missing).toMatchObject({ status: 404, body: { error: { code: "CallNotFound" } } });
   });
 
-  it("logged signaling events and never a token (runs last)", () => {
-    const log = srv.readLog();
-    expect(log).toContain('"op":"calling.connect"');
-    expect(log).toContain('"op":"calling.revoke"');
-    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  it("logs a socket's connect and revoke events by identity, and never its token", async () => {
+    const a = await identityWithToken(srv, ["voip"]);
+    const sa = open();
+    await sa.authenticate(a.token);
+    await srv.server.core.identities.revokeTokens(srv.currentResource(), a.id);
+    expect(await sa.closed).toMatchObject({ code: 4401, reason: "TokenRevoked" });
+    const mine = srv
+      .readLog()
+      .split("\n")
+      .filter((line) => line.includes(a.id))
+      .map((line) => JSON.parse(line) as { op?: string });
+    expect(mine.map((e) => e.op)).toEqual(expect.arrayContaining(["calling.connect", "calling.revoke"]));
+    expect(srv.readLog()).not.toContain(a.token);
+    expect(srv.readLog()).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });
 });
