@@ -17,7 +17,19 @@ export interface CliResult {
  * own store connection, as the CLI process does beside a running server. A few smoke tests keep `runCli` (the
  * built binary) for what only a real process shows: exit codes, the bin entry point, one-line stderr.
  */
-export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  // Calls made together run one after another: each one owns process.stdout/stderr and process.env while it runs.
+  const run = inProcessQueue.then(() => runOnce(args, env));
+  inProcessQueue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let inProcessQueue: Promise<void> = Promise.resolve();
+
+async function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const { runCommandLine } = await import("../../src/cli/main.js");
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const restoreEnv = () => {
