@@ -1,3 +1,5 @@
+import type { CommunicationIdentityClient } from "@azure/communication-identity";
+import { expect } from "vitest";
 import { runCliInProcess } from "../support/cli.js";
 import type { TestServer } from "../support/test-server.js";
 import type { SpCreateOutput } from "../../src/cli/sp-command.js";
@@ -37,4 +39,24 @@ export async function within(ms: number, check: () => Promise<boolean>): Promise
 
 export function decodeClaims(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, any>;
+}
+
+/**
+ * Every Identity operation through `client`, each one checked by its effect: the user exists under this resource,
+ * the tokens carry the asked scope, revocation makes the issued token fail the server's own check, and a deleted
+ * user has no token to get.
+ */
+export async function driveIdentityApi(srv: TestServer, client: CommunicationIdentityClient): Promise<void> {
+  const user = await client.createUser();
+  expect(user.communicationUserId).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
+  const withToken = await client.createUserAndToken(["chat"]);
+  expect(decodeClaims(withToken.token).sub).toBe(withToken.user.communicationUserId);
+  const issued = await client.getToken(user, ["voip"], { tokenExpiresInMinutes: 60 });
+  expect(decodeClaims(issued.token)).toMatchObject({ sub: user.communicationUserId, scope: "voip" });
+  const check = () => srv.server.core.userTokens.check(issued.token, srv.currentResource());
+  expect(await check()).toMatchObject({ ok: true });
+  await client.revokeTokens(user);
+  expect(await check()).toMatchObject({ ok: false, code: "TokenRevoked" });
+  await client.deleteUser(user);
+  await expect(client.getToken(user, ["chat"])).rejects.toMatchObject({ statusCode: 404, code: "IdentityNotFound" });
 }
