@@ -109,7 +109,7 @@ export class SignalingServer {
     const { config, clock, log } = this.core;
     const conn = new SignalingConnection(ws, this.core.registry.resolve(req.headers.host), config, clock);
     this.connections.add(conn);
-    conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.authTimeoutMs);
+    conn.authTimer = clock.setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.authTimeoutMs);
     ws.on("pong", () => {
       conn.alive = true;
     });
@@ -157,7 +157,7 @@ export class SignalingServer {
     conn.scopes = principal.scopes;
     conn.token = message.token;
     conn.expiresAt = principal.expiresAt;
-    clearTimeout(conn.authTimer);
+    conn.authTimer?.cancel();
     conn.authTimer = undefined;
     this.scheduleExpiry(conn);
     if (first) this.coordinator.register(conn);
@@ -175,10 +175,9 @@ export class SignalingServer {
   }
 
   private scheduleExpiry(conn: SignalingConnection): void {
-    clearTimeout(conn.expiryTimer);
+    conn.expiryTimer?.cancel();
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, conn.expiresAt * 1000 - this.core.clock.now()));
-    conn.expiryTimer = setTimeout(() => void this.recheck(conn), delay + 5);
-    conn.expiryTimer.unref();
+    conn.expiryTimer = this.core.clock.setTimeout(() => void this.recheck(conn), delay + 5);
   }
 
   // --- revocation ---

@@ -42,7 +42,7 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
     searchHoldMs: config.phoneNumbers.searchHoldMinutes * 60_000,
   });
   const reservations = new ReservationService(store, phoneNumbers, clock, config.phoneNumbers.reservationHoldMinutes * 60_000);
-  const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log });
+  const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log, clock });
   const sms: SmsService = new SmsService(store, phoneNumbers, outbox, webhooks, clock, {
     alphanumericSenders: config.sms.alphanumericSenders,
     webhooksFor: async (resource: Resource) => {
