@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isIdentityId } from "../activity/activity-event.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
-import { firstQuery } from "../outbox/paging.js";
+import { firstQuery } from "../http/query.js";
 import type { EmailService } from "./email-service.js";
 import type { EmailOperationsTable } from "./email-tables.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AcsError } from "../http/errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
-import { firstQuery, pageLink, pageParams } from "../outbox/paging.js";
+import { firstQuery, pageLink, pageParams } from "../http/query.js";
 import type { Capabilities } from "./inventory.js";
 import { normalizePhoneNumber, type PhoneNumberService } from "./phone-number-service.js";
 import { availableView, operationView, purchasedView, searchView } from "./phone-number-views.js";

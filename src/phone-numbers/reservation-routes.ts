@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AcsError } from "../http/errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
-import { pageLink, pageParams } from "../outbox/paging.js";
+import { pageLink, pageParams } from "../http/query.js";
 import type { Clock } from "../util/clock.js";
 import type { Inventory } from "./inventory.js";
 import { availableView, iso, numberId, reservationStatus } from "./phone-number-views.js";
