@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Authenticator, AuthOutcome, AuthRequest } from "./authenticator.js";
 import { headerValue } from "./authenticator.js";
 import type { Principal } from "./principal.js";

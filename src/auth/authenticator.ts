@@ -1,5 +1,5 @@
 import type { Resource } from "../resources/resource.js";
-import type { ErrorCode } from "../http/errors.js";
+import type { ErrorCode } from "../errors/acs-errors.js";
 import type { Principal } from "./principal.js";
 
 /** What an authenticator sees of a request. */

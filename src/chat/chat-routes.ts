@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { UserScope } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { MAX_PARTICIPANTS, MAX_REPEATABILITY_ID_LENGTH } from "./chat-limits.js";
 import {

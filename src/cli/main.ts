@@ -3,7 +3,7 @@ import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";

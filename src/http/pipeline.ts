@@ -3,7 +3,7 @@ import { AuthenticationError, type AuthenticatorChain } from "../auth/authentica
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
 /** Per-request facts the request log line and the metrics read once the response is sent. */

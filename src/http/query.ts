@@ -1,4 +1,4 @@
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { HandlerContext } from "./route.js";
 
 type Query = HandlerContext<unknown>["query"];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRoute, type RouteSpec } from "../http/route.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { checkLifetime, checkScopes, type IdentityService } from "./identity-service.js";
 
 // Field shapes are checked loosely here and precisely (with their own error codes) by checkScopes/checkLifetime.

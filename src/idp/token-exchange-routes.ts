@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { bearerToken } from "../auth/bearer/entra-authenticator.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { TokenExchange } from "./token-exchange.js";
 

@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { OutboxKind, OutboxRepository } from "./outbox-repository.js";
 import { firstQuery, pageLink, pageParams } from "../http/query.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { firstQuery, pageLink, pageParams } from "../http/query.js";
 import type { Capabilities } from "./inventory.js";

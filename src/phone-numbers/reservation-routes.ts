@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { pageLink, pageParams } from "../http/query.js";
 import type { Clock } from "../util/clock.js";

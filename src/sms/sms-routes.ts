@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isIdentityId } from "../activity/activity-event.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { SmsService } from "./sms-service.js";
 
