@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIdentityId } from "../activity/activity-event.js";
+import { isIdentityId } from "../identity/identity-id.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { firstQuery } from "../http/query.js";
 import type { EmailService } from "./email-service.js";

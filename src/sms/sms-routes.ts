@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIdentityId } from "../activity/activity-event.js";
+import { isIdentityId } from "../identity/identity-id.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { SmsService } from "./sms-service.js";
