@@ -75,6 +75,11 @@ function hasApiVersion(query: Record<string, unknown>): boolean {
  *   6. handle       the domain operation
  *   7. serialize    status, headers and JSON body
  * Any AcsError thrown by a step is rendered once by the error handler (error-handler.ts).
+ *
+ * Entry points with steps of their own (docs/architecture.md): the WebSocket signaling endpoint
+ * (calling/signaling-server.ts: the user token arrives in the first message), GET /metrics (its loopback-or-token
+ * check in telemetry/metrics-routes.ts), the Entra token endpoint (idp/authority-routes.ts: client credentials in
+ * the form body) and the CLI (cli/main.ts, operator access to the store).
  */
 export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
