@@ -52,13 +52,17 @@ function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): strin
   return keys.tenantId;
 }
 
-/** Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape. */
-async function run(clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
+/**
+ * Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape, and its code
+ * (`AADSTS7000215`, or the OAuth error when there is none) goes to the request log line and the metrics.
+ */
+async function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof EntraFailure) return entraError(err.error, err.description, clock.now());
-    throw err;
+    if (!(err instanceof EntraFailure)) throw err;
+    ctx.request.facts.errorCode = /AADSTS\d+/.exec(err.description)?.[0] ?? err.error;
+    return entraError(err.error, err.description, clock.now());
   }
 }
 
@@ -144,7 +148,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(deps.clock, () => {
+        run(ctx, deps.clock, () => {
           const tenantId = requireTenant(ctx, deps.keys);
           const base = `${ctx.baseUrl}/${tenantId}`;
           return {
@@ -172,7 +176,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(deps.clock, () => {
+        run(ctx, deps.clock, () => {
           requireTenant(ctx, deps.keys);
           return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300" } };
         }),
@@ -184,7 +188,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       bodyFormat: "form",
-      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
+      handle: (ctx) => run(ctx, deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
     }),
   ];
 }
