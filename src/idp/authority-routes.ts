@@ -138,7 +138,7 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   return { status: 200, body, headers: { "cache-control": "no-store", pragma: "no-cache" } };
 }
 
-/** The built-in authority: OpenID discovery, the token endpoint and the key set (SDK-WIRE.md §7). */
+/** The built-in authority: OpenID discovery, the token endpoint and the key set (docs/wire-reference.md §7). */
 export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
   return [
     defineRoute({

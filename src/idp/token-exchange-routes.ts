@@ -10,7 +10,7 @@ const teamsBody = z.object({
   userId: z.string().min(1).max(200),
 });
 
-/** The two Entra → ACS token exchanges (SDK-WIRE.md §4). */
+/** The two Entra → ACS token exchanges (docs/wire-reference.md §4). */
 export function tokenExchangeRoutes(exchange: TokenExchange): RouteSpec[] {
   return [
     defineRoute({

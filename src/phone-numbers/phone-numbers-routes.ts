@@ -65,7 +65,7 @@ function staticPage<T>(ctx: HandlerContext<unknown>, items: T[], path: string, n
   return body;
 }
 
-/** The Phone Numbers API as `@azure/communication-phone-numbers` 1.5 calls it (SDK-WIRE.md §4, CONTRACT.md §5). */
+/** The Phone Numbers API as `@azure/communication-phone-numbers` 1.5 calls it (docs/wire-reference.md §4, docs/wire-reference.md §C5). */
 export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
   const inventory = service.inventory;
 

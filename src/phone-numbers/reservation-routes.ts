@@ -15,7 +15,7 @@ const reservationBody = z.object({
 const reservationPurchaseBody = z.object({ agreeToNotResell: z.boolean().optional() }).optional();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Phone-number reservations as `PhoneNumbersClient` 1.5 calls them (CONTRACT.md §5). */
+/** Phone-number reservations as `PhoneNumbersClient` 1.5 calls them (docs/wire-reference.md §C5). */
 export function reservationRoutes(reservations: ReservationService, inventory: Inventory, clock: Clock): RouteSpec[] {
   const reservationView = (row: PhoneNumberReservationsTable, now: number, errors?: Map<string, { code: string; message: string }>) => {
     const phoneNumbers: Record<string, unknown> = {};

@@ -34,7 +34,7 @@ const optOutBody = z.object({
   recipients: z.array(z.object({ to: z.string().max(64) })).min(1).max(MAX_RECIPIENTS),
 });
 
-/** SMS as `@azure/communication-sms` sends it (SDK-WIRE.md §4), plus opt-outs and delivery reports (CONTRACT.md §2). */
+/** SMS as `@azure/communication-sms` sends it (docs/wire-reference.md §4), plus opt-outs and delivery reports (docs/wire-reference.md §C2). */
 export function smsRoutes(sms: SmsService): RouteSpec[] {
   const optOutRoute = (action: "add" | "remove" | "check") =>
     defineRoute({
