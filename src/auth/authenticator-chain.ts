@@ -29,8 +29,4 @@ export class AuthenticatorChain {
     if (headerValue(request.headers, "authorization") === undefined) throw new AcsError("MissingAuthorization");
     throw new AcsError("UnsupportedAuthorizationScheme");
   }
-
-  with(extra: Authenticator): AuthenticatorChain {
-    return new AuthenticatorChain([...this.authenticators, extra]);
-  }
 }

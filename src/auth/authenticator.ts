@@ -23,7 +23,6 @@ export type AuthOutcome =
 
 /** One authentication scheme. It answers not-mine for a request it does not recognise, so the chain can go on. */
 export interface Authenticator {
-  readonly name: string;
   authenticate(request: AuthRequest): AuthOutcome | Promise<AuthOutcome>;
 }
 

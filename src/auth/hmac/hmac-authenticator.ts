@@ -12,8 +12,6 @@ export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
  * re-serialised query, x-ms-date, the Host header as received and the body hash; both keys of the resource are valid.
  */
 export class HmacAuthenticator implements Authenticator {
-  readonly name = "hmac";
-
   constructor(private readonly clock: Clock) {}
 
   authenticate(request: AuthRequest): AuthOutcome {
