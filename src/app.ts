@@ -200,6 +200,9 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     activeWindowMs: config.metrics.activeWindowSeconds * 1000,
     now: () => core.clock.now(),
   });
+  // One authentication model for every entry point: the HTTP routes and the signaling WebSocket share these.
+  const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
+  const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
   const app = createHttpApp({
     routes: allRoutes(core, metrics),
     log: core.log,
@@ -208,9 +211,9 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       registry: core.registry,
       chains: {
         management: new AuthenticatorChain([hmac, core.entra.authenticator]),
-        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
+        user: users,
       },
-      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      authorizer,
     },
   });
   await app.ready();
@@ -231,7 +234,8 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     store: core.store,
     feed: core.feed,
     registry: core.registry,
-    userTokens: core.userTokens,
+    users,
+    authorizer,
     identityStates: core.identityStates,
   });
   calling.attach(httpsServer);
