@@ -1,4 +1,5 @@
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
+import { Reloader } from "../util/reloader.js";
 import type { Resource } from "./resource.js";
 import { RESOURCE_CHANGED, type ResourceRepository } from "./resource-repository.js";
 
@@ -12,8 +13,7 @@ export class ResourceRegistry {
   private byId = new Map<string, Resource>();
   private byHost = new Map<string, Resource>();
   private defaultResource: Resource | undefined;
-  private reloading: Promise<void> | undefined;
-  private reloadAgain = false;
+  private readonly reloader = new Reloader(() => this.load(), RELOAD_RETRY_MS);
 
   constructor(private readonly repository: ResourceRepository) {}
 
@@ -43,26 +43,12 @@ export class ResourceRegistry {
    * fails (database briefly away) is retried every second: a regenerated key must not stay valid on this replica.
    */
   private requestReload(): void {
-    if (this.reloading !== undefined) {
-      this.reloadAgain = true;
-      return;
-    }
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false;
-        await this.load().catch(async () => {
-          this.reloadAgain = true;
-          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS).unref());
-        });
-      } while (this.reloadAgain);
-    })().finally(() => {
-      this.reloading = undefined;
-    });
+    this.reloader.request();
   }
 
   /** Waits for a reload in flight (tests and the CLI use it to observe a change). */
   async settled(): Promise<void> {
-    await this.reloading;
+    await this.reloader.settled();
   }
 
   /** The resource a request belongs to: by its Host header, else the default resource. */
