@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
+import { isKeySourceUrl } from "../util/key-source-url.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -14,11 +15,7 @@ const base64Key = z
 const port = z.number().int().min(0).max(65535);
 
 /** https everywhere; plain http only on loopback (a test or a local issuer on the same machine). */
-const keySourceUrl = z.url().refine((u) => {
-  const url = new URL(u);
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}, "must be an https URL (http only on loopback)");
+const keySourceUrl = z.url().refine(isKeySourceUrl, "must be an https URL (http only on loopback)");
 
 /** An external OIDC issuer whose tokens are accepted (a real Entra ID tenant, Keycloak, …). */
 const trustedIssuer = z
