@@ -54,20 +54,20 @@ export const configSchema = z.object({
       primaryKey: base64Key.optional(),
       secondaryKey: base64Key.optional(),
     })
-    .default({ name: "dev" }),
+    .prefault({}),
   tokens: z
     .object({
       /** `iss` of user access tokens. */
       issuer: z.string().min(1).default("https://switchboard.local/"),
     })
-    .default({ issuer: "https://switchboard.local/" }),
+    .prefault({}),
   log: z
     .object({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
       /** Write the request log to this file instead of stdout. */
       file: z.string().min(1).optional(),
     })
-    .default({ level: "info" }),
+    .prefault({}),
   sqlite: z
     .object({
       /** FULL: a 2xx survives power loss. Writes are group-committed, so FULL costs little throughput. */
@@ -80,14 +80,14 @@ export const configSchema = z.object({
       activitySynchronous: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
     })
     .prefault({}),
-  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
+  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).prefault({}),
   entra: z
     .object({
       trustedIssuers: z.array(trustedIssuer).default([]),
       /** Lifetime of access tokens from the built-in authority. */
       accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
     })
-    .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
+    .prefault({}),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
   /** The activity record per identity (docs/monitoring.md). */
@@ -118,9 +118,9 @@ export const configSchema = z.object({
     })
     .prefault({}),
   // --- messaging (phone numbers, SMS, e-mail) ---
-  phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
-  sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
-  email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
+  phoneNumbers: phoneNumbersConfigSchema.prefault({}),
+  sms: smsConfigSchema.prefault({}),
+  email: emailConfigSchema.prefault({}),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({
