@@ -33,7 +33,7 @@ import { IdentityStateCache } from "./identity/identity-state-cache.js";
 import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
-import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
+import { messagingRoutes, openMessaging, type Messaging } from "./messaging.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { openManagement, type ManagementModule } from "./management/management-module.js";
 import { ensureSubscriptionId } from "./management/subscription.js";
@@ -232,6 +232,9 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     now: () => core.clock.now(),
   });
   const arm = core.management.routes({ assignments: core.entra.assignments, tenantId: () => core.entra.keys.tenantId });
+  // One authentication model for every entry point: the HTTP routes and the signaling WebSocket share these.
+  const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
+  const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
   const app = createHttpApp({
     routes: allRoutes(core, metrics, arm.routes),
     log: core.log,
@@ -240,10 +243,10 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       registry: core.registry,
       chains: {
         management: new AuthenticatorChain([hmac, core.entra.authenticator]),
-        user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
+        user: users,
         arm: new AuthenticatorChain([new ArmBearerAuthenticator(core.entra.verifier)]),
       },
-      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      authorizer,
       strictApiVersions: config.strictApiVersions,
       armAuthorizer: arm.authorizer,
     },
@@ -260,7 +263,17 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     s.keepAliveTimeout = 72_000;
     s.headersTimeout = 75_000;
   }
-  const calling = createCalling(core);
+  const calling = createCalling({
+    config: core.config.calling,
+    clock: core.clock,
+    log: core.log,
+    store: core.store,
+    feed: core.feed,
+    registry: core.registry,
+    users,
+    authorizer,
+    identityStates: core.identityStates,
+  });
   calling.attach(httpsServer);
   // Every resource but the default one has an HTTPS listener of its own (docs/management.md).
   const resourceListeners = new ResourceListeners(core.registry, {

@@ -1,4 +1,5 @@
 import { describePrincipal, type Principal } from "../auth/principal.js";
+import { isIdentityId } from "../identity/identity-id.js";
 
 /** Operation-specific, non-secret facts (thread id, message id, call id, token scopes and expiry …). */
 export type ActivityFields = Record<string, string | number | boolean | string[]>;
@@ -35,11 +36,6 @@ export interface ActivityEvent {
   subjects: string[];
   fields?: ActivityFields;
   requestId?: string;
-}
-
-/** Communication identity ids (`8:acs:…`, and other `8:` kinds such as Teams users) key the record. */
-export function isIdentityId(value: string): boolean {
-  return value.startsWith("8:") && value.length <= 512;
 }
 
 export function principalName(principal: Principal | string | undefined): string | undefined {

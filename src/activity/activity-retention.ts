@@ -1,4 +1,4 @@
-import type { Clock } from "../util/clock.js";
+import type { Clock, ClockTimer } from "../util/clock.js";
 import type { ActivityRepository } from "./activity-repository.js";
 
 export interface RetentionPolicy {
@@ -14,7 +14,7 @@ const DAY_MS = 24 * 60 * 60_000;
 
 /** Enforces the retention policy in the background: oldest events first, by age, then by count. */
 export class ActivityRetention {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private running: Promise<{ expired: number; trimmed: number }> | undefined;
 
   constructor(
@@ -26,14 +26,18 @@ export class ActivityRetention {
 
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      this.enforce().catch((err: unknown) => this.onError?.(err));
-    }, this.policy.intervalSeconds * 1000);
-    this.timer.unref();
+    // Every intervalSeconds of the clock's time; the next pass is armed when this one is due, not when it ends.
+    const arm = (): void => {
+      this.timer = this.clock.setTimeout(() => {
+        arm();
+        this.enforce().catch((err: unknown) => this.onError?.(err));
+      }, this.policy.intervalSeconds * 1000);
+    };
+    arm();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 

@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { OPERATION_PATTERN } from "./activity-operations.js";
 import type { ActivityCursor, ActivityRepository } from "./activity-repository.js";

@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Authenticator, AuthOutcome, AuthRequest } from "./authenticator.js";
 import { headerValue } from "./authenticator.js";
 import type { Principal } from "./principal.js";
@@ -28,9 +28,5 @@ export class AuthenticatorChain {
     }
     if (headerValue(request.headers, "authorization") === undefined) throw new AcsError("MissingAuthorization");
     throw new AcsError("UnsupportedAuthorizationScheme");
-  }
-
-  with(extra: Authenticator): AuthenticatorChain {
-    return new AuthenticatorChain([...this.authenticators, extra]);
   }
 }

@@ -1,5 +1,5 @@
 import type { Resource } from "../resources/resource.js";
-import type { ErrorCode } from "../http/errors.js";
+import type { ErrorCode } from "../errors/acs-errors.js";
 import type { Principal } from "./principal.js";
 
 /** What an authenticator sees of a request. */
@@ -23,7 +23,6 @@ export type AuthOutcome =
 
 /** One authentication scheme. It answers not-mine for a request it does not recognise, so the chain can go on. */
 export interface Authenticator {
-  readonly name: string;
   authenticate(request: AuthRequest): AuthOutcome | Promise<AuthOutcome>;
 }
 

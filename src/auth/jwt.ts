@@ -1,6 +1,6 @@
 import type { KeyObject, webcrypto } from "node:crypto";
 import { errors, jwtVerify, type JWTPayload, type JWSHeaderParameters } from "jose";
-import type { ErrorCode } from "../http/errors.js";
+import type { ErrorCode } from "../errors/acs-errors.js";
 
 /** A public key: node:crypto's, or WebCrypto's (jose's remote key sets hand these out). */
 export type VerificationKey = KeyObject | webcrypto.CryptoKey;

@@ -36,8 +36,6 @@ export type Principal =
       displayName: string | undefined;
     };
 
-export type AuthScheme = Principal["kind"];
-
 /** The principal as it appears in logs and activity records: never a secret. */
 export function describePrincipal(p: Principal): string {
   switch (p.kind) {

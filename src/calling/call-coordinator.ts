@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { parseIdentityId } from "../identity/identity-id.js";
 import type { IdentityStateCache } from "../identity/identity-state-cache.js";
-import type { Clock } from "../util/clock.js";
+import type { Clock, ClockTimer } from "../util/clock.js";
 import type { CallRepository } from "./call-repository.js";
 import type { CallRecord, EndReason, ParticipantRecord } from "./call-record.js";
 import { iceServersFor } from "./ice-servers.js";
@@ -38,7 +38,7 @@ interface LiveParticipant {
 interface LiveCall {
   record: CallRecord;
   active: Map<string, LiveParticipant>;
-  ringing: Map<string, NodeJS.Timeout>;
+  ringing: Map<string, ClockTimer>;
   saving: Promise<void>;
 }
 
@@ -205,7 +205,7 @@ export class CallCoordinator {
     if (call.active.size >= this.deps.config.maxParticipants) throw new Refusal("CallFull", "The call is full.");
 
     const now = this.deps.clock.now();
-    clearTimeout(call.ringing.get(identity));
+    call.ringing.get(identity)?.cancel();
     call.ringing.delete(identity);
     const waiting = call.record.participants.find((p) => p.identity === identity && p.joinedAt === null && p.outcome !== "rejected");
     if (waiting !== undefined) {
@@ -250,7 +250,7 @@ export class CallCoordinator {
     if (call === undefined || call.record.resourceId !== conn.resource.id) throw new Refusal("CallNotFound", "No such call.");
     if (!call.ringing.has(identity)) throw new Refusal("NotInvited", "This identity has no pending invitation to the call.");
     const now = this.deps.clock.now();
-    clearTimeout(call.ringing.get(identity));
+    call.ringing.get(identity)?.cancel();
     call.ringing.delete(identity);
     const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
     if (row !== undefined) row.outcome = "rejected";
@@ -286,9 +286,7 @@ export class CallCoordinator {
   private ring(call: LiveCall, from: string, callees: string[], now: number): void {
     const ringMs = this.deps.config.ringTimeoutSeconds * 1000;
     for (const callee of callees) {
-      const timer = setTimeout(() => this.missed(call, callee), ringMs);
-      timer.unref();
-      call.ringing.set(callee, timer);
+      call.ringing.set(callee, this.deps.clock.setTimeout(() => this.missed(call, callee), ringMs));
       call.record.participants.push({
         identity: callee,
         role: "invitee",
@@ -360,7 +358,7 @@ export class CallCoordinator {
       this.emit(call, "left", identity, now, "callEnded", row?.joinedAt != null ? now - row.joinedAt : undefined);
     }
     for (const [identity, timer] of call.ringing) {
-      clearTimeout(timer);
+      timer.cancel();
       const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
       if (row !== undefined) row.outcome = "missed";
       for (const c of this.connectionsOf(identity)) c.send({ type: "incomingCallEnded", callId, reason });

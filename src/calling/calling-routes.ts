@@ -1,5 +1,5 @@
 import { defineRoute, type RouteSpec } from "../http/route.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { parseIdentityId } from "../identity/identity-id.js";
 import { callRecordView } from "./call-record.js";
 import type { CallRepository } from "./call-repository.js";

@@ -1,8 +1,15 @@
 import type { Server } from "node:http";
-import type { Core } from "../app.js";
+import type { IdentityStateCache } from "../identity/identity-state-cache.js";
+import type { Store } from "../store/store.js";
 import { CallCoordinator, type CallEventListener } from "./call-coordinator.js";
 import { CallRepository } from "./call-repository.js";
-import { SignalingServer } from "./signaling-server.js";
+import { SignalingServer, type SignalingDeps } from "./signaling-server.js";
+
+/** What calling needs from the composition root (app.ts), and nothing more: no `Core`. */
+export interface CallingDeps extends SignalingDeps {
+  store: Store;
+  identityStates: IdentityStateCache;
+}
 
 /** The calling feature's live part: the signaling endpoint and the call event hook (routes: callingRoutes). */
 export interface Calling {
@@ -16,16 +23,16 @@ export interface Calling {
   close(): Promise<void>;
 }
 
-export function createCalling(core: Core): Calling {
-  const repository = new CallRepository(core.store);
+export function createCalling(deps: CallingDeps): Calling {
+  const repository = new CallRepository(deps.store);
   const coordinator = new CallCoordinator({
-    config: core.config.calling,
-    clock: core.clock,
-    log: core.log,
+    config: deps.config,
+    clock: deps.clock,
+    log: deps.log,
     calls: repository,
-    identityStates: core.identityStates,
+    identityStates: deps.identityStates,
   });
-  const signaling = new SignalingServer(core, coordinator);
+  const signaling = new SignalingServer(deps, coordinator);
   return {
     attach: (server) => signaling.attach(server),
     onCallEvent: (listener) => coordinator.onCallEvent(listener),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { UserScope } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";
-import type { Clock } from "../util/clock.js";
+import type { Clock, ClockTimer } from "../util/clock.js";
 
 /** Why a connection left its call, when the socket went away. */
 export type DisconnectReason = "disconnected" | "tokenRevoked" | "tokenExpired" | "serverShutdown";
@@ -43,8 +43,8 @@ export class SignalingConnection {
   callId: string | undefined;
   /** Set before the server closes the socket, so the call sees why the participant left. */
   disconnectReason: DisconnectReason = "disconnected";
-  authTimer: NodeJS.Timeout | undefined;
-  expiryTimer: NodeJS.Timeout | undefined;
+  authTimer: ClockTimer | undefined;
+  expiryTimer: ClockTimer | undefined;
   alive = true;
   /** Messages are handled one at a time, in order, even when a handler awaits the store. */
   queue: Promise<void> = Promise.resolve();
@@ -78,8 +78,8 @@ export class SignalingConnection {
   }
 
   clearTimers(): void {
-    clearTimeout(this.authTimer);
-    clearTimeout(this.expiryTimer);
+    this.authTimer?.cancel();
+    this.expiryTimer?.cancel();
     this.authTimer = undefined;
     this.expiryTimer = undefined;
   }

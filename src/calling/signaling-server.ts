@@ -1,14 +1,55 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import type { Core } from "../app.js";
 import { IDENTITY_CHANGED } from "../identity/identity-repository.js";
 import { RESOURCE_CHANGED } from "../resources/resource-repository.js";
 import { FEED_RESET } from "../store/change-feed.js";
 import type { Change } from "../store/store.js";
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { AuthenticatorChain } from "../auth/authenticator-chain.js";
+import type { Principal } from "../auth/principal.js";
+import { AcsError } from "../errors/acs-errors.js";
+import { defineRoute } from "../http/route.js";
+import type { Authorizer } from "../rbac/authorizer.js";
+import type { Resource } from "../resources/resource.js";
+import type { ResourceRegistry } from "../resources/resource-registry.js";
+import type { ChangeFeed } from "../store/change-feed.js";
+import type { Clock } from "../util/clock.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
 import { SignalingConnection } from "./signaling-connection.js";
+
+/** What the signaling endpoint uses: tokens are checked against the registry's resources, re-checked on feed changes. */
+export interface SignalingDeps {
+  config: Config["calling"];
+  clock: Clock;
+  log: Logger;
+  feed: ChangeFeed;
+  registry: ResourceRegistry;
+  /** The user-token authenticator chain of the HTTP routes: one authentication model for every entry point. */
+  users: AuthenticatorChain;
+  /** The pipeline's authorizer; the socket is checked as the operation SIGNALING_ROUTE. */
+  authorizer: Authorizer;
+}
+
+/**
+ * The signaling endpoint as authentication and authorization see it: a user-token operation allowed to voip and
+ * voip.join tokens. It is not mounted as an HTTP route (the WebSocket upgrade is taken before the router).
+ */
+export const SIGNALING_ROUTE = defineRoute({
+  operation: "calling.signaling",
+  method: "GET",
+  url: SIGNALING_PATH,
+  auth: "user",
+  userScopes: ["voip", "voip.join"],
+  requireApiVersion: false,
+  handle: () => ({ status: 426 }),
+});
+
+type UserPrincipal = Extract<Principal, { kind: "user" }>;
+type Verdict = { ok: true; principal: UserPrincipal } | { ok: false; close: number; code: string };
+const NO_BODY = Buffer.alloc(0);
 
 const KEEPALIVE_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -28,10 +69,10 @@ export class SignalingServer {
   private closing = false;
 
   constructor(
-    private readonly core: Core,
+    private readonly core: SignalingDeps,
     private readonly coordinator: CallCoordinator,
   ) {
-    const limits = core.config.calling;
+    const limits = core.config;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: limits.maxMessageBytes,
@@ -99,9 +140,9 @@ export class SignalingServer {
       ws.close(1008, "ResourceNotFound"); // the resource of this endpoint was deleted a moment ago
       return;
     }
-    const conn = new SignalingConnection(ws, resource, config.calling, clock);
+    const conn = new SignalingConnection(ws, resource, config, clock);
     this.connections.add(conn);
-    conn.authTimer = setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.calling.authTimeoutMs);
+    conn.authTimer = clock.setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.authTimeoutMs);
     ws.on("pong", () => {
       conn.alive = true;
     });
@@ -136,20 +177,17 @@ export class SignalingServer {
   /** First authentication, or a refresh with a new token of the same identity (the client's tokenRefresher). */
   private async authenticate(conn: SignalingConnection, message: ClientMessageOf<"auth">): Promise<void> {
     const resource = this.core.registry.get(conn.resource.id) ?? conn.resource;
-    const result = await this.core.userTokens.check(message.token, resource);
+    const verdict = await this.check(message.token, resource);
     if (!conn.open) return;
-    if (!result.ok) return conn.close(CLOSE.unauthorized, result.code, "tokenRevoked");
-    const { principal } = result;
-    if (!principal.scopes.includes("voip") && !principal.scopes.includes("voip.join")) {
-      return conn.close(CLOSE.forbidden, "InsufficientScope");
-    }
+    if (!verdict.ok) return conn.close(verdict.close, verdict.code, verdict.close === CLOSE.unauthorized ? "tokenRevoked" : undefined);
+    const { principal } = verdict;
     if (conn.identity !== undefined && conn.identity !== principal.identity) return conn.close(CLOSE.unauthorized, "IdentityMismatch");
     const first = conn.identity === undefined;
     conn.identity = principal.identity;
     conn.scopes = principal.scopes;
     conn.token = message.token;
     conn.expiresAt = principal.expiresAt;
-    clearTimeout(conn.authTimer);
+    conn.authTimer?.cancel();
     conn.authTimer = undefined;
     this.scheduleExpiry(conn);
     if (first) this.coordinator.register(conn);
@@ -159,7 +197,7 @@ export class SignalingServer {
       identity: principal.identity,
       scopes: principal.scopes,
       expiresOn: new Date(principal.expiresAt * 1000).toISOString(),
-      maxParticipants: this.core.config.calling.maxParticipants,
+      maxParticipants: this.core.config.maxParticipants,
     });
     if (first) {
       this.core.log.info({ op: "calling.connect", conn: conn.id, resource: resource.id, principal: principal.identity, scopes: principal.scopes }, "signaling");
@@ -167,10 +205,9 @@ export class SignalingServer {
   }
 
   private scheduleExpiry(conn: SignalingConnection): void {
-    clearTimeout(conn.expiryTimer);
+    conn.expiryTimer?.cancel();
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, conn.expiresAt * 1000 - this.core.clock.now()));
-    conn.expiryTimer = setTimeout(() => void this.recheck(conn), delay + 5);
-    conn.expiryTimer.unref();
+    conn.expiryTimer = this.core.clock.setTimeout(() => void this.recheck(conn), delay + 5);
   }
 
   // --- revocation ---
@@ -206,10 +243,30 @@ export class SignalingServer {
     const resource = this.core.registry.get(conn.resource.id);
     if (resource === undefined) return conn.close(CLOSE.unauthorized, "TokenResourceMismatch", "tokenRevoked");
     conn.resource = resource;
-    const result = await this.core.userTokens.check(conn.token, resource);
-    if (!result.ok) {
-      this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: result.code }, "signaling");
-      conn.close(CLOSE.unauthorized, result.code, result.code === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
+    const verdict = await this.check(conn.token, resource);
+    if (!verdict.ok) {
+      this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: verdict.code }, "signaling");
+      conn.close(verdict.close, verdict.code, verdict.code === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
+    }
+  }
+
+  /**
+   * The token through the same steps as an HTTP request with `Authorization: Bearer <token>`: the user-token
+   * authenticator (signature, expiry, resource, revocation, deletion, key regeneration), then the authorizer
+   * (SIGNALING_ROUTE's scopes). A refusal becomes a close code: 4401 for authentication, 4403 for authorization.
+   */
+  private async check(token: string, resource: Resource): Promise<Verdict> {
+    // A header value cannot carry whitespace inside the token; such a string is no token at all.
+    if (!/^\S+$/.test(token)) return { ok: false, close: CLOSE.unauthorized, code: "InvalidToken" };
+    const request = { method: "GET", rawUrl: SIGNALING_PATH, headers: { authorization: `Bearer ${token}` }, rawBody: NO_BODY, resource };
+    try {
+      const principal = await this.core.users.authenticate(request);
+      if (principal.kind !== "user") return { ok: false, close: CLOSE.unauthorized, code: "InvalidToken" };
+      await this.core.authorizer.authorize(principal, SIGNALING_ROUTE, resource);
+      return { ok: true, principal };
+    } catch (err) {
+      if (!(err instanceof AcsError)) throw err;
+      return { ok: false, close: err.status === 403 ? CLOSE.forbidden : CLOSE.unauthorized, code: err.code };
     }
   }
 

@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import {
   MAX_DISPLAY_NAME_LENGTH,
   MAX_MESSAGE_CONTENT_BYTES,

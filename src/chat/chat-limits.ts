@@ -9,8 +9,6 @@ export const MAX_MESSAGE_METADATA_BYTES = 8 * 1024;
 export const MAX_TOPIC_LENGTH = 512;
 export const MAX_DISPLAY_NAME_LENGTH = 256;
 export const MAX_REPEATABILITY_ID_LENGTH = 128;
-/** Participants in one create or add request (the thread-wide limit is MAX_PARTICIPANTS). */
-export const MAX_PARTICIPANTS_PER_REQUEST = MAX_PARTICIPANTS;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 250;
 /** How a participant whose identity was deleted is named in participant lists and messages. */

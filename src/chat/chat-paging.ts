@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { HandlerContext } from "../http/route.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./chat-limits.js";
 

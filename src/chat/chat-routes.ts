@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { UserScope } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { MAX_PARTICIPANTS, MAX_REPEATABILITY_ID_LENGTH } from "./chat-limits.js";
 import {
@@ -108,7 +108,7 @@ function messageType(type: string | undefined): "text" | "html" {
 const threadPath = (threadId: string) => `/chat/threads/${encodeURIComponent(threadId)}`;
 
 /**
- * The Chat API (Chat-2025-03-15.json; SDK-WIRE.md §4), authorized by user access tokens. (One entry per operation
+ * The Chat API (Chat-2025-03-15.json; docs/wire-reference.md §4), authorized by user access tokens. (One entry per operation
  * of the spec, sixteen in all, which is why this file is long.) Served for every
  * api-version (older SDK releases send 2021-03-07, 2021-09-07, 2024-03-07) with the newest schema.
  */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Resource } from "../resources/resource.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";

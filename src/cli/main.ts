@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerEnvCommand } from "./env-command.js";
@@ -53,14 +55,34 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs `switchboard <args>` in this process and resolves to its exit code; a failure is one line on stderr. The
+ * binary below and the tests' in-process runner both go through here.
+ */
+export async function runCommandLine(args: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram().parseAsync([...args], { from: "user" });
+    return 0;
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof CommanderError) return err.exitCode;
     process.stderr.write(`switchboard: ${describeError(err)}\n`);
-    process.exit(1);
+    return 1;
   }
 }
 
-await main();
+/** True when this module is the process's entry point (also through npm's bin symlink), not an import. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const code = await runCommandLine(process.argv.slice(2));
+  // A finished command exits at once; `start` returns 0 with its server still listening, so it is left running.
+  if (code !== 0) process.exit(code);
+}

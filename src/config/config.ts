@@ -4,6 +4,7 @@ import { z } from "zod";
 import { devModeLayer, isLoopbackHost } from "./dev-mode.js";
 import { managementConfigSchema } from "./management-config.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
+import { isKeySourceUrl } from "../util/key-source-url.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -19,11 +20,7 @@ const port = z.number().int().min(0).max(65535);
 const guid = z.guid("must be a GUID (8-4-4-4-12 hexadecimal digits)").transform((v) => v.toLowerCase());
 
 /** https everywhere; plain http only on loopback (a test or a local issuer on the same machine). */
-const keySourceUrl = z.url().refine((u) => {
-  const url = new URL(u);
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}, "must be an https URL (http only on loopback)");
+const keySourceUrl = z.url().refine(isKeySourceUrl, "must be an https URL (http only on loopback)");
 
 /** An external OIDC issuer whose tokens are accepted (a real Entra ID tenant, Keycloak, …). */
 const trustedIssuer = z
@@ -73,20 +70,20 @@ export const configSchema = z.object({
       primaryKey: base64Key.optional(),
       secondaryKey: base64Key.optional(),
     })
-    .default({ name: "dev" }),
+    .prefault({}),
   tokens: z
     .object({
       /** `iss` of user access tokens. */
       issuer: z.string().min(1).default("https://switchboard.local/"),
     })
-    .default({ issuer: "https://switchboard.local/" }),
+    .prefault({}),
   log: z
     .object({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
       /** Write the request log to this file instead of stdout. */
       file: z.string().min(1).optional(),
     })
-    .default({ level: "info" }),
+    .prefault({}),
   sqlite: z
     .object({
       /** FULL: a 2xx survives power loss. Writes are group-committed, so FULL costs little throughput. */
@@ -99,7 +96,7 @@ export const configSchema = z.object({
       activitySynchronous: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
     })
     .prefault({}),
-  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).default({ poolSize: 10 }),
+  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).prefault({}),
   entra: z
     .object({
       /** The built-in authority's tenant id, applied when the tenant is first created (`--dev` pins it). */
@@ -108,7 +105,7 @@ export const configSchema = z.object({
       /** Lifetime of access tokens from the built-in authority. */
       accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
     })
-    .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
+    .prefault({}),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
   /** The activity record per identity (docs/monitoring.md). */
@@ -141,9 +138,9 @@ export const configSchema = z.object({
   /** Resources and the ARM-compatible management plane (docs/management.md). */
   management: managementConfigSchema,
   // --- messaging (phone numbers, SMS, e-mail) ---
-  phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
-  sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
-  email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
+  phoneNumbers: phoneNumbersConfigSchema.prefault({}),
+  sms: smsConfigSchema.prefault({}),
+  email: emailConfigSchema.prefault({}),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { isIdentityId } from "../activity/activity-event.js";
+import { isIdentityId } from "../identity/identity-id.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
-import { firstQuery } from "../outbox/paging.js";
+import { firstQuery } from "../http/query.js";
 import type { EmailService } from "./email-service.js";
 import type { EmailOperationsTable } from "./email-tables.js";
 
@@ -59,7 +59,7 @@ function operationLocation(ctx: HandlerContext<unknown>, id: string): string {
   return `${ctx.baseUrl}/emails/operations/${encodeURIComponent(id)}?api-version=${encodeURIComponent(firstQuery(ctx.query, "api-version") ?? "2025-09-01")}`;
 }
 
-/** E-mail as `@azure/communication-email` (api-versions 2023-03-31 and 2025-09-01) calls it (SDK-WIRE.md §4). */
+/** E-mail as `@azure/communication-email` (api-versions 2023-03-31 and 2025-09-01) calls it (docs/wire-reference.md §4). */
 export function emailRoutes(email: EmailService): RouteSpec[] {
   return [
     defineRoute({

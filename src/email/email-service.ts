@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.js";
 import { describePrincipal } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { OutboxRepository } from "../outbox/outbox-repository.js";
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";

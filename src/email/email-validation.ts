@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 /** Checks of an EmailMessage beyond its JSON shape: addresses, headers, attachments and size (ACS limits). */
 

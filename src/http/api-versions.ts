@@ -1,4 +1,4 @@
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 /**
  * api-version checking, one table per API. A value that is not an Azure api-version at all (`latest`,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 const UNAVAILABLE_CODES = new Set([
   // the socket to the database (node:net)

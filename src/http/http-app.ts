@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { createErrorHandler } from "./error-handler.js";
 import { createRouteHandler, principalLabel, type PipelineDeps, type RequestFacts } from "./pipeline.js";
 import type { RouteSpec } from "./route.js";

@@ -5,7 +5,7 @@ import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
 import { apiOfOperation, checkApiVersion } from "./api-versions.js";
 import type { ArmAuthorizer } from "../management/arm-authorizer.js";
-import { AcsError } from "./errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
 /** Per-request facts the request log line and the metrics read once the response is sent. */
@@ -86,6 +86,11 @@ function apiVersionValues(query: Record<string, unknown>): string[] {
  *   6. handle       the domain operation
  *   7. serialize    status, headers and JSON body
  * Any AcsError thrown by a step is rendered once by the error handler (error-handler.ts).
+ *
+ * Entry points with steps of their own (docs/architecture.md): the WebSocket signaling endpoint
+ * (calling/signaling-server.ts: the user token arrives in the first message), GET /metrics (its loopback-or-token
+ * check in telemetry/metrics-routes.ts), the Entra token endpoint (idp/authority-routes.ts: client credentials in
+ * the form body) and the CLI (cli/main.ts, operator access to the store).
  */
 export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

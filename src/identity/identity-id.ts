@@ -17,3 +17,8 @@ export function parseIdentityId(id: string): { resourceId: string } | undefined 
 export function skypeId(identityId: string): string {
   return identityId.slice(2);
 }
+
+/** Communication identity ids (`8:acs:…`, and other `8:` kinds such as Teams users): the activity record's keys. */
+export function isIdentityId(value: string): boolean {
+  return value.startsWith("8:") && value.length <= 512;
+}

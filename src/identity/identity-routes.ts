@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRoute, type RouteSpec } from "../http/route.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { checkLifetime, checkScopes, type IdentityService } from "./identity-service.js";
 
 // Field shapes are checked loosely here and precisely (with their own error codes) by checkScopes/checkLifetime.
@@ -10,7 +10,7 @@ const createBody = z
 const issueBody = z.object({ scopes: z.unknown().optional(), expiresInMinutes: z.unknown().optional() });
 const introspectBody = z.object({ token: z.string().min(1).max(16_384) });
 
-/** The Identity API (SDK-WIRE.md §4): exactly the status codes `@azure/communication-identity` accepts. */
+/** The Identity API (docs/wire-reference.md §4): exactly the status codes `@azure/communication-identity` accepts. */
 export function identityRoutes(identities: IdentityService): RouteSpec[] {
   return [
     defineRoute({

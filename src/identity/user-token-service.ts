@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Principal, UserScope } from "../auth/principal.js";
 import { isUserScope } from "../auth/principal.js";
 import { verifyJwt } from "../auth/jwt.js";
-import type { ErrorCode } from "../http/errors.js";
+import type { ErrorCode } from "../errors/acs-errors.js";
 import type { SigningKeyRing } from "../keys/signing-key-ring.js";
 import { USER_TOKEN_ALG } from "../keys/signing-key-ring.js";
 import type { Resource } from "../resources/resource.js";

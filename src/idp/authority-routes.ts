@@ -57,18 +57,17 @@ function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): strin
   return keys.tenantId;
 }
 
-/** Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape. */
-async function run(clock: Clock, fn: () => Promise<Reply> | Reply, ctx?: HandlerContext<unknown>): Promise<Reply> {
+/**
+ * Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape, and its code
+ * (`AADSTS7000215`, or the OAuth error when there is none) goes to the request log line and the metrics.
+ */
+async function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof EntraFailure) {
-      // The request log line carries the AADSTS code (never the description's client-supplied parts).
-      const code = /AADSTS\d+/.exec(err.description)?.[0];
-      if (ctx !== undefined) ctx.request.facts.errorCode = code ?? err.error;
-      return entraError(err.error, err.description, clock.now());
-    }
-    throw err;
+    if (!(err instanceof EntraFailure)) throw err;
+    ctx.request.facts.errorCode = /AADSTS\d+/.exec(err.description)?.[0] ?? err.error;
+    return entraError(err.error, err.description, clock.now());
   }
 }
 
@@ -150,7 +149,7 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   return { status: 200, body, headers: { "cache-control": "no-store", pragma: "no-cache" } };
 }
 
-/** The built-in authority: OpenID discovery, the token endpoint and the key set (SDK-WIRE.md §7). */
+/** The built-in authority: OpenID discovery, the token endpoint and the key set (docs/wire-reference.md §7). */
 export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
   return [
     defineRoute({
@@ -160,7 +159,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(deps.clock, () => {
+        run(ctx, deps.clock, () => {
           const tenantId = requireTenant(ctx, deps.keys);
           const base = `${ctx.baseUrl}/${tenantId}`;
           return {
@@ -187,7 +186,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
             // Public documents: single-page apps of any origin read them (msal-browser).
             headers: { "access-control-allow-origin": "*" },
           };
-        }, ctx),
+        }),
     }),
     defineRoute({
       operation: "idp.keys",
@@ -196,10 +195,10 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        run(deps.clock, () => {
+        run(ctx, deps.clock, () => {
           requireTenant(ctx, deps.keys);
           return { status: 200, body: deps.keys.jwks(), headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } };
-        }, ctx),
+        }),
     }),
     defineRoute({
       operation: "idp.token",
@@ -208,7 +207,7 @@ export function authorityRoutes(deps: AuthorityDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       bodyFormat: "form",
-      handle: (ctx) => run(deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps), ctx),
+      handle: (ctx) => run(ctx, deps.clock, () => issueTokens((ctx.body ?? {}) as Form, ctx, deps)),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { AcsError, isAcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 /**
  * ACS's answers for `POST /teamsUser/:exchangeAccessToken`, as its recorded sessions show them (Azure SDK for JS,
@@ -24,7 +24,7 @@ export async function withTeamsExchangeErrors<T>(run: () => Promise<T>, onRefuse
   try {
     return await run();
   } catch (error) {
-    if (!isAcsError(error)) throw error;
+    if (!(error instanceof AcsError)) throw error;
     if (error.code === "TeamsAppIdMismatch" || error.code === "TeamsUserIdMismatch" || (error.status === 401 && error.code !== "IdentityDeleted")) {
       onRefused(error.code);
     }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { bearerToken } from "../auth/bearer/entra-authenticator.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { checkTeamsExchangeIds, withTeamsExchangeErrors } from "./teams-exchange-errors.js";
 import type { TokenExchange } from "./token-exchange.js";
@@ -12,7 +12,7 @@ const teamsBody = z.object({
   userId: z.string().max(200),
 });
 
-/** The two Entra → ACS token exchanges (SDK-WIRE.md §4). */
+/** The two Entra → ACS token exchanges (docs/wire-reference.md §4). */
 export function tokenExchangeRoutes(exchange: TokenExchange): RouteSpec[] {
   return [
     defineRoute({

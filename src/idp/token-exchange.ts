@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { ACS_AUDIENCES, type EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import type { UserScope } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { newIdentityId } from "../identity/identity-id.js";
 import type { IdentityRepository } from "../identity/identity-repository.js";
 import type { IssuedToken, UserTokenService } from "../identity/user-token-service.js";

@@ -4,6 +4,7 @@ import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
+import { Reloader } from "../util/reloader.js";
 
 /** What distinguishes one ring of signing keys from another. */
 export interface KeyRingSpec {
@@ -38,8 +39,7 @@ export class KeyRing {
   private keys = new Map<string, RingKey>();
   private active: RingKey | undefined;
   private header = "";
-  private reloading = false;
-  private reloadAgain = false;
+  private readonly reloader = new Reloader(() => this.load(), 1_000);
 
   constructor(
     protected readonly store: Store,
@@ -119,28 +119,13 @@ export class KeyRing {
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
-      if (changes.some((c) => c.topic === this.spec.changeTopic || c.topic === FEED_RESET)) void this.reload();
+      if (changes.some((c) => c.topic === this.spec.changeTopic || c.topic === FEED_RESET)) this.reload();
     });
   }
 
   /** Reloads after a change; a failed load (database briefly away) is retried every second until one succeeds. */
-  private async reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return;
-    }
-    this.reloading = true;
-    try {
-      do {
-        this.reloadAgain = false;
-        await this.load().catch(async () => {
-          this.reloadAgain = true;
-          await new Promise((r) => setTimeout(r, 1_000).unref());
-        });
-      } while (this.reloadAgain);
-    } finally {
-      this.reloading = false;
-    }
+  private reload(): void {
+    this.reloader.request();
   }
 
   get activeKid(): string {

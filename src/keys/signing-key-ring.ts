@@ -3,7 +3,7 @@ import type { Clock } from "../util/clock.js";
 import { KeyRing } from "./key-ring.js";
 
 /**
- * ES256: the fastest asymmetric signature here (39k signs/s against RS256's 3.5k, PERF-NOTES.md), with small tokens.
+ * ES256: the fastest asymmetric signature here (39k signs/s against RS256's 3.5k, docs/wire-reference.md §P), with small tokens.
  * Its slower verification (12.7k/s) is paid once per token thanks to the verified-token cache.
  */
 export const USER_TOKEN_ALG = "ES256";

@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 /** The Microsoft.Communication api-versions this server speaks (the 4.2 SDK sends 2025-09-01). */
 export const OLDEST_ARM_API_VERSION = "2023-04-01";

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { scopeCovers, scopeReachesInto, type ScopeTarget } from "../rbac/arm-scope.js";
 import { hasRoleGrant, type RoleAssignmentCache } from "../rbac/entra-role-authorizer.js";
 

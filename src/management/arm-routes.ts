@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Principal } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { hostWithoutPort, type ResourceEndpoints } from "../resources/resource-endpoints.js";
 import type { Resource } from "../resources/resource.js";

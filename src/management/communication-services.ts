@@ -1,5 +1,5 @@
 import { RESOURCE_NAME } from "../config/management-config.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { ResourceRepository, ResourceUpdate } from "../resources/resource-repository.js";
 import { armIdOf, type KeyName, type Resource } from "../resources/resource.js";

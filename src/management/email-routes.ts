@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { requireArmApiVersion } from "./arm-api-version.js";
 import type { ArmOperations } from "./arm-operations.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Selectable } from "kysely";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { ArmEmailDomainsTable, ArmEmailServicesTable } from "./management-tables.js";

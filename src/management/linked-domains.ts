@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";

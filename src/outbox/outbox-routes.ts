@@ -1,7 +1,7 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import type { OutboxKind, OutboxRepository } from "./outbox-repository.js";
-import { firstQuery, pageLink, pageParams } from "./paging.js";
+import { firstQuery, pageLink, pageParams } from "../http/query.js";
 
 function kindOf(raw: string | undefined): OutboxKind | undefined {
   if (raw === undefined) return undefined;

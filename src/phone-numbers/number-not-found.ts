@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 
 /**
  * ACS's 404 for a number the resource does not own, as its recorded sessions show it for every api-version from

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { Resource } from "../resources/resource.js";
 import type { Database } from "../store/schema.js";
 import type { Store, WriteContext } from "../store/store.js";

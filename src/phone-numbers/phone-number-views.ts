@@ -1,7 +1,7 @@
 import type { InventoryBlock } from "../config/messaging-config.js";
 import type { PhoneNumberOperationsTable, PhoneNumberReservationsTable, PhoneNumberSearchesTable, PhoneNumbersTable } from "./phone-numbers-tables.js";
 
-/** Wire shapes of the Phone Numbers API (CONTRACT.md §5), built from stored rows. */
+/** Wire shapes of the Phone Numbers API (docs/wire-reference.md §C5), built from stored rows. */
 
 export const BILLING_FREQUENCY = "monthly";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
-import { firstQuery, pageLink, pageParams } from "../outbox/paging.js";
+import { firstQuery, pageLink, pageParams } from "../http/query.js";
 import type { Capabilities } from "./inventory.js";
 import { normalizePhoneNumber, type PhoneNumberService } from "./phone-number-service.js";
 import { availableView, operationView, purchasedView, searchView } from "./phone-number-views.js";
@@ -65,7 +65,7 @@ function staticPage<T>(ctx: HandlerContext<unknown>, items: T[], path: string, n
   return body;
 }
 
-/** The Phone Numbers API as `@azure/communication-phone-numbers` 1.5 calls it (SDK-WIRE.md §4, CONTRACT.md §5). */
+/** The Phone Numbers API as `@azure/communication-phone-numbers` 1.5 calls it (docs/wire-reference.md §4, docs/wire-reference.md §C5). */
 export function phoneNumbersRoutes(service: PhoneNumberService): RouteSpec[] {
   const inventory = service.inventory;
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
-import { pageLink, pageParams } from "../outbox/paging.js";
+import { pageLink, pageParams } from "../http/query.js";
 import type { Clock } from "../util/clock.js";
 import type { Inventory } from "./inventory.js";
 import { availableView, iso, numberId, reservationStatus } from "./phone-number-views.js";
@@ -15,7 +15,7 @@ const reservationBody = z.object({
 const reservationPurchaseBody = z.object({ agreeToNotResell: z.boolean().optional() }).optional();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Phone-number reservations as `PhoneNumbersClient` 1.5 calls them (CONTRACT.md §5). */
+/** Phone-number reservations as `PhoneNumbersClient` 1.5 calls them (docs/wire-reference.md §C5). */
 export function reservationRoutes(reservations: ReservationService, inventory: Inventory, clock: Clock): RouteSpec[] {
   const reservationView = (row: PhoneNumberReservationsTable, now: number, errors?: Map<string, { code: string; message: string }>) => {
     const phoneNumbers: Record<string, unknown> = {};

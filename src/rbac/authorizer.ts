@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { RouteSpec } from "../http/route.js";
 import type { Principal } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";

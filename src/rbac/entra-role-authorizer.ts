@@ -1,4 +1,4 @@
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { Principal } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";

@@ -1,5 +1,6 @@
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
+import { Reloader } from "../util/reloader.js";
 import type { Resource } from "./resource.js";
 import { RESOURCE_CHANGED, type ResourceRepository } from "./resource-repository.js";
 
@@ -13,11 +14,10 @@ export class ResourceRegistry {
   private byId = new Map<string, Resource>();
   private byHost = new Map<string, Resource>();
   private defaultResource: Resource | undefined;
-  private reloading: Promise<void> | undefined;
-  private reloadAgain = false;
   /** Local ports of the resources' own listeners (resource-listeners.ts): the port a request came in on decides. */
   private readonly byPort = new Map<number, string>();
   private readonly loadListeners: Array<(resources: Resource[]) => void> = [];
+  private readonly reloader = new Reloader(() => this.load(), RELOAD_RETRY_MS);
 
   /** `domain`: resources also answer to Host `<name>.<domain>` (docs/management.md). */
   constructor(
@@ -66,21 +66,7 @@ export class ResourceRegistry {
    * fails (database briefly away) is retried every second: a regenerated key must not stay valid on this replica.
    */
   private requestReload(): void {
-    if (this.reloading !== undefined) {
-      this.reloadAgain = true;
-      return;
-    }
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false;
-        await this.load().catch(async () => {
-          this.reloadAgain = true;
-          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS).unref());
-        });
-      } while (this.reloadAgain);
-    })().finally(() => {
-      this.reloading = undefined;
-    });
+    this.reloader.request();
   }
 
   /**
@@ -94,7 +80,7 @@ export class ResourceRegistry {
 
   /** Waits for a reload in flight (tests and the CLI use it to observe a change). */
   async settled(): Promise<void> {
-    await this.reloading;
+    await this.reloader.settled();
   }
 
   /**

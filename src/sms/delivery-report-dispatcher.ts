@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Clock, ClockTimer } from "../util/clock.js";
 import { newId } from "../util/crypto.js";
 
 export const SMS_DELIVERY_REPORT_EVENT = "Microsoft.Communication.SMSDeliveryReportReceived";
@@ -33,6 +34,8 @@ export interface DispatcherOptions {
   backoffMs: number;
   timeoutMs?: number;
   log: Logger;
+  /** Backoff waits on this clock. */
+  clock: Clock;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface DispatcherOptions {
  * when the process stops (documented).
  */
 export class WebhookDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ClockTimer>();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
@@ -54,12 +57,21 @@ export class WebhookDispatcher {
   }
 
   private schedule(url: string, body: string, attempt: number, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const start = (): void => {
       const run = this.attempt(url, body, attempt).finally(() => this.inFlight.delete(run));
       this.inFlight.add(run);
+    };
+    // The first attempt goes out at once (after the request that produced it); retries wait on the clock.
+    if (delayMs <= 0) {
+      setImmediate(() => {
+        if (!this.closed) start();
+      });
+      return;
+    }
+    const timer = this.options.clock.setTimeout(() => {
+      this.timers.delete(timer);
+      start();
     }, delayMs);
-    timer.unref();
     this.timers.add(timer);
   }
 
@@ -91,7 +103,7 @@ export class WebhookDispatcher {
   /** Stops retrying; waits for requests already on the wire. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.cancel();
     this.timers.clear();
     await Promise.allSettled([...this.inFlight]);
   }

@@ -1,4 +1,4 @@
-import { errorCatalogue, isAcsError } from "../http/errors.js";
+import { AcsError, errorCatalogue } from "../errors/acs-errors.js";
 import type { Reply } from "../http/route.js";
 
 /**
@@ -8,7 +8,7 @@ import type { Reply } from "../http/route.js";
  * Any other error is rethrown for the error handler.
  */
 export function deliveryReportProblem(error: unknown, traceId: string): Reply {
-  if (!isAcsError(error) || error.code !== "DeliveryReportNotFound") throw error;
+  if (!(error instanceof AcsError) || error.code !== "DeliveryReportNotFound") throw error;
   const [status, title] = errorCatalogue.DeliveryReportNotFound;
   return {
     status,

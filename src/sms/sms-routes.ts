@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { isIdentityId } from "../activity/activity-event.js";
-import { AcsError } from "../http/errors.js";
+import { isIdentityId } from "../identity/identity-id.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { deliveryReportProblem } from "./delivery-report-problem.js";
 import type { SmsService } from "./sms-service.js";
@@ -35,7 +35,7 @@ const optOutBody = z.object({
   recipients: z.array(z.object({ to: z.string().max(64) })).min(1).max(MAX_RECIPIENTS),
 });
 
-/** SMS as `@azure/communication-sms` sends it (SDK-WIRE.md §4), plus opt-outs and delivery reports (CONTRACT.md §2). */
+/** SMS as `@azure/communication-sms` sends it (docs/wire-reference.md §4), plus opt-outs and delivery reports (docs/wire-reference.md §C2). */
 export function smsRoutes(sms: SmsService): RouteSpec[] {
   const optOutRoute = (action: "add" | "remove" | "check") =>
     defineRoute({

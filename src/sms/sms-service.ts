@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.js";
 import { describePrincipal } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import type { OutboxRepository } from "../outbox/outbox-repository.js";
 import { allowsOutbound } from "../phone-numbers/inventory.js";
 import type { PhoneNumberService } from "../phone-numbers/phone-number-service.js";

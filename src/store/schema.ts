@@ -1,3 +1,5 @@
+// The one upward import of store/ (docs/architecture.md): the feature folders' table types, type-only, assembled
+// into the database type here. Each *-tables.ts imports nothing but kysely, so this cannot form a cycle.
 import type { Generated } from "kysely";
 import type { ActivityTables } from "../activity/activity-tables.js";
 import type { EmailTables } from "../email/email-tables.js";

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { headerValue } from "../auth/authenticator.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { constantTimeEqual, sha256Base64 } from "../util/crypto.js";
 import type { SwitchboardMetrics } from "./metrics.js";

@@ -1,7 +1,7 @@
 import { bearerToken } from "../auth/bearer/entra-authenticator.js";
 import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import type { Principal } from "../auth/principal.js";
-import { AcsError } from "../http/errors.js";
+import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import type { IdentityService } from "../identity/identity-service.js";
 import type { TokenExchange } from "../idp/token-exchange.js";

@@ -4,7 +4,7 @@ import { buildStringToSign, computeHmacSignature, signRequest } from "../../src/
 import type { Resource } from "../../src/resources/resource.js";
 import { createFixedClock } from "../../src/util/clock.js";
 
-// Test vectors from SDK-WIRE.md §3, produced by the real SDK policy with a frozen clock.
+// Test vectors from docs/wire-reference.md §3, produced by the real SDK policy with a frozen clock.
 const KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const DATE = "Tue, 02 Jan 2024 03:04:05 GMT";
 const EMPTY_HASH = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
@@ -39,7 +39,7 @@ const vectors = [
   },
 ];
 
-describe("HMAC string-to-sign and signature (SDK-WIRE.md test vectors)", () => {
+describe("HMAC string-to-sign and signature (docs/wire-reference.md §3 test vectors)", () => {
   it.each(vectors)("$name", (v) => {
     const sts = buildStringToSign(v.method, v.rawUrl, DATE, v.host, v.hash);
     expect(sts).toBe(v.stringToSign);

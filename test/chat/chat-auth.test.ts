@@ -5,14 +5,16 @@ import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { connectionString } from "../../src/resources/resource.js";
+import { systemClock } from "../../src/util/clock.js";
 import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
 import { API, collect, enc, startChatFixture, type ChatFixture } from "./chat-fixture.js";
 
 /** Real time plus an offset the test can move (tokens expire on the server's clock, the SDK keeps its own). */
+/** Real time plus an offset the test moves; its timers run in real time. */
 function offsetClock() {
   let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => (offset += ms), reset: () => (offset = 0) };
+  return { now: () => Date.now() + offset, setTimeout: systemClock.setTimeout, advance: (ms: number) => (offset += ms), reset: () => (offset = 0) };
 }
 
 function claimsOf(token: string): Record<string, unknown> {

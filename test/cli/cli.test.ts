@@ -3,9 +3,11 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startCliServer, type CliServer } from "../support/cli.js";
+import { runCli, runCliInProcess, startCliServer, type CliServer } from "../support/cli.js";
 import { signedFetch } from "../support/signed-fetch.js";
 
+// The server runs as the built binary (`start` is the smoke test of the real entry point); the other commands run
+// in this process through the same entry function, except one that checks the binary's exit code and stderr.
 const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-cli-"));
 const withDir = (...args: string[]) => [...args, "--data-dir", dataDir];
 let server: CliServer;
@@ -42,7 +44,7 @@ describe("switchboard start", () => {
   });
 
   it("the official SDK in another process trusts the generated certificate through NODE_EXTRA_CA_CERTS", async () => {
-    const keys = JSON.parse((await runCli(withDir("keys", "list", "--json"))).stdout);
+    const keys = JSON.parse((await runCliInProcess(withDir("keys", "list", "--json"))).stdout);
     const script = path.join(dataDir, "sdk-probe.cjs");
     writeFileSync(
       script,
@@ -77,7 +79,7 @@ new CommunicationIdentityClient(process.argv[2], { retryOptions: { maxRetries: 0
 
 describe("switchboard keys", () => {
   it("keys list --json gives the documented object", async () => {
-    const res = await runCli(withDir("keys", "list", "--json"));
+    const res = await runCliInProcess(withDir("keys", "list", "--json"));
     expect(res.code).toBe(0);
     const keys = JSON.parse(res.stdout);
     expect(Object.keys(keys).sort()).toEqual(
@@ -88,10 +90,10 @@ describe("switchboard keys", () => {
   });
 
   it("keys regenerate --primary takes effect on the running server within one second", async () => {
-    const old = JSON.parse((await runCli(withDir("keys", "list", "--json"))).stdout);
+    const old = JSON.parse((await runCliInProcess(withDir("keys", "list", "--json"))).stdout);
     const url = `${server.httpUrl}/identities?api-version=2023-10-01`;
     expect((await signedFetch(url, { method: "POST", accessKey: old.primaryKey })).status).toBe(201);
-    const res = await runCli(withDir("keys", "regenerate", "--primary", "--json"));
+    const res = await runCliInProcess(withDir("keys", "regenerate", "--primary", "--json"));
     expect(res.code).toBe(0);
     const regenerated = JSON.parse(res.stdout);
     expect(regenerated.value).not.toBe(old.primaryKey);
@@ -101,7 +103,7 @@ describe("switchboard keys", () => {
     expect((await signedFetch(url, { method: "POST", accessKey: old.secondaryKey })).status).toBe(201);
   });
 
-  it("keys regenerate without --primary/--secondary fails with one line", async () => {
+  it("keys regenerate without --primary/--secondary fails with one line (the built binary: exit code, one stderr line)", async () => {
     const res = await runCli(withDir("keys", "regenerate"));
     expect(res.code).not.toBe(0);
     expect(res.stderr.trim().split("\n")).toHaveLength(1);
@@ -111,22 +113,22 @@ describe("switchboard keys", () => {
 
 describe("switchboard identity and signing-keys", () => {
   it("create, token, revoke and delete act on the running server's store", async () => {
-    const key = JSON.parse((await runCli(withDir("keys", "list", "--json"))).stdout).secondaryKey;
-    const created = JSON.parse((await runCli(withDir("identity", "create", "--scopes", "chat,voip", "--json"))).stdout);
+    const key = JSON.parse((await runCliInProcess(withDir("keys", "list", "--json"))).stdout).secondaryKey;
+    const created = JSON.parse((await runCliInProcess(withDir("identity", "create", "--scopes", "chat,voip", "--json"))).stdout);
     expect(created.id).toMatch(/^8:acs:/);
     expect((await introspectOn(server.httpUrl, key, created.token)).active).toBe(true);
-    const issued = JSON.parse((await runCli(withDir("identity", "token", created.id, "--scopes", "chat", "--expires-in", "60", "--json"))).stdout);
+    const issued = JSON.parse((await runCliInProcess(withDir("identity", "token", created.id, "--scopes", "chat", "--expires-in", "60", "--json"))).stdout);
     expect((await introspectOn(server.httpUrl, key, issued.token)).active).toBe(true);
-    expect((await runCli(withDir("identity", "revoke", created.id))).code).toBe(0);
+    expect((await runCliInProcess(withDir("identity", "revoke", created.id))).code).toBe(0);
     await timeUntil(async () => !(await introspectOn(server.httpUrl, key, issued.token)).active, 1000);
-    const after = JSON.parse((await runCli(withDir("identity", "token", created.id, "--scopes", "chat", "--json"))).stdout);
+    const after = JSON.parse((await runCliInProcess(withDir("identity", "token", created.id, "--scopes", "chat", "--json"))).stdout);
     expect((await introspectOn(server.httpUrl, key, after.token)).active).toBe(true);
-    expect((await runCli(withDir("identity", "delete", created.id))).code).toBe(0);
+    expect((await runCliInProcess(withDir("identity", "delete", created.id))).code).toBe(0);
     await timeUntil(async () => !(await introspectOn(server.httpUrl, key, after.token)).active, 1000);
 
     // Each command is in the identity's activity record, newest first, with the operator as the principal (the
     // running server files its introspections there too, from another process).
-    const events = JSON.parse((await runCli(withDir("activity", "--identity", created.id, "--json"))).stdout) as Array<Record<string, any>>;
+    const events = JSON.parse((await runCliInProcess(withDir("activity", "--identity", created.id, "--json"))).stdout) as Array<Record<string, any>>;
     const byCli = events.filter((e) => e.principal === "operator:cli");
     expect(byCli.map((e) => e.operation)).toEqual([
       "identity.delete",
@@ -147,7 +149,7 @@ describe("switchboard identity and signing-keys", () => {
       ["identity", "create", "--scopes", "chat", "--expires-in", "5"],
       ["identity", "delete", "8:acs:00000000-0000-4000-8000-000000000000_00000000-0000-4000-8000-000000000000"],
     ]) {
-      const res = await runCli(withDir(...args));
+      const res = await runCliInProcess(withDir(...args));
       expect(res.code, args.join(" ")).toBe(1);
       expect(res.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
       expect(res.stderr).toMatch(/^switchboard: (InvalidIdentifier|InvalidScope|InvalidTokenLifetime|IdentityNotOwned): /);
@@ -155,10 +157,10 @@ describe("switchboard identity and signing-keys", () => {
   });
 
   it("signing-keys rotate: the running server publishes both keys and signs with the new one", async () => {
-    const before = JSON.parse((await runCli(withDir("signing-keys", "list", "--json"))).stdout);
-    const res = await runCli(withDir("signing-keys", "rotate"));
+    const before = JSON.parse((await runCliInProcess(withDir("signing-keys", "list", "--json"))).stdout);
+    const res = await runCliInProcess(withDir("signing-keys", "rotate"));
     expect(res.code).toBe(0);
-    const after = JSON.parse((await runCli(withDir("signing-keys", "list", "--json"))).stdout);
+    const after = JSON.parse((await runCliInProcess(withDir("signing-keys", "list", "--json"))).stdout);
     expect(after.active).not.toBe(before.active);
     await timeUntil(async () => {
       const jwks = (await (await fetch(`${server.httpUrl}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
@@ -168,11 +170,11 @@ describe("switchboard identity and signing-keys", () => {
 
   it("every command has --help, and bad config is reported at once", async () => {
     for (const args of [["--help"], ["start", "--help"], ["keys", "list", "--help"], ["identity", "create", "--help"], ["signing-keys", "rotate", "--help"]]) {
-      const res = await runCli(args);
+      const res = await runCliInProcess(args);
       expect(res.code, args.join(" ")).toBe(0);
       expect(res.stdout).toContain("Usage: switchboard");
     }
-    const bad = await runCli(["keys", "list", "--data-dir", dataDir], { SWITCHBOARD_PRIMARY_KEY: "short", SWITCHBOARD_PORT: "99999" });
+    const bad = await runCliInProcess(["keys", "list", "--data-dir", dataDir], { SWITCHBOARD_PRIMARY_KEY: "short", SWITCHBOARD_PORT: "99999" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("resource.primaryKey");
     expect(bad.stderr).toContain("port");

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { runCli, runCliInProcess } from "../support/cli.js";
 import { createStore } from "../support/create-store.js";
 
 /** The built `switchboard` binary (npm test builds first): output contract and one-line failures. */
@@ -17,7 +17,7 @@ describe("switchboard sp / user / role (built CLI)", () => {
     const out = JSON.parse(res.stdout);
     expect(Object.keys(out).sort()).toEqual(["authorityHost", "clientId", "clientSecret", "objectId", "tenantId"]);
     expect(out.authorityHost).toBe("https://127.0.0.1:8443");
-    const roles = JSON.parse((await runCli(withDir("role", "list", "--json"))).stdout);
+    const roles = JSON.parse((await runCliInProcess(withDir("role", "list", "--json"))).stdout);
     expect(roles).toEqual([{ principalId: out.objectId, principalName: "ci-app", role: "Reader", scope: "*" }]);
   });
 
@@ -30,8 +30,9 @@ describe("switchboard sp / user / role (built CLI)", () => {
       [["sp", "create", "--name", "x", "--expires-in-days", "-1"], /--expires-in-days/],
       [["sp", "delete", "nobody"], /no service principal 'nobody'/],
     ];
-    for (const [args, message] of cases) {
-      const res = await runCli(withDir(...args));
+    // The first case through the built binary (its exit code and stderr), the rest in process (same entry function).
+    for (const [i, [args, message]] of cases.entries()) {
+      const res = await (i === 0 ? runCli : runCliInProcess)(withDir(...args));
       expect({ args, code: res.code }).toEqual({ args, code: 1 });
       expect(res.stderr.trim().split("\n")).toHaveLength(1);
       expect(res.stderr).toMatch(message);

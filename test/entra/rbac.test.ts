@@ -5,7 +5,7 @@ import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { createSp, runCli, within, type CreatedSp } from "./entra-support.js";
+import { createSp, driveIdentityApi, runCli, within, type CreatedSp } from "./entra-support.js";
 
 const ACS = "Microsoft.Communication/CommunicationServices";
 
@@ -77,11 +77,7 @@ describe.each(backendNames)("role-based access for Entra principals (%s)", (back
   it("Communication and Email Service Owner and Owner may do everything; an assignment on every resource counts", async () => {
     for (const role of ["Communication and Email Service Owner", "Owner"]) {
       const sp = await createSp(srv, `all-${role}`, ["--role", role]);
-      const client = clientFor(sp);
-      const user = await client.createUser();
-      await client.getToken(user, ["voip"]);
-      await client.revokeTokens(user);
-      await client.deleteUser(user);
+      await driveIdentityApi(srv, clientFor(sp));
     }
   });
 
@@ -97,6 +93,7 @@ describe.each(backendNames)("role-based access for Entra principals (%s)", (back
     const sp = await createSp(srv, "creator", ["--role", "Identity Creator"]);
     const client = clientFor(sp);
     const user = await client.createUser();
+    expect(user.communicationUserId).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
     await expect(client.getToken(user, ["chat"])).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
   });
 
@@ -118,18 +115,18 @@ describe.each(backendNames)("role-based access for Entra principals (%s)", (back
     );
     await expect(client.createUser()).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
     await runCli(srv, ["role", "assign", "--principal", "operator@contoso.test", "--role", "Contributor"]);
-    await within(1000, async () => {
+    const elapsed = await within(1000, async () => {
       try {
         return (await client.createUser()).communicationUserId.startsWith("8:acs:");
       } catch {
         return false;
       }
     });
+    expect(elapsed).toBeLessThanOrEqual(1000);
+    await driveIdentityApi(srv, client);
   });
 
   it("access keys keep full access", async () => {
-    const user = await keyClient.createUser();
-    await keyClient.getToken(user, ["chat"]);
-    await keyClient.deleteUser(user);
+    await driveIdentityApi(srv, keyClient);
   });
 });

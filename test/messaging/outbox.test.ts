@@ -3,7 +3,7 @@ import { SmsClient } from "@azure/communication-sms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
-import { runCli } from "../support/cli.js";
+import { runCliInProcess } from "../support/cli.js";
 import { signedFetch } from "../support/signed-fetch.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { buyNumbers, requestWithHost } from "./helpers.js";
@@ -83,7 +83,7 @@ describe("switchboard outbox / email / sms CLI", () => {
   afterAll(async () => {
     await srv?.close();
   });
-  const cli = (...args: string[]) => runCli([...args, "--data-dir", srv.dataDir]);
+  const cli = (...args: string[]) => runCliInProcess([...args, "--data-dir", srv.dataDir]);
 
   it("email senders and domains add", async () => {
     const managed = `DoNotReply@${managedDomainOf(srv.resource.id)}`;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { EmailClient } from "@azure/communication-email";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startCliServer, type CliServer } from "../support/cli.js";
+import { runCliInProcess, startCliServer, type CliServer } from "../support/cli.js";
 
 describe("switchboard start --smtp-url", () => {
   let smtp: SMTPServer;
@@ -37,7 +37,7 @@ describe("switchboard start --smtp-url", () => {
 
   it("relays e-mail sent to the started server; the CLI lists it in the outbox", async () => {
     const cs = /primary\s+\(HTTP\):\s+(endpoint=\S+)/.exec(server.banner)![1]!;
-    const senders = JSON.parse((await runCli(["email", "senders", "--json", "--data-dir", dataDir])).stdout) as string[];
+    const senders = JSON.parse((await runCliInProcess(["email", "senders", "--json", "--data-dir", dataDir])).stdout) as string[];
     const client = new EmailClient(cs, { allowInsecureConnection: true });
     const result = await (
       await client.beginSend({ senderAddress: senders[0]!, content: { subject: "From the CLI server", plainText: "relayed" }, recipients: { to: [{ address: "ops@example.com" }] } })
@@ -46,7 +46,7 @@ describe("switchboard start --smtp-url", () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.to).toEqual(["ops@example.com"]);
     expect(mails[0]!.raw).toMatch(/^Subject: From the CLI server\r?$/m);
-    const listed = JSON.parse((await runCli(["outbox", "list", "--json", "--kind", "email", "--data-dir", dataDir])).stdout);
+    const listed = JSON.parse((await runCliInProcess(["outbox", "list", "--json", "--kind", "email", "--data-dir", dataDir])).stdout);
     expect(listed[0]).toMatchObject({ id: result.id, kind: "email", subject: "From the CLI server", to: ["ops@example.com"], status: "Succeeded", relayed: true });
   }, 60_000);
 });

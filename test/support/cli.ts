@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { vi } from "vitest";
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/cli/main.js");
 
@@ -8,6 +9,54 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Runs `switchboard <args>` in this process through the same entry function as the binary (`runCommandLine`),
+ * with `env` laid over process.env for the duration and stdout/stderr captured. Each command opens and closes its
+ * own store connection, as the CLI process does beside a running server. A few smoke tests keep `runCli` (the
+ * built binary) for what only a real process shows: exit codes, the bin entry point, one-line stderr.
+ */
+export function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  // Calls made together run one after another: each one owns process.stdout/stderr and process.env while it runs.
+  const run = inProcessQueue.then(() => runOnce(args, env));
+  inProcessQueue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let inProcessQueue: Promise<void> = Promise.resolve();
+
+async function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const { runCommandLine } = await import("../../src/cli/main.js");
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const restoreEnv = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  Object.assign(process.env, env);
+  let stdout = "";
+  let stderr = "";
+  const capture = (append: (text: string) => void) => (chunk: string | Uint8Array, ...rest: unknown[]) => {
+    append(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture((t) => (stdout += t)) as typeof process.stdout.write);
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture((t) => (stderr += t)) as typeof process.stderr.write);
+  try {
+    const code = await runCommandLine(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    restoreEnv();
+  }
 }
 
 /** Runs the built `switchboard` CLI (npm test builds first). */

@@ -12,8 +12,6 @@ export function bearerToken(headers: AuthRequest["headers"]): string | undefined
 
 /** Entra ID (built-in authority or trusted OIDC issuer) bearer tokens for management operations. */
 export class EntraBearerAuthenticator implements Authenticator {
-  readonly name = "entra-bearer";
-
   constructor(private readonly verifier: EntraTokenVerifier) {}
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {

@@ -1,5 +1,5 @@
 import { decodeJwt, type JWTPayload } from "jose";
-import type { ErrorCode } from "../../http/errors.js";
+import type { ErrorCode } from "../../errors/acs-errors.js";
 import type { AuthorityKeys } from "../../idp/authority-keys.js";
 import type { PrincipalStateCache } from "../../idp/principal-state-cache.js";
 import type { Clock } from "../../util/clock.js";

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, type JWSHeaderParameters } from "jose";
 import type { TrustedIssuerConfig } from "../../config/config.js";
 import type { VerificationKey } from "../jwt.js";
+import { isKeySourceUrl } from "../../util/key-source-url.js";
 
 /** An unknown kid makes jose refetch the key set, at most once per this period. */
 export const JWKS_REFETCH_COOLDOWN_MS = 60_000;
@@ -9,15 +10,6 @@ const FETCH_TIMEOUT_MS = 5_000;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
-/** The same rule as the configuration's: https, or http on loopback only. */
-function isKeySourceUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * One configured external issuer. Its keys come only from its configured JWKS URL (or the jwks_uri of its configured

@@ -8,12 +8,10 @@ import { buildStringToSign, computeHmacSignature, HMAC_SCHEME, parseHmacAuthoriz
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 /**
- * Access-key authentication (HMAC-SHA256), exactly as SDK-WIRE.md §3: the signature over the raw path, the
+ * Access-key authentication (HMAC-SHA256), exactly as docs/wire-reference.md §3: the signature over the raw path, the
  * re-serialised query, x-ms-date, the Host header as received and the body hash; both keys of the resource are valid.
  */
 export class HmacAuthenticator implements Authenticator {
-  readonly name = "hmac";
-
   constructor(private readonly clock: Clock) {}
 
   authenticate(request: AuthRequest): AuthOutcome {

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 
-/** The only SignedHeaders value the ACS SDKs send (SDK-WIRE.md §3). */
+/** The only SignedHeaders value the ACS SDKs send (docs/wire-reference.md §3). */
 export const SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256";
 export const HMAC_SCHEME = "HMAC-SHA256";
 const AUTHORIZATION_PATTERN = /^HMAC-SHA256 SignedHeaders=([^&]+)&Signature=(.+)$/;

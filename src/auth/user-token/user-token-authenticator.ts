@@ -6,8 +6,6 @@ const BEARER = /^Bearer (.+)$/i;
 
 /** End-user authentication (Chat, Calling): a user access token issued by this server's Identity API. */
 export class UserTokenAuthenticator implements Authenticator {
-  readonly name = "user-token";
-
   /**
    * With a registry, the resource is re-read once a reload in flight has settled, so a key regeneration committed
    * by this process bites on the very next request (the pipeline may have resolved the resource a moment before).

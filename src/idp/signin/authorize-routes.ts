@@ -83,7 +83,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
     return respond(req, { code, state: req.state }, extra);
   }
 
-  function renderForm(ctx: HandlerContext<unknown>, req: AuthorizeRequest, status: number, error?: string, username?: string): Reply {
+  function renderForm(_ctx: HandlerContext<unknown>, req: AuthorizeRequest, status: number, error?: string, username?: string): Reply {
     const csrf = issueCsrf(deps.signinKeys, tenantPath());
     const html = signInPage({
       appName: req.client.name,

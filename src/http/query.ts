@@ -1,5 +1,5 @@
-import { AcsError } from "../http/errors.js";
-import type { HandlerContext } from "../http/route.js";
+import { AcsError } from "../errors/acs-errors.js";
+import type { HandlerContext } from "./route.js";
 
 type Query = HandlerContext<unknown>["query"];
 

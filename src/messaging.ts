@@ -1,24 +1,24 @@
 import type { Logger } from "pino";
-import type { Config } from "../config/config.js";
-import { EmailDomains } from "../email/email-domains.js";
-import { emailRoutes } from "../email/email-routes.js";
-import { EmailService } from "../email/email-service.js";
-import { SmtpRelay } from "../email/smtp-relay.js";
-import type { RouteSpec } from "../http/route.js";
-import { defaultCountryNames } from "../phone-numbers/default-inventory.js";
-import { Inventory } from "../phone-numbers/inventory.js";
-import { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
-import { phoneNumbersRoutes } from "../phone-numbers/phone-numbers-routes.js";
-import { reservationRoutes } from "../phone-numbers/reservation-routes.js";
-import { ReservationService } from "../phone-numbers/reservation-service.js";
-import type { Resource } from "../resources/resource.js";
-import { WebhookDispatcher } from "../sms/delivery-report-dispatcher.js";
-import { smsRoutes } from "../sms/sms-routes.js";
-import { SmsService } from "../sms/sms-service.js";
-import type { Store } from "../store/store.js";
-import type { Clock } from "../util/clock.js";
-import { OutboxRepository } from "./outbox-repository.js";
-import { outboxRoutes } from "./outbox-routes.js";
+import type { Config } from "./config/config.js";
+import { EmailDomains } from "./email/email-domains.js";
+import { emailRoutes } from "./email/email-routes.js";
+import { EmailService } from "./email/email-service.js";
+import { SmtpRelay } from "./email/smtp-relay.js";
+import type { RouteSpec } from "./http/route.js";
+import { defaultCountryNames } from "./phone-numbers/default-inventory.js";
+import { Inventory } from "./phone-numbers/inventory.js";
+import { PhoneNumberService } from "./phone-numbers/phone-number-service.js";
+import { phoneNumbersRoutes } from "./phone-numbers/phone-numbers-routes.js";
+import { reservationRoutes } from "./phone-numbers/reservation-routes.js";
+import { ReservationService } from "./phone-numbers/reservation-service.js";
+import type { Resource } from "./resources/resource.js";
+import { WebhookDispatcher } from "./sms/delivery-report-dispatcher.js";
+import { smsRoutes } from "./sms/sms-routes.js";
+import { SmsService } from "./sms/sms-service.js";
+import type { Store } from "./store/store.js";
+import type { Clock } from "./util/clock.js";
+import { OutboxRepository } from "./outbox/outbox-repository.js";
+import { outboxRoutes } from "./outbox/outbox-routes.js";
 
 /** Phone numbers, SMS, e-mail and the outbox they share. */
 export interface Messaging {
@@ -42,7 +42,7 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
     searchHoldMs: config.phoneNumbers.searchHoldMinutes * 60_000,
   });
   const reservations = new ReservationService(store, phoneNumbers, clock, config.phoneNumbers.reservationHoldMinutes * 60_000);
-  const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log });
+  const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log, clock });
   const sms: SmsService = new SmsService(store, phoneNumbers, outbox, webhooks, clock, {
     alphanumericSenders: config.sms.alphanumericSenders,
     webhooksFor: async (resource: Resource) => {

@@ -173,7 +173,3 @@ export class AcsError extends Error {
     return { error };
   }
 }
-
-export function isAcsError(value: unknown): value is AcsError {
-  return value instanceof AcsError;
-}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendNames } from "../support/backends.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { ACS_SCOPE, createSp, type CreatedSp } from "./entra-support.js";
+
+/** Token-endpoint refusals are failures like any other: their code is in the request log line and the metrics. */
+describe.each(backendNames)("token endpoint failures in the request log and metrics (%s)", (backend) => {
+  let srv: TestServer;
+  let sp: CreatedSp;
+  beforeAll(async () => {
+    srv = await startTestServer({ backend });
+    sp = await createSp(srv, "telemetry-app");
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  const token = (tenant: string, form: Record<string, string>) =>
+    fetch(`${srv.httpsUrl}/${tenant}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+  const requestLines = () =>
+    srv
+      .readLog()
+      .split("\n")
+      .filter((l) => l.includes('"op":"idp.token"'))
+      .map((l) => JSON.parse(l) as { status: number; code?: string });
+
+  it("logs a wrong client secret as 401 AADSTS7000215 and counts it under that code", async () => {
+    const res = await token(sp.tenantId, { grant_type: "client_credentials", client_id: sp.clientId, client_secret: "nope~nope", scope: ACS_SCOPE });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error_codes: number[] }).error_codes).toEqual([7000215]);
+    expect(requestLines().at(-1)).toMatchObject({ status: 401, code: "AADSTS7000215" });
+    const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^switchboard_auth_failures_total\{code="AADSTS7000215"\} [1-9]/m);
+    expect(srv.readLog()).not.toContain("nope~nope");
+  });
+
+  it("logs a 400 refusal with its code, and a success with none", async () => {
+    const bad = await token("not-this-tenant", { grant_type: "client_credentials", client_id: sp.clientId, client_secret: sp.clientSecret!, scope: ACS_SCOPE });
+    expect(bad.status).toBe(400);
+    expect(requestLines().at(-1)).toMatchObject({ status: 400, code: "AADSTS90002" });
+    const ok = await token(sp.tenantId, { grant_type: "client_credentials", client_id: sp.clientId, client_secret: sp.clientSecret!, scope: ACS_SCOPE });
+    expect(ok.status).toBe(200);
+    const last = requestLines().at(-1)!;
+    expect(last.status).toBe(200);
+    expect(last.code).toBeUndefined();
+  });
+});
