@@ -28,6 +28,7 @@ export const errorCatalogue = {
   // --- request validation (400) ---
   MissingApiVersion: [400, "The api-version query parameter is required."],
   InvalidRequestUrl: [400, "The request URL is malformed."],
+  DuplicateHeader: [400, "A header that may appear once (Authorization, x-ms-date, Date, x-ms-content-sha256, Host) appears more than once."],
   InvalidJson: [400, "The request body is not valid JSON."],
   InvalidRequestBody: [400, "The request body is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],

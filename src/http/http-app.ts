@@ -5,6 +5,7 @@ import { AcsError } from "./errors.js";
 import { createErrorHandler } from "./error-handler.js";
 import { createRouteHandler, principalLabel, type PipelineDeps, type RequestFacts } from "./pipeline.js";
 import type { RouteSpec } from "./route.js";
+import { refuseDuplicateHeaders } from "../security/request-guards.js";
 
 export interface HttpAppOptions {
   routes: readonly RouteSpec[];
@@ -42,6 +43,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook("onRequest", async (request, reply) => {
     request.facts = { operation: "unknown" };
     reply.header("x-ms-request-id", request.id);
+    refuseDuplicateHeaders(request.raw);
     const clientRequestId = request.headers["x-ms-client-request-id"];
     if (typeof clientRequestId === "string" && clientRequestId.length <= 200) {
       reply.header("x-ms-client-request-id", clientRequestId);

@@ -104,6 +104,7 @@ export class EntraTokenVerifier {
       audience: builtIn ? [...audiences] : trusted!.audiences,
       clockToleranceSec: MAX_CLOCK_SKEW_SEC,
       now: () => this.clock.now(),
+      requireLowS: builtIn,
     });
     if (!result.ok) return { ok: false, code: codeFor(result.code, result.reason) };
     return { ok: true, entry: { claims: result.payload as JWTPayload & Record<string, unknown>, iss, builtIn } };
