@@ -29,9 +29,18 @@ const trustedIssuer = z
     jwksUri: keySourceUrl.optional(),
     /** Its OpenID discovery document; its jwks_uri is used (and its issuer must match). */
     discoveryUrl: keySourceUrl.optional(),
-    /** Accepted `aud` values. */
+    /** Accepted `aud` values for the ACS data plane (bearer on the ACS API, the Entra user exchange). */
     audiences: z.array(z.string().min(1)).min(1).default(["https://communication.azure.com", "https://communication.azure.com/"]),
+    /** Accepted `aud` values per other purpose; absent: the issuer's tokens are not accepted for it (SECURITY.md). */
+    managementAudiences: z.array(z.string().min(1)).min(1).optional(),
+    teamsAudiences: z.array(z.string().min(1)).min(1).optional(),
+    trustedAuthAudiences: z.array(z.string().min(1)).min(1).optional(),
   })
+  .refine((t) => {
+    const lists = [t.audiences, t.managementAudiences ?? [], t.teamsAudiences ?? [], t.trustedAuthAudiences ?? []];
+    const all = lists.flat();
+    return new Set(all).size === all.length;
+  }, "an audience may serve one purpose only (audiences, managementAudiences, teamsAudiences, trustedAuthAudiences)")
   .refine((t) => (t.jwksUri === undefined) !== (t.discoveryUrl === undefined), "give exactly one of jwksUri or discoveryUrl");
 
 export const configSchema = z.object({

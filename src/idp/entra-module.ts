@@ -62,7 +62,7 @@ export async function openEntra(deps: {
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),
-    authorizer: createEntraRoleAuthorizer(assignments),
+    authorizer: createEntraRoleAuthorizer(assignments, (iss) => verifier.isBuiltInIssuer(iss)),
     routes: () => [...authorityRoutes({ keys, principals, tokens, clock }), ...tokenExchangeRoutes(exchange)],
   };
 }

@@ -2,6 +2,7 @@ import { AcsError } from "../http/errors.js";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import type { EntraAuthorizer } from "./authorizer.js";
 import { permissionFor } from "./permissions.js";
+import { rolePrincipalKey } from "./principal-key.js";
 import { roleGrants, type RoleDefinition } from "./role-definitions.js";
 import { ALL_RESOURCES, RBAC_CHANGED, type RoleAssignment, type RoleStore } from "./role-store.js";
 
@@ -65,14 +66,15 @@ export class RoleAssignmentCache {
  * assigned to the principal at this resource or at every resource. Denied: 403 AuthorizationFailed naming the
  * missing permission.
  */
-export function createEntraRoleAuthorizer(cache: RoleAssignmentCache): EntraAuthorizer {
+export function createEntraRoleAuthorizer(cache: RoleAssignmentCache, isBuiltInIssuer: (issuer: string) => boolean): EntraAuthorizer {
   return async (principal, route, resource) => {
     const permission = permissionFor(route.operation);
     if (permission === undefined) {
       throw new AcsError("AuthorizationFailed", `The operation ${route.operation} is not available to Entra ID principals.`);
     }
     const snap = await cache.current();
-    const assignments = snap.byPrincipal.get(principal.objectId) ?? [];
+    const key = rolePrincipalKey(principal.objectId, isBuiltInIssuer(principal.issuer) ? undefined : principal.issuer);
+    const assignments = snap.byPrincipal.get(key) ?? [];
     for (const a of assignments) {
       if (a.scope !== ALL_RESOURCES && a.scope !== resource.id) continue;
       const role = snap.roles.get(a.roleName.toLowerCase());
