@@ -89,6 +89,8 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     await store.close();
     throw err;
   });
+  // What is opened below, closed again if the start fails half-way (a failed start must not keep the process alive).
+  const opened: Array<() => unknown> = [];
   try {
     const feed = new ChangeFeed(store, {
       pollMs: config.invalidationPollMs,
@@ -119,11 +121,14 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       flushIntervalMs: activityConfig.flushIntervalMs,
       onError: (err) => log.warn({ err: { message: (err as Error).message } }, "activity write failed"),
     });
+    opened.push(() => activity.close());
     const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
       log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
     );
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     const messaging = openMessaging(config, store, clock, log);
+    opened.push(() => messaging.close());
+    opened.push(() => feed.stop());
     await feed.start();
 
     return {
@@ -157,6 +162,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       },
     };
   } catch (err) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await activityStorage.close();
     await store.close();
     throw err;
@@ -191,6 +197,16 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
   const core = await openCore(config, options);
+  try {
+    return await assemble(core, config);
+  } catch (err) {
+    // TLS material, the app or the listeners failed: close the core, so nothing it opened keeps the process alive.
+    await core.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(core: Core, config: Config): Promise<Switchboard> {
   const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
 
   const hmac = new HmacAuthenticator(core.clock);
@@ -213,7 +229,12 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
     },
   });
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   core.activityRetention.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
@@ -250,16 +271,24 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     tls,
     calling,
     async listen() {
-      const httpsPort = await listenOn(httpsServer, config.port);
-      const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
-      return { httpsPort, httpPort };
+      try {
+        const httpsPort = await listenOn(httpsServer, config.port);
+        const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
+        return { httpsPort, httpPort };
+      } catch (err) {
+        // A port in use: close what the start opened, so the failed process can exit.
+        await close().catch(() => undefined);
+        throw err;
+      }
     },
-    async close() {
-      // Stop accepting, let in-flight requests finish, then flush and close the store.
-      await calling.close();
-      await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
-      await app.close();
-      await core.close();
-    },
+    close,
   };
+
+  async function close(): Promise<void> {
+    // Stop accepting, let in-flight requests finish, then flush and close the store.
+    await calling.close();
+    await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
+    await app.close();
+    await core.close();
+  }
 }
