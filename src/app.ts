@@ -39,6 +39,7 @@ import type { Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
+import { TrustedProxies } from "./security/transport.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
 import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
@@ -227,6 +228,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      trustedProxies: new TrustedProxies(config.trustedProxies),
     },
   });
   try {

@@ -50,6 +50,13 @@ export const configSchema = z.object({
   /** postgres://… selects the PostgreSQL backend; absent means the embedded SQLite file in dataDir. */
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional(),
   host: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-Proto/-For are believed (SECURITY.md). With TLS
+   * terminated there, bearer credentials forwarded as https are accepted on the plain HTTP listener.
+   */
+  trustedProxies: z
+    .array(z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), "must be an IP address or CIDR range"))
+    .default([]),
   /** HTTPS listener. 0 picks a free port. */
   port: port.default(8443),
   /** Plain HTTP listener (HMAC clients with allowInsecureConnection). 0 picks a free port; null disables it. */
@@ -178,6 +185,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_DATA_DIR", (v) => ({ dataDir: v })],
   ["SWITCHBOARD_DATABASE_URL", (v) => ({ databaseUrl: v })],
   ["SWITCHBOARD_HOST", (v) => ({ host: v })],
+  ["SWITCHBOARD_TRUSTED_PROXIES", (v) => ({ trustedProxies: v.split(",").map((p) => p.trim()).filter((p) => p !== "") })],
   ["SWITCHBOARD_PORT", (v) => ({ port: Number(v) })],
   ["SWITCHBOARD_HTTP_PORT", (v) => ({ httpPort: v === "off" ? null : Number(v) })],
   ["SWITCHBOARD_RESOURCE_ID", (v) => ({ resource: { id: v } })],

@@ -21,6 +21,7 @@ export const errorCatalogue = {
   TokenRevoked: [401, "The bearer token has been revoked."],
   TokenResourceMismatch: [401, "The bearer token was issued for another resource."],
   IdentityDeleted: [401, "The identity of this token has been deleted."],
+  BearerRequiresHttps: [401, "Bearer tokens are accepted over HTTPS only; the plain HTTP listener takes access keys (HMAC)."],
   AccessKeyRegenerated: [401, "The token was issued through an access key that has since been regenerated."],
   // --- authorization (403) ---
   Forbidden: [403, "The caller is not allowed to perform this operation."],

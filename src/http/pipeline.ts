@@ -3,6 +3,7 @@ import { AuthenticationError, type AuthenticatorChain } from "../auth/authentica
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
+import { isSecureRequest, TrustedProxies } from "../security/transport.js";
 import { AcsError } from "./errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
@@ -27,6 +28,8 @@ declare module "fastify" {
 
 export interface PipelineDeps {
   registry: ResourceRegistry;
+  /** Reverse proxies believed about the client's scheme (bearer over plain HTTP is refused otherwise). */
+  trustedProxies?: TrustedProxies;
   chains: Record<Exclude<AuthPolicy, "none">, AuthenticatorChain>;
   authorizer: Authorizer;
 }
@@ -60,6 +63,19 @@ function validateBody(route: RouteSpec, value: unknown): unknown {
   throw new AcsError("InvalidRequestBody", `${first.target}: ${first.message}`, { details });
 }
 
+const BEARER_SCHEME = /^\s*Bearer(\s|$)/i;
+
+/** Bearer tokens (user, Entra) on plain HTTP are refused, unless a trusted proxy says the client used HTTPS. */
+function refuseBearerOverHttp(request: FastifyRequest, proxies: TrustedProxies | undefined): void {
+  const authorization = request.headers.authorization;
+  if (authorization === undefined || !BEARER_SCHEME.test(authorization)) return;
+  if (request.facts.operation === "metrics.scrape") return; // the scrape token has its own rule (metrics-routes.ts)
+  if (isSecureRequest(request.raw, proxies ?? NO_PROXIES)) return;
+  throw new AcsError("BearerRequiresHttps");
+}
+
+const NO_PROXIES = new TrustedProxies([]);
+
 function hasApiVersion(query: Record<string, unknown>): boolean {
   const v = query["api-version"];
   return Array.isArray(v) ? v.some((x) => typeof x === "string" && x !== "") : typeof v === "string" && v !== "";
@@ -86,7 +102,8 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     facts.resourceId = resource.id;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
-    // 3. authenticate
+    // 3. authenticate (a bearer credential never crosses plain HTTP, SECURITY.md)
+    refuseBearerOverHttp(request, deps.trustedProxies);
     let principal: Principal | undefined;
     if (route.auth !== "none") {
       try {
