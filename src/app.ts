@@ -188,7 +188,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
     ...activityRoutes(core.activityRepository),
-    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
+    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token), new TrustedProxies(core.config.trustedProxies)) : []),
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
