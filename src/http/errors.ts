@@ -31,6 +31,8 @@ export const errorCatalogue = {
   InvalidRequestUrl: [400, "The request URL is malformed."],
   DuplicateHeader: [400, "A header that may appear once (Authorization, x-ms-date, Date, x-ms-content-sha256, Host) appears more than once."],
   InvalidJson: [400, "The request body is not valid JSON."],
+  InvalidCharacter: [400, "The request contains a NUL character or text that is not valid UTF-8."],
+  UnstorableValue: [400, "The request contains a value that cannot be stored."],
   InvalidRequestBody: [400, "The request body is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
   InvalidTokenLifetime: [400, "expiresInMinutes must be an integer from 60 to 1440."],

@@ -3,6 +3,7 @@ import { AuthenticationError, type AuthenticatorChain } from "../auth/authentica
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
+import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
 import { isSecureRequest, TrustedProxies } from "../security/transport.js";
 import { AcsError } from "./errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
@@ -43,6 +44,7 @@ function parseBody(route: RouteSpec, request: FastifyRequest, raw: Buffer): unkn
   if (raw.length === 0) return undefined;
   const type = request.headers["content-type"];
   if (type !== undefined && !JSON_TYPE.test(type)) throw new AcsError("UnsupportedMediaType");
+  if (!isValidUtf8(raw)) throw new AcsError("InvalidCharacter", "The request body is not valid UTF-8.");
   try {
     return JSON.parse(raw.toString("utf8"));
   } catch {
@@ -126,7 +128,9 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     // 5. validate
     const query = request.query as Record<string, string | string[] | undefined>;
     if (route.requireApiVersion !== false && !hasApiVersion(query)) throw new AcsError("MissingApiVersion");
-    const body = validateBody(route, parseBody(route, request, rawBody));
+    const parsedBody = parseBody(route, request, rawBody);
+    refuseBadText({ params: request.params, query, body: Buffer.isBuffer(parsedBody) ? undefined : parsedBody });
+    const body = validateBody(route, parsedBody);
 
     // 6. handle
     const forwardedProto = request.protocol;
