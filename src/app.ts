@@ -39,6 +39,7 @@ import type { Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
+import { bodyLimitFor } from "./security/body-limits.js";
 import { TrustedProxies } from "./security/transport.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
@@ -221,6 +222,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     routes: allRoutes(core, metrics),
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
+    bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
     deps: {
       registry: core.registry,
       chains: {

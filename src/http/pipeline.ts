@@ -168,6 +168,37 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
   };
 }
 
+/**
+ * Before a large (or chunked) body is read: the route's credentials are checked on the headers alone (a bearer token
+ * entirely; an HMAC signature over the headers, its body hash once the body is read), so an anonymous or forged
+ * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
+ */
+export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (route.auth === "none") return;
+    const length = Number(request.headers["content-length"] ?? "0");
+    const chunked = request.headers["transfer-encoding"] !== undefined;
+    if (!chunked && !(length > threshold)) return;
+    request.facts.operation = route.operation;
+    const resource = deps.registry.resolve(request.headers.host);
+    request.facts.resourceId = resource.id;
+    try {
+      refuseBearerOverHttp(request, deps.trustedProxies);
+      await deps.chains[route.auth].authenticate({
+        method: request.method,
+        rawUrl: request.url,
+        headers: request.headers,
+        rawBody: Buffer.alloc(0),
+        resource,
+        bodyPending: true,
+      });
+    } catch (err) {
+      reply.header("connection", "close");
+      throw err;
+    }
+  };
+}
+
 export function principalLabel(facts: RequestFacts): string | undefined {
   return facts.principal === undefined ? undefined : describePrincipal(facts.principal);
 }

