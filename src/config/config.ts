@@ -107,6 +107,23 @@ export const configSchema = z.object({
       accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
     })
     .default({ trustedIssuers: [], accessTokenMinutes: 60 }),
+  /**
+   * Throttling of guessable secrets at the token endpoint (client secrets, passwords): on by default (SECURITY.md).
+   * A client, a user name or a source address past its free failures is locked out for baseDelayMs × 2^n (capped).
+   */
+  guessing: z
+    .object({
+      enabled: z.boolean().default(true),
+      freeFailuresPerClient: z.number().int().min(1).max(10_000).default(10),
+      freeFailuresPerSource: z.number().int().min(1).max(100_000).default(30),
+      baseDelayMs: z.number().int().min(1).max(3_600_000).default(1_000),
+      maxDelayMs: z.number().int().min(1).max(86_400_000).default(300_000),
+      windowSeconds: z.number().int().min(1).max(86_400).default(900),
+      /** Secret hashes computed at once, and waiting beyond them (more: 429 at once). */
+      hashConcurrency: z.number().int().min(1).max(64).default(2),
+      hashQueueLimit: z.number().int().min(0).max(10_000).default(64),
+    })
+    .prefault({}),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
   /** The activity record per identity (docs/monitoring.md). */

@@ -21,7 +21,7 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number } = {},
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number; agent?: http.Agent } = {},
 ): Promise<RawResponse> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
@@ -36,6 +36,7 @@ export function rawRequest(
         headers: options.headers,
         ...(u.protocol === "https:" && ca !== undefined ? { ca: readFileSync(ca) } : {}),
         timeout: options.timeoutMs ?? 10_000,
+        ...(options.agent !== undefined ? { agent: options.agent } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
