@@ -40,6 +40,7 @@ import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
 import { bodyLimitFor } from "./security/body-limits.js";
+import { DataPlaneQuotas } from "./security/quotas.js";
 import { TrustedProxies } from "./security/transport.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
@@ -231,6 +232,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
       },
       authorizer: new PrincipalAuthorizer(core.entra.authorizer),
       trustedProxies: new TrustedProxies(config.trustedProxies),
+      quotas: new DataPlaneQuotas((id) => config.quotas.resources[id] ?? config.quotas.preset, () => core.clock.now()),
     },
   });
   try {

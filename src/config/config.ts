@@ -124,6 +124,16 @@ export const configSchema = z.object({
       hashQueueLimit: z.number().int().min(0).max(10_000).default(64),
     })
     .prefault({}),
+  /**
+   * Data-plane quotas: off by default (load tests), `acs` applies ACS's published limits (security/quotas.ts);
+   * `resources` sets the preset of single resources (by id).
+   */
+  quotas: z
+    .object({
+      preset: z.enum(["off", "acs"]).default("off"),
+      resources: z.record(z.string(), z.enum(["off", "acs"])).default({}),
+    })
+    .prefault({}),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
   invalidationPollMs: z.number().int().min(20).max(5000).default(250),
   /** The activity record per identity (docs/monitoring.md). */
@@ -202,6 +212,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_DATA_DIR", (v) => ({ dataDir: v })],
   ["SWITCHBOARD_DATABASE_URL", (v) => ({ databaseUrl: v })],
   ["SWITCHBOARD_HOST", (v) => ({ host: v })],
+  ["SWITCHBOARD_QUOTAS", (v) => ({ quotas: { preset: v as "acs" } })],
   ["SWITCHBOARD_TRUSTED_PROXIES", (v) => ({ trustedProxies: v.split(",").map((p) => p.trim()).filter((p) => p !== "") })],
   ["SWITCHBOARD_PORT", (v) => ({ port: Number(v) })],
   ["SWITCHBOARD_HTTP_PORT", (v) => ({ httpPort: v === "off" ? null : Number(v) })],

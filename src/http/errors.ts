@@ -114,6 +114,8 @@ export const errorCatalogue = {
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
   InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
+  // --- quotas (security/quotas.ts) ---
+  TooManyRequests: [429, "Too many requests. Retry after the time in the Retry-After header."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

@@ -3,6 +3,7 @@ import { AuthenticationError, type AuthenticatorChain } from "../auth/authentica
 import { describePrincipal, type Principal } from "../auth/principal.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
+import type { DataPlaneQuotas } from "../security/quotas.js";
 import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
 import { isSecureRequest, TrustedProxies } from "../security/transport.js";
 import { AcsError } from "./errors.js";
@@ -29,6 +30,8 @@ declare module "fastify" {
 
 export interface PipelineDeps {
   registry: ResourceRegistry;
+  /** Data-plane quotas (off unless configured, security/quotas.ts). */
+  quotas?: DataPlaneQuotas;
   /** Reverse proxies believed about the client's scheme (bearer over plain HTTP is refused otherwise). */
   trustedProxies?: TrustedProxies;
   chains: Record<Exclude<AuthPolicy, "none">, AuthenticatorChain>;
@@ -152,6 +155,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
       },
       request,
     };
+    deps.quotas?.check(route.operation, ctx);
     const result = await route.handle(ctx);
 
     // 7. serialize
