@@ -21,7 +21,7 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number; agent?: http.Agent } = {},
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number; agent?: http.Agent; servername?: string } = {},
 ): Promise<RawResponse> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
@@ -37,6 +37,8 @@ export function rawRequest(
         ...(u.protocol === "https:" && ca !== undefined ? { ca: readFileSync(ca) } : {}),
         timeout: options.timeoutMs ?? 10_000,
         ...(options.agent !== undefined ? { agent: options.agent } : {}),
+        // With another Host header (a second resource), the certificate is still checked against this name.
+        ...(options.servername !== undefined ? { servername: options.servername } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
