@@ -6,6 +6,7 @@ import type { AuthorityKeys } from "./authority-keys.js";
 import { authorityIssuer, parseScopeRequest, type AuthorityTokens } from "./authority-tokens.js";
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion.js";
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
+import { hashSource } from "./secret-hash.js";
 
 export interface AuthorityDeps {
   keys: AuthorityKeys;
@@ -139,14 +140,15 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
       lockedOut(wait);
     }
   }
-  const { client, auth } = await authenticateClient(form, grant, tokenEndpoint, issuer, deps);
+  const source = keys.find((k) => k.startsWith("source:")) ?? "";
+  const { client, auth } = await hashSource.run(source, () => authenticateClient(form, grant, tokenEndpoint, issuer, deps));
   ctx.annotate({ grant, clientId: client.clientId! });
   const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app");
   if (!scope.ok) return fail("invalid_scope", scope.description);
 
   let subject: PrincipalRecord = client;
   if (grant === "password") {
-    const user = await deps.principals.checkUserPassword(form.username ?? "", form.password ?? "");
+    const user = await hashSource.run(source, () => deps.principals.checkUserPassword(form.username ?? "", form.password ?? ""));
     if (user === undefined) fail("invalid_grant", "AADSTS50126: Error validating credentials due to invalid username or password.");
     if (!user!.enabled) fail("invalid_grant", "AADSTS50057: The user account is disabled.");
     subject = user!;

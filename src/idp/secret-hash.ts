@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes, scrypt, type ScryptOptions } from "node:crypto";
 import { HashQueue } from "../security/guess-throttle.js";
 import { constantTimeEqual } from "../util/crypto.js";
@@ -22,8 +23,8 @@ export async function hashSecret(secret: string): Promise<string> {
 }
 
 /**
- * Every verification goes through one bounded queue (2 at a time, 64 waiting): the libuv threads stay free for other
- * work and guesses queue behind a bound instead of without one (HashQueueFull beyond it).
+ * Every verification goes through one bounded queue (2 at a time, 64 waiting, sources served in turn): the libuv
+ * threads stay free for other work and guesses queue behind a bound instead of without one (HashQueueFull beyond it).
  */
 let queue = new HashQueue(2, 64);
 
@@ -46,8 +47,14 @@ export async function verifyAgainstDummy(secret: string): Promise<false> {
 
 /** Constant-time check of a presented secret against its stored hash. A malformed record never matches. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  return queue.run(() => verifyNow(secret, stored));
+  return queue.run(() => verifyNow(secret, stored), hashSource.getStore());
 }
+
+/**
+ * Who a verification is done for (the client's address), set by the token endpoint around its checks: the queue
+ * serves sources in turn, so one source's flood of guesses does not delay another's genuine request.
+ */
+export const hashSource = new AsyncLocalStorage<string>();
 
 async function verifyNow(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split("$");

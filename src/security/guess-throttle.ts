@@ -91,26 +91,46 @@ export class HashQueueFull extends Error {
 
 export class HashQueue {
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private waitingCount = 0;
+  /** Waiters per key (a source address), served round-robin: one key's flood waits behind its own requests only. */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly concurrency: number,
     private readonly queueLimit: number,
   ) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, key = ""): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLimit) throw new HashQueueFull();
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.waitingCount >= this.queueLimit) throw new HashQueueFull();
+      await new Promise<void>((resolve) => {
+        const list = this.waiting.get(key);
+        if (list === undefined) this.waiting.set(key, [resolve]);
+        else list.push(resolve);
+        this.waitingCount++;
+      });
     } else {
       this.running++;
     }
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.running--;
+      this.next();
     }
+  }
+
+  /** Hands the slot to the first waiter of the next key (the map's order rotates: a served key goes to the back). */
+  private next(): void {
+    const first = this.waiting.entries().next();
+    if (first.done === true) {
+      this.running--;
+      return;
+    }
+    const [key, list] = first.value;
+    const resolve = list.shift()!;
+    this.waiting.delete(key);
+    if (list.length > 0) this.waiting.set(key, list);
+    this.waitingCount--;
+    resolve();
   }
 }

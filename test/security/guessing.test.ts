@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GuessThrottle } from "../../src/security/guess-throttle.js";
+import { GuessThrottle, HashQueue, HashQueueFull } from "../../src/security/guess-throttle.js";
 import { backendNames } from "../support/backends.js";
 import type { TestServer } from "../support/test-server.js";
 import { createSp, runCli, type CreatedSp } from "../entra/entra-support.js";
@@ -29,6 +29,23 @@ describe("GuessThrottle", () => {
     now += 2000;
     t.succeeded(["k"]);
     expect(t.attempt(["k"])).toBeUndefined();
+  });
+});
+
+describe("HashQueue", () => {
+  it("serves sources in turn, so a flood from one waits behind itself, and is bounded", async () => {
+    const queue = new HashQueue(1, 20);
+    const order: string[] = [];
+    const job = (name: string) => () => new Promise<void>((r) => setTimeout(() => (order.push(name), r()), 2));
+    const flood = Array.from({ length: 10 }, (_, i) => queue.run(job(`a${i}`), "attacker"));
+    const genuine = queue.run(job("genuine"), "someone-else");
+    await Promise.all([...flood, genuine]);
+    // a0 was running; the genuine job is served right after the attacker's next one.
+    expect(order.indexOf("genuine")).toBeLessThanOrEqual(2);
+    const full = new HashQueue(1, 2);
+    const running = [full.run(job("x")), full.run(job("y")), full.run(job("z"))];
+    await expect(full.run(job("over"))).rejects.toBeInstanceOf(HashQueueFull);
+    await Promise.all(running);
   });
 });
 
@@ -117,5 +134,5 @@ describe.each(backendNames)("guessing at the token endpoint (%s)", (backend) => 
     // Before: ~4 ms against ~38 ms. Now both paths hash once.
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
     expect(median(unknownUser)).toBeGreaterThan(median(knownUser) * 0.5);
-  });
+  }, 120_000);
 });
