@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { Transform, type Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AuthenticationError, type AuthenticatorChain } from "../auth/authenticator-chain.js";
 import { describePrincipal, type Principal } from "../auth/principal.js";
@@ -6,6 +8,7 @@ import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { DataPlaneQuotas } from "../security/quotas.js";
 import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
 import { isSecureRequest, TrustedProxies } from "../security/transport.js";
+import { constantTimeEqual } from "../util/crypto.js";
 import { AcsError } from "./errors.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
@@ -178,11 +181,11 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
  * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
  */
 export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (route.auth === "none") return;
+  return async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | undefined> => {
+    if (route.auth === "none") return undefined;
     const length = Number(request.headers["content-length"] ?? "0");
     const chunked = request.headers["transfer-encoding"] !== undefined;
-    if (!chunked && !(length > threshold)) return;
+    if (!chunked && !(length > threshold)) return undefined;
     request.facts.operation = route.operation;
     const resource = deps.registry.resolve(request.headers.host);
     request.facts.resourceId = resource.id;
@@ -200,6 +203,23 @@ export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshol
       reply.header("connection", "close");
       throw err;
     }
+    // An HMAC request's body hash is checked as the body streams in: a mismatch stops the read at its end, before
+    // the body is parsed (the handler's authentication checks it once more).
+    const contentHash = request.headers["x-ms-content-sha256"];
+    if (typeof contentHash !== "string" || !/^HMAC-SHA256 /.test(request.headers.authorization ?? "")) return undefined;
+    const hash = createHash("sha256");
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        if (constantTimeEqual(hash.digest("base64"), contentHash)) return done();
+        reply.header("connection", "close");
+        done(new AcsError("ContentHashMismatch"));
+      },
+    });
+    return payload.pipe(checked);
   };
 }
 
