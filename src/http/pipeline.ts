@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Transform, type Readable } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AuthenticationError, type AuthenticatorChain } from "../auth/authenticator-chain.js";
 import { describePrincipal, type Principal } from "../auth/principal.js";
@@ -177,7 +177,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
 
 /**
  * Before a large (or chunked) body is read: the route's credentials are checked on the headers alone (a bearer token
- * entirely; an HMAC signature over the headers, its body hash once the body is read), so an anonymous or forged
+ * entirely; an HMAC signature over the headers, its body hash as the body streams in), so an anonymous or forged
  * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
  */
 export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
@@ -200,6 +200,7 @@ export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshol
         bodyPending: true,
       });
     } catch (err) {
+      if (err instanceof AuthenticationError && err.identity !== undefined) request.facts.claimedIdentity = err.identity;
       reply.header("connection", "close");
       throw err;
     }
@@ -219,7 +220,9 @@ export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshol
         done(new AcsError("ContentHashMismatch"));
       },
     });
-    return payload.pipe(checked);
+    // pipeline(): a client that aborts mid-body destroys the checking stream too (nothing waits for its end).
+    pipeline(payload, checked, () => undefined);
+    return checked;
   };
 }
 
