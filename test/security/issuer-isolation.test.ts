@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
+import type { Principal } from "../../src/auth/principal.js";
+import { AcsError } from "../../src/http/errors.js";
+import type { RouteSpec } from "../../src/http/route.js";
+import { createEntraRoleAuthorizer, RoleAssignmentCache } from "../../src/rbac/entra-role-authorizer.js";
+import { BUILT_IN_ROLES } from "../../src/rbac/role-definitions.js";
+import type { RoleStore } from "../../src/rbac/role-store.js";
+import type { Resource } from "../../src/resources/resource.js";
 import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
 import type { TestServer } from "../support/test-server.js";
@@ -78,5 +85,32 @@ describe("trusted issuer audiences (configuration)", () => {
         },
       }),
     ).toThrow(/one purpose only/);
+  });
+});
+
+describe("role assignments are keyed by (issuer, object id) (flaw 6)", () => {
+  const OID = "11111111-2222-4333-8444-555555555555";
+  const BUILT_IN = "https://127.0.0.1:8443/99999999-0000-4000-8000-000000000000/v2.0";
+  const EXTERNAL = "https://keycloak.example.com/realms/acs";
+  const store = {
+    definitions: async () => [...BUILT_IN_ROLES],
+    assignments: async () => [{ id: "a1", principalId: OID, roleName: "Contributor", scope: "*", createdAt: 0 }],
+  } as unknown as RoleStore;
+  const authorize = createEntraRoleAuthorizer(new RoleAssignmentCache(store), (iss) => iss === BUILT_IN);
+  const principal = (issuer: string): Extract<Principal, { kind: "entra" }> => ({
+    kind: "entra",
+    issuer,
+    objectId: OID,
+    tenantId: undefined,
+    appId: undefined,
+    principalType: "service-principal",
+    displayName: undefined,
+  });
+  const route = { operation: "identity.create" } as RouteSpec;
+  const resource = { id: "r1" } as Resource;
+
+  it("an assignment to a bare object id is the built-in principal's, not an external issuer's with the same oid", async () => {
+    await expect(authorize(principal(BUILT_IN), route, resource)).resolves.toBeUndefined();
+    await expect(authorize(principal(EXTERNAL), route, resource)).rejects.toBeInstanceOf(AcsError);
   });
 });
