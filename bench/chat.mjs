@@ -17,16 +17,17 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 
 const azurite = await startAzurite();
-const sb = await startSwitchboard();
+// Bearer tokens cross plain HTTP only from a trusted TLS-terminating proxy (SECURITY.md): the bench plays that proxy.
+const sb = await startSwitchboard({ env: { SWITCHBOARD_TRUSTED_PROXIES: "127.0.0.1" } });
 const keys = await keysOf(sb.dataDir);
 
-// Setup over the HTTP listener (the server accepts the bearer on both; the SDK insists on HTTPS, so the load does too).
+// Setup over the HTTP listener (bearer as if through a TLS-terminating proxy; the SDK insists on HTTPS, so the load does too).
 const identityUrl = `${sb.base}/identities?api-version=2023-10-01`;
 const identityBody = JSON.stringify({ createTokenWithScopes: ["chat"] });
 const created = await fetch(identityUrl, { method: "POST", body: identityBody, headers: acsHmacHeaders("POST", identityUrl, identityBody, keys.primaryKey) });
 if (created.status !== 201) throw new Error(`createUserAndToken: ${created.status} ${await created.text()}`);
 const { accessToken } = await created.json();
-const bearer = { authorization: `Bearer ${accessToken.token}`, "content-type": "application/json" };
+const bearer = { authorization: `Bearer ${accessToken.token}`, "content-type": "application/json", "x-forwarded-proto": "https" };
 const thread = await fetch(`${sb.base}/chat/threads?api-version=2025-03-15`, { method: "POST", headers: bearer, body: JSON.stringify({ topic: "bench" }) });
 if (thread.status !== 201) throw new Error(`createChatThread: ${thread.status} ${await thread.text()}`);
 const threadId = (await thread.json()).chatThread.id;

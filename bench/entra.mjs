@@ -12,7 +12,8 @@ const { values } = parseArgs({ options: { duration: { type: "string", default: "
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 
-const sb = await startSwitchboard();
+// Bearer tokens cross plain HTTP only from a trusted TLS-terminating proxy (SECURITY.md): the bench plays that proxy.
+const sb = await startSwitchboard({ env: { SWITCHBOARD_TRUSTED_PROXIES: "127.0.0.1" } });
 const keys = await keysOf(sb.dataDir);
 const cli = (...args) => execFileSync(process.execPath, [path.join(root, "dist/cli/main.js"), ...args, "--data-dir", sb.dataDir], { encoding: "utf8" });
 const sp = JSON.parse(cli("sp", "create", "--name", "bench", "--role", "Contributor", "--json"));
@@ -45,7 +46,7 @@ tokenTimes.sort((a, b) => a - b);
 
 const url = `${sb.base}/identities?api-version=2023-10-01`;
 const hmac = { url, method: "POST", body: "", headers: acsHmacHeaders("POST", url, "", keys.primaryKey) };
-const bearer = { url, method: "POST", body: "", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
+const bearer = { url, method: "POST", body: "", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-forwarded-proto": "https" } };
 for (const [name, r] of [["hmac", hmac], ["bearer", bearer]]) {
   const probe = await fetch(url, { method: "POST", headers: r.headers });
   if (probe.status !== 201) throw new Error(`${name} probe: ${probe.status} ${await probe.text()}`);

@@ -25,6 +25,8 @@ lb_port="${LB_PORT:-8088}"
 base="${REPLICA_BASE_PORT:-9100}"
 nginx_bin="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 node_bin="${NODE:-node}"
+# nginx connects from loopback: the replicas believe its X-Forwarded-For/-Proto (and only its).
+export SWITCHBOARD_TRUSTED_PROXIES="${SWITCHBOARD_TRUSTED_PROXIES:-127.0.0.1}"
 
 mkdir -p "$run_dir/nginx-tmp"
 run_dir="$(cd "$run_dir" && pwd)"

@@ -44,6 +44,9 @@ import { armIdOf, type Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
+import { bodyLimitFor } from "./security/body-limits.js";
+import { DataPlaneQuotas } from "./security/quotas.js";
+import { TrustedProxies } from "./security/transport.js";
 import { createLogger } from "./telemetry/logger.js";
 import { SwitchboardMetrics } from "./telemetry/metrics.js";
 import { metricsAccess, metricsRoutes } from "./telemetry/metrics-routes.js";
@@ -99,6 +102,8 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     await store.close();
     throw err;
   });
+  // What is opened below, closed again if the start fails half-way (a failed start must not keep the process alive).
+  const opened: Array<() => unknown> = [];
   try {
     const feed = new ChangeFeed(store, {
       pollMs: config.invalidationPollMs,
@@ -130,6 +135,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       flushIntervalMs: activityConfig.flushIntervalMs,
       onError: (err) => log.warn({ err: { message: (err as Error).message } }, "activity write failed"),
     });
+    opened.push(() => activity.close());
     const activityRetention = new ActivityRetention(activityRepository, clock, activityConfig.retention, (err) =>
       log.warn({ err: { message: (err as Error).message } }, "activity retention failed"),
     );
@@ -145,6 +151,8 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     });
     const management = openManagement({ config, store, clock, repository: resources, registry, subscriptionId });
     const messaging = openMessaging(config, store, clock, log);
+    opened.push(() => messaging.close());
+    opened.push(() => feed.stop());
     await feed.start();
 
     return {
@@ -179,6 +187,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       },
     };
   } catch (err) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await activityStorage.close();
     await store.close();
     throw err;
@@ -205,7 +214,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...publicRoutes(core.keyRing, new ReadinessProbe(core.store, () => core.clock.now())),
     ...identityRoutes(core.identities),
     ...activityRoutes(core.activityRepository),
-    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
+    ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token), new TrustedProxies(core.config.trustedProxies)) : []),
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
@@ -222,6 +231,16 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
   const core = await openCore(config, options);
+  try {
+    return await assemble(core, config);
+  } catch (err) {
+    // TLS material, the app or the listeners failed: close the core, so nothing it opened keeps the process alive.
+    await core.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(core: Core, config: Config): Promise<Switchboard> {
   const tls = await loadOrCreateTlsMaterial({ dataDir: config.dataDir, certFile: config.tls.certFile, keyFile: config.tls.keyFile, hostnames: config.tls.hostnames });
 
   const hmac = new HmacAuthenticator(core.clock);
@@ -231,7 +250,11 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     activeWindowMs: config.metrics.activeWindowSeconds * 1000,
     now: () => core.clock.now(),
   });
-  const arm = core.management.routes({ assignments: core.entra.assignments, tenantId: () => core.entra.keys.tenantId });
+  const arm = core.management.routes({
+    assignments: core.entra.assignments,
+    tenantId: () => core.entra.keys.tenantId,
+    isBuiltInIssuer: (iss) => core.entra.verifier.isBuiltInIssuer(iss),
+  });
   // One authentication model for every entry point: the HTTP routes and the signaling WebSocket share these.
   const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
   const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
@@ -239,6 +262,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     routes: allRoutes(core, metrics, arm.routes),
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
+    bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
     deps: {
       registry: core.registry,
       chains: {
@@ -249,9 +273,16 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
       authorizer,
       strictApiVersions: config.strictApiVersions,
       armAuthorizer: arm.authorizer,
+      trustedProxies: new TrustedProxies(config.trustedProxies),
+      quotas: new DataPlaneQuotas((id) => config.quotas.resources[id] ?? config.quotas.preset, () => core.clock.now()),
     },
   });
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   core.activityRetention.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
@@ -307,19 +338,27 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     tls,
     calling,
     async listen() {
-      const httpsPort = await listenOn(httpsServer, config.port);
-      boundHttpsPort = httpsPort;
-      const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
-      core.management.attachListeners(httpsPort, resourceListeners);
-      await resourceListeners.start();
-      return { httpsPort, httpPort };
+      try {
+        const httpsPort = await listenOn(httpsServer, config.port);
+        boundHttpsPort = httpsPort;
+        const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
+        core.management.attachListeners(httpsPort, resourceListeners);
+        await resourceListeners.start();
+        return { httpsPort, httpPort };
+      } catch (err) {
+        // A port in use: close what the start opened, so the failed process can exit.
+        await close().catch(() => undefined);
+        throw err;
+      }
     },
-    async close() {
-      // Stop accepting, let in-flight requests finish, then flush and close the store.
-      await calling.close();
-      await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
-      await app.close();
-      await core.close();
-    },
+    close,
   };
+
+  async function close(): Promise<void> {
+    // Stop accepting, let in-flight requests finish, then flush and close the store.
+    await calling.close();
+    await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
+    await app.close();
+    await core.close();
+  }
 }

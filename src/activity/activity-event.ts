@@ -1,5 +1,5 @@
 import { describePrincipal, type Principal } from "../auth/principal.js";
-import { isIdentityId } from "../identity/identity-id.js";
+import { isIdentityId, parseIdentityId } from "../identity/identity-id.js";
 
 /** Operation-specific, non-secret facts (thread id, message id, call id, token scopes and expiry …). */
 export type ActivityFields = Record<string, string | number | boolean | string[]>;
@@ -38,6 +38,16 @@ export interface ActivityEvent {
   requestId?: string;
 }
 
+/**
+ * An identity an event of `resourceId` may be filed under: an `8:acs:` identity only of that resource (another
+ * resource's key must not write into its record); other `8:` kinds (Teams users) are bound to a resource elsewhere.
+ */
+export function isIdentityOf(value: string, resourceId: string): boolean {
+  if (!isIdentityId(value)) return false;
+  if (!value.startsWith("8:acs:")) return true;
+  return parseIdentityId(value)?.resourceId === resourceId;
+}
+
 export function principalName(principal: Principal | string | undefined): string | undefined {
   if (principal === undefined) return undefined;
   return typeof principal === "string" ? principal : describePrincipal(principal);
@@ -47,9 +57,9 @@ export function principalName(principal: Principal | string | undefined): string
 export function identitiesOf(input: ActivityInput): string[] {
   const p = input.principal;
   const actor = typeof p === "string" ? p : p?.kind === "user" ? p.identity : undefined;
-  const keys: string[] = actor !== undefined && isIdentityId(actor) ? [actor] : [];
+  const keys: string[] = actor !== undefined && isIdentityOf(actor, input.resourceId) ? [actor] : [];
   // Runs once per request: a short list and includes() beat a Set for the one or two identities an event names.
-  for (const s of input.subjects ?? []) if (isIdentityId(s) && !keys.includes(s)) keys.push(s);
+  for (const s of input.subjects ?? []) if (isIdentityOf(s, input.resourceId) && !keys.includes(s)) keys.push(s);
   return keys;
 }
 

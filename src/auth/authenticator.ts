@@ -10,6 +10,11 @@ export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
   resource: Resource;
+  /**
+   * The body has not been read yet (a large body: credentials are checked first). Authenticators check everything
+   * but the body; the pipeline authenticates again, with the body, once it is read.
+   */
+  bodyPending?: boolean;
 }
 
 export type AuthOutcome =

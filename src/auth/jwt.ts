@@ -1,6 +1,7 @@
 import type { KeyObject, webcrypto } from "node:crypto";
 import { errors, jwtVerify, type JWTPayload, type JWSHeaderParameters } from "jose";
 import type { ErrorCode } from "../errors/acs-errors.js";
+import { hasHighSEs256Signature } from "../security/ecdsa.js";
 
 /** A public key: node:crypto's, or WebCrypto's (jose's remote key sets hand these out). */
 export type VerificationKey = KeyObject | webcrypto.CryptoKey;
@@ -20,6 +21,8 @@ export interface VerifyJwtOptions {
   /** Seconds of allowed clock skew for exp/nbf. */
   clockToleranceSec?: number;
   now: () => number;
+  /** Our own tokens: refuse an ES256 signature with a high s (its malleated twin); see security/ecdsa.ts. */
+  requireLowS?: boolean;
 }
 
 export type VerifyJwtResult =
@@ -41,6 +44,7 @@ const KEY_SOURCE_IN_HEADER = "key source in header is not accepted";
 /** The one JWT verification function: algorithm allow-list, signature, issuer, audience, exp and nbf. */
 export async function verifyJwt(token: string, options: VerifyJwtOptions): Promise<VerifyJwtResult> {
   if (token.length > 16_384) return { ok: false, code: "InvalidToken", reason: "token too long" };
+  if (options.requireLowS === true && hasHighSEs256Signature(token)) return { ok: false, code: "InvalidToken", reason: "high-s" };
   try {
     const { payload, protectedHeader } = await jwtVerify(
       token,

@@ -3,6 +3,7 @@ import type { Core } from "../app.js";
 import type { ActivityEvent } from "../activity/activity-event.js";
 import { OPERATION_PATTERN } from "../activity/activity-operations.js";
 import { summarizeActivity, type ActivitySummary } from "../activity/activity-summary.js";
+import { parseIdentityId } from "../identity/identity-id.js";
 import { addStoreOptions, intOption, printJson, withCore, type StoreOptions } from "./common.js";
 
 export interface ActivityListOptions {
@@ -28,7 +29,15 @@ export function parseWhen(value: string, now: number, name: string): number {
   return t;
 }
 
-/** The identity's events (or every identity's, each event once), newest first (every resource of the store). */
+/** The resource an identity belongs to (its id says so for `8:acs:`; Teams users have a row), if known. */
+async function ownerOf(core: Core, identity: string): Promise<string | undefined> {
+  return parseIdentityId(identity)?.resourceId ?? (await core.identityRepository.find(identity))?.resourceId;
+}
+
+/**
+ * The identity's events, newest first: only those of the identity's own resource. Without an identity: every
+ * identity's recent events, each event once.
+ */
 export async function listActivity(core: Core, options: ActivityListOptions): Promise<ActivityEvent[]> {
   if (options.operation !== undefined && !OPERATION_PATTERN.test(options.operation)) {
     throw new Error(`--operation must be an operation name, optionally ending in .* (e.g. chat.*), got '${options.operation}'`);
@@ -39,10 +48,12 @@ export async function listActivity(core: Core, options: ActivityListOptions): Pr
   const limit = options.limit ?? (options.identity === undefined ? 50 : 10_000);
   const events: ActivityEvent[] = [];
   const seen = new Set<string>();
+  const owner = options.identity === undefined ? undefined : await ownerOf(core, options.identity);
   let after: { time: number; id: number } | undefined;
   do {
     const page = await core.activityRepository.query({
       ...(options.identity !== undefined ? { identity: options.identity } : {}),
+      ...(owner !== undefined ? { resourceId: owner } : {}),
       limit: Math.min(PAGE, limit - events.length),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
@@ -61,7 +72,9 @@ export async function listActivity(core: Core, options: ActivityListOptions): Pr
 }
 
 export async function summarizeIdentity(core: Core, identity: string): Promise<ActivitySummary> {
-  return summarizeActivity(identity, await core.activityRepository.all(identity));
+  const owner = await ownerOf(core, identity);
+  const events = await core.activityRepository.all(identity);
+  return summarizeActivity(identity, owner === undefined ? events : events.filter((e) => e.resourceId === owner));
 }
 
 /** Removes every event filed under the identity (data-subject requests); returns how many rows went. */

@@ -4,6 +4,7 @@ import { isArmScope } from "../rbac/arm-scope.js";
 import { ALL_RESOURCES } from "../rbac/role-store.js";
 import { endpointHost } from "./banner.js";
 import { pickResource } from "./keys-command.js";
+import { rolePrincipalKey } from "../rbac/principal-key.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,7 +27,9 @@ export async function requirePrincipal(core: Core, ref: string, kind?: Principal
  * The object id a role is assigned to: a built-in principal (client id, object id or user name), or the object id
  * (`oid`) of a principal of a trusted external issuer.
  */
-export async function principalIdFor(core: Core, ref: string): Promise<string> {
+export async function principalIdFor(core: Core, ref: string, issuer?: string): Promise<string> {
+  // A trusted issuer's principal is keyed by (issuer, object id): see rbac/principal-key.ts.
+  if (issuer !== undefined) return rolePrincipalKey(ref, issuer);
   const found = await core.entra.principals.resolve(ref);
   if (found !== undefined) return found.objectId;
   if (GUID.test(ref)) return ref.toLowerCase();

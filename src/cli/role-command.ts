@@ -9,6 +9,7 @@ interface AssignOptions extends StoreOptions {
   role: string;
   resource?: string;
   scope?: string;
+  issuer?: string;
 }
 
 /** Role definitions and assignments. A running server applies every change within a second. */
@@ -48,13 +49,14 @@ export function registerRoleCommand(program: Command): void {
       c
         .requiredOption("--principal <principal>", "client id, object id, user name, or an external principal's object id")
         .requiredOption("--role <role>", "role name")
+        .option("--issuer <iss>", "a trusted external issuer's `iss`: the principal is that issuer's object id")
         .option("--resource <name>", "one resource (name or id); default: every resource")
         .option("--scope <scope>", "an ARM scope: /subscriptions/{id}, …/resourceGroups/{rg}, or a resource's ARM id"),
     );
 
   withAssignOptions(role.command("assign").description("assign a role to a principal")).action(async (options: AssignOptions) => {
     await withCore(options, async (core) => {
-      const principalId = await principalIdFor(core, options.principal);
+      const principalId = await principalIdFor(core, options.principal, options.issuer);
       const scope = scopeFor(core, options.resource, options.scope);
       const a = await core.entra.roles.assign(principalId, options.role, scope);
       process.stdout.write(`${a.roleName} assigned to ${principalId} on ${describeScope(core, scope)}\n`);
@@ -63,7 +65,7 @@ export function registerRoleCommand(program: Command): void {
 
   withAssignOptions(role.command("remove").description("remove a role assignment")).action(async (options: AssignOptions) => {
     await withCore(options, async (core) => {
-      const principalId = await principalIdFor(core, options.principal);
+      const principalId = await principalIdFor(core, options.principal, options.issuer);
       const scope = scopeFor(core, options.resource, options.scope);
       if (!(await core.entra.roles.remove(principalId, options.role, scope))) {
         throw new Error(`no assignment of '${options.role}' to ${principalId} on ${describeScope(core, scope)}`);

@@ -31,9 +31,18 @@ const trustedIssuer = z
     jwksUri: keySourceUrl.optional(),
     /** Its OpenID discovery document; its jwks_uri is used (and its issuer must match). */
     discoveryUrl: keySourceUrl.optional(),
-    /** Accepted `aud` values. */
+    /** Accepted `aud` values for the ACS data plane (bearer on the ACS API, the Entra user exchange). */
     audiences: z.array(z.string().min(1)).min(1).default(["https://communication.azure.com", "https://communication.azure.com/"]),
+    /** Accepted `aud` values per other purpose; absent: the issuer's tokens are not accepted for it (SECURITY.md). */
+    managementAudiences: z.array(z.string().min(1)).min(1).optional(),
+    teamsAudiences: z.array(z.string().min(1)).min(1).optional(),
+    trustedAuthAudiences: z.array(z.string().min(1)).min(1).optional(),
   })
+  .refine((t) => {
+    const lists = [t.audiences, t.managementAudiences ?? [], t.teamsAudiences ?? [], t.trustedAuthAudiences ?? []];
+    const all = lists.flat();
+    return new Set(all).size === all.length;
+  }, "an audience may serve one purpose only (audiences, managementAudiences, teamsAudiences, trustedAuthAudiences)")
   .refine((t) => (t.jwksUri === undefined) !== (t.discoveryUrl === undefined), "give exactly one of jwksUri or discoveryUrl");
 
 export const configSchema = z.object({
@@ -49,6 +58,13 @@ export const configSchema = z.object({
   /** postgres://… selects the PostgreSQL backend; absent means the embedded SQLite file in dataDir. */
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional(),
   host: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-Proto/-For are believed (SECURITY.md). With TLS
+   * terminated there, bearer credentials forwarded as https are accepted on the plain HTTP listener.
+   */
+  trustedProxies: z
+    .array(z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), "must be an IP address or CIDR range"))
+    .default([]),
   /** HTTPS listener. 0 picks a free port. */
   port: port.default(8443),
   /** Plain HTTP listener (HMAC clients with allowInsecureConnection). 0 picks a free port; null disables it. */
@@ -104,6 +120,33 @@ export const configSchema = z.object({
       trustedIssuers: z.array(trustedIssuer).default([]),
       /** Lifetime of access tokens from the built-in authority. */
       accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
+    })
+    .prefault({}),
+  /**
+   * Throttling of guessable secrets at the token endpoint (client secrets, passwords): on by default (SECURITY.md).
+   * A client, a user name or a source address past its free failures is locked out for baseDelayMs × 2^n (capped).
+   */
+  guessing: z
+    .object({
+      enabled: z.boolean().default(true),
+      freeFailuresPerClient: z.number().int().min(1).max(10_000).default(10),
+      freeFailuresPerSource: z.number().int().min(1).max(100_000).default(30),
+      baseDelayMs: z.number().int().min(1).max(3_600_000).default(1_000),
+      maxDelayMs: z.number().int().min(1).max(86_400_000).default(300_000),
+      windowSeconds: z.number().int().min(1).max(86_400).default(900),
+      /** Secret hashes computed at once, and waiting beyond them (more: 429 at once). */
+      hashConcurrency: z.number().int().min(1).max(64).default(2),
+      hashQueueLimit: z.number().int().min(0).max(10_000).default(64),
+    })
+    .prefault({}),
+  /**
+   * Data-plane quotas: off by default (load tests), `acs` applies ACS's published limits (security/quotas.ts);
+   * `resources` sets the preset of single resources (by id).
+   */
+  quotas: z
+    .object({
+      preset: z.enum(["off", "acs"]).default("off"),
+      resources: z.record(z.string(), z.enum(["off", "acs"])).default({}),
     })
     .prefault({}),
   /** How often a process looks for changes made by other processes (CLI, other replicas). */
@@ -191,6 +234,8 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_DEV_ALLOW_REMOTE", (v) => ({ devAllowRemote: isTrue(v) })],
   ["SWITCHBOARD_IN_MEMORY", (v) => ({ inMemory: isTrue(v) })],
   ["SWITCHBOARD_STRICT_API_VERSIONS", (v) => ({ strictApiVersions: isTrue(v) })],
+  ["SWITCHBOARD_QUOTAS", (v) => ({ quotas: { preset: v as "acs" } })],
+  ["SWITCHBOARD_TRUSTED_PROXIES", (v) => ({ trustedProxies: v.split(",").map((p) => p.trim()).filter((p) => p !== "") })],
   ["SWITCHBOARD_PORT", (v) => ({ port: Number(v) })],
   ["SWITCHBOARD_HTTP_PORT", (v) => ({ httpPort: v === "off" ? null : Number(v) })],
   ["SWITCHBOARD_RESOURCE_ID", (v) => ({ resource: { id: v } })],

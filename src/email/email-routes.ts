@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIdentityId } from "../identity/identity-id.js";
+import { isAcsIdentityOf } from "../identity/identity-id.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { firstQuery } from "../http/query.js";
 import type { EmailService } from "./email-service.js";
@@ -32,10 +32,10 @@ const sendBody = z.object({
 export const ON_BEHALF_OF_HEADER = "x-switchboard-identity";
 
 /** The identity named by the on-behalf-of header (any case), if it is one: the activity record files the send there. */
-function onBehalfOf(headers: Record<string, string> | undefined): string[] {
+function onBehalfOf(headers: Record<string, string> | undefined, resourceId: string): string[] {
   for (const name in headers) {
     const value = headers[name]!;
-    if (name.toLowerCase() === ON_BEHALF_OF_HEADER && isIdentityId(value)) return [value];
+    if (name.toLowerCase() === ON_BEHALF_OF_HEADER && isAcsIdentityOf(value, resourceId)) return [value];
   }
   return [];
 }
@@ -73,7 +73,7 @@ export function emailRoutes(email: EmailService): RouteSpec[] {
         const requested = Array.isArray(header) ? header[0] : header;
         const op = await email.send(ctx.resource, ctx.principal!, ctx.body, requested);
         const recipients = [...(ctx.body.recipients.to ?? []), ...(ctx.body.recipients.cc ?? []), ...(ctx.body.recipients.bcc ?? [])];
-        ctx.setSubject([...onBehalfOf(ctx.body.headers), ...recipients.map((r) => r.address)].slice(0, 100));
+        ctx.setSubject([...onBehalfOf(ctx.body.headers, ctx.resource.id), ...recipients.map((r) => r.address)].slice(0, 100));
         ctx.annotate({ emailMessageId: op.id, operationId: op.id, sender: ctx.body.senderAddress, apiVersion: firstQuery(ctx.query, "api-version") ?? "" });
         return {
           status: 202,

@@ -22,6 +22,7 @@ export const errorCatalogue = {
   TokenRevoked: [401, "The bearer token has been revoked."],
   TokenResourceMismatch: [401, "The bearer token was issued for another resource."],
   IdentityDeleted: [401, "The identity of this token has been deleted."],
+  BearerRequiresHttps: [401, "Bearer tokens are accepted over HTTPS only; the plain HTTP listener takes access keys (HMAC)."],
   AccessKeyRegenerated: [401, "The token was issued through an access key that has since been regenerated."],
   // --- authorization (403) ---
   Forbidden: [403, "The caller is not allowed to perform this operation."],
@@ -30,7 +31,10 @@ export const errorCatalogue = {
   MissingApiVersion: [400, "The api-version query parameter is required."],
   UnsupportedApiVersion: [400, "The api-version is not supported for this API."],
   InvalidRequestUrl: [400, "The request URL is malformed."],
+  DuplicateHeader: [400, "A header that may appear once (Authorization, x-ms-date, Date, x-ms-content-sha256, Host) appears more than once."],
   InvalidJson: [400, "The request body is not valid JSON."],
+  InvalidCharacter: [400, "The request contains a NUL character or text that is not valid UTF-8."],
+  UnstorableValue: [400, "The request contains a value that cannot be stored."],
   InvalidRequestBody: [400, "The request body is not valid."],
   ValidationError: [400, "A field of the request is not valid."],
   InvalidScope: [400, "Scopes must be a non-empty list of chat, voip, chat.join, chat.join.limited, voip.join."],
@@ -127,6 +131,8 @@ export const errorCatalogue = {
   MissingApiVersionParameter: [400, "The api-version query parameter (?api-version=) is required for all requests."],
   InvalidApiVersionParameter: [400, "The api-version is not supported."],
   Conflict: [409, "The request conflicts with the current state of the resource."],
+  // --- quotas (security/quotas.ts) ---
+  TooManyRequests: [429, "Too many requests. Retry after the time in the Retry-After header."],
   // --- server side ---
   ServiceUnavailable: [503, "The service is temporarily unavailable; retry later."],
   InternalError: [500, "An internal error occurred."],

@@ -61,11 +61,22 @@ function isForeignKeyViolation(err: unknown): boolean {
   return code === "23503" || code === "SQLITE_CONSTRAINT_FOREIGNKEY";
 }
 
+/**
+ * A value the database refused as data (PostgreSQL SQLSTATE class 22 "data exception": NUL or an untranslatable
+ * character in text, a number out of range, a string too long; 54000 an index row too large) is the client's: 400.
+ * The edge checks (security/text-guard.ts) refuse such input first; this is the net behind them.
+ */
+function isStoreDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(22[0-9A-Z]{3}|54000)$/.test(code) && (err as { severity?: unknown }).severity !== undefined;
+}
+
 /** Maps anything thrown during a request to an AcsError; unknown failures become an opaque 500. */
 export function toAcsError(err: unknown): AcsError {
   if (err instanceof AcsError) return err;
   if (isStorageUnavailable(err)) return new AcsError("ServiceUnavailable", undefined, { headers: { "retry-after": "5" } });
   if (isForeignKeyViolation(err)) return new AcsError("ResourceNotFound", "What this request refers to no longer exists (its resource was deleted).");
+  if (isStoreDataError(err)) return new AcsError("UnstorableValue");
   const fastifyError = err as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

@@ -3,15 +3,17 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { AcsError } from "../errors/acs-errors.js";
 import { createErrorHandler } from "./error-handler.js";
-import { createRouteHandler, principalLabel, type PipelineDeps, type RequestFacts } from "./pipeline.js";
+import { createPreAuthHook, createRouteHandler, principalLabel, type PipelineDeps, type RequestFacts } from "./pipeline.js";
 import type { RouteSpec } from "./route.js";
+import { DEFAULT_BODY_LIMIT, PREAUTH_BODY_THRESHOLD } from "../security/body-limits.js";
+import { refuseDuplicateHeaders } from "../security/request-guards.js";
 
 export interface HttpAppOptions {
   routes: readonly RouteSpec[];
   deps: PipelineDeps;
   log: Logger;
-  /** Largest accepted request body (bytes). */
-  bodyLimit?: number;
+  /** Largest accepted request body per route (bytes); default security/body-limits.ts DEFAULT_BODY_LIMIT. */
+  bodyLimitFor?: (route: RouteSpec) => number;
   /** Called once per finished request (metrics, activity). */
   onRequestDone?: (facts: RequestFacts, status: number, durationMs: number, requestId: string) => void;
 }
@@ -23,7 +25,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
-    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Ids such as `8:acs:…` and `19:…@thread.v2` travel percent-encoded; fastify decodes params.
     routerOptions: { maxParamLength: 500, ignoreDuplicateSlashes: false },
@@ -42,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook("onRequest", async (request, reply) => {
     request.facts = { operation: "unknown" };
     reply.header("x-ms-request-id", request.id);
+    refuseDuplicateHeaders(request.raw);
     const clientRequestId = request.headers["x-ms-client-request-id"];
     if (typeof clientRequestId === "string" && clientRequestId.length <= 200) {
       reply.header("x-ms-client-request-id", clientRequestId);
@@ -86,7 +89,13 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   for (const route of options.routes) {
-    app.route({ method: route.method, url: route.url, handler: createRouteHandler(route, options.deps) });
+    app.route({
+      method: route.method,
+      url: route.url,
+      bodyLimit: options.bodyLimitFor?.(route) ?? DEFAULT_BODY_LIMIT,
+      preParsing: createPreAuthHook(route, options.deps, PREAUTH_BODY_THRESHOLD),
+      handler: createRouteHandler(route, options.deps),
+    });
   }
   return app;
 }

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { pipeline, Transform, type Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AuthenticationError, type AuthenticatorChain } from "../auth/authenticator-chain.js";
 import { describePrincipal, type Principal } from "../auth/principal.js";
@@ -6,6 +8,10 @@ import type { ResourceRegistry } from "../resources/resource-registry.js";
 import { apiOfOperation, checkApiVersion } from "./api-versions.js";
 import type { ArmAuthorizer } from "../management/arm-authorizer.js";
 import { AcsError } from "../errors/acs-errors.js";
+import type { DataPlaneQuotas } from "../security/quotas.js";
+import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
+import { isSecureRequest, TrustedProxies } from "../security/transport.js";
+import { constantTimeEqual } from "../util/crypto.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
 
 /** Per-request facts the request log line and the metrics read once the response is sent. */
@@ -31,6 +37,10 @@ declare module "fastify" {
 
 export interface PipelineDeps {
   registry: ResourceRegistry;
+  /** Data-plane quotas (off unless configured, security/quotas.ts). */
+  quotas?: DataPlaneQuotas;
+  /** Reverse proxies believed about the client's scheme (bearer over plain HTTP is refused otherwise). */
+  trustedProxies?: TrustedProxies;
   chains: Record<Exclude<AuthPolicy, "none" | "arm">, AuthenticatorChain> & { arm?: AuthenticatorChain };
   authorizer: Authorizer;
   /** Refuse well-formed api-versions this server does not know (`--strict-api-versions`). */
@@ -48,6 +58,7 @@ function parseBody(route: RouteSpec, request: FastifyRequest, raw: Buffer): unkn
   if (raw.length === 0) return undefined;
   const type = request.headers["content-type"];
   if (type !== undefined && !JSON_TYPE.test(type)) throw new AcsError("UnsupportedMediaType");
+  if (!isValidUtf8(raw)) throw new AcsError("InvalidCharacter", "The request body is not valid UTF-8.");
   try {
     return JSON.parse(raw.toString("utf8"));
   } catch {
@@ -67,6 +78,19 @@ function validateBody(route: RouteSpec, value: unknown): unknown {
   const first = details[0]!;
   throw new AcsError("InvalidRequestBody", `${first.target}: ${first.message}`, { details });
 }
+
+const BEARER_SCHEME = /^\s*Bearer(\s|$)/i;
+
+/** Bearer tokens (user, Entra) on plain HTTP are refused, unless a trusted proxy says the client used HTTPS. */
+function refuseBearerOverHttp(request: FastifyRequest, proxies: TrustedProxies | undefined): void {
+  const authorization = request.headers.authorization;
+  if (authorization === undefined || !BEARER_SCHEME.test(authorization)) return;
+  if (request.facts.operation === "metrics.scrape") return; // the scrape token has its own rule (metrics-routes.ts)
+  if (isSecureRequest(request.raw, proxies ?? NO_PROXIES)) return;
+  throw new AcsError("BearerRequiresHttps");
+}
+
+const NO_PROXIES = new TrustedProxies([]);
 
 function apiVersionValues(query: Record<string, unknown>): string[] {
   const v = query["api-version"];
@@ -102,7 +126,8 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
     facts.resourceId = resource.id;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
-    // 3. authenticate
+    // 3. authenticate (a bearer credential never crosses plain HTTP, SECURITY.md)
+    refuseBearerOverHttp(request, deps.trustedProxies);
     let principal: Principal | undefined;
     if (route.auth !== "none") {
       try {
@@ -141,7 +166,9 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
         reply.header("warning", `299 switchboard "${verdict.warning}"`);
       }
     }
-    const body = validateBody(route, parseBody(route, request, rawBody));
+    const parsedBody = parseBody(route, request, rawBody);
+    refuseBadText({ params: request.params, query, body: Buffer.isBuffer(parsedBody) ? undefined : parsedBody });
+    const body = validateBody(route, parsedBody);
 
     // 6. handle
     const forwardedProto = request.protocol;
@@ -163,6 +190,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
       },
       request,
     };
+    deps.quotas?.check(route.operation, ctx);
     const result = await route.handle(ctx);
 
     // 7. serialize
@@ -176,6 +204,59 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
       reply.type("application/json; charset=utf-8");
       await reply.send(JSON.stringify(result.body));
     }
+  };
+}
+
+/**
+ * Before a large (or chunked) body is read: the route's credentials are checked on the headers alone (a bearer token
+ * entirely; an HMAC signature over the headers, its body hash as the body streams in), so an anonymous or forged
+ * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
+ */
+export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | undefined> => {
+    if (route.auth === "none") return undefined;
+    const length = Number(request.headers["content-length"] ?? "0");
+    const chunked = request.headers["transfer-encoding"] !== undefined;
+    if (!chunked && !(length > threshold)) return undefined;
+    request.facts.operation = route.operation;
+    try {
+      const resource = deps.registry.resolve(request.headers.host, request.socket?.localPort);
+      request.facts.resourceId = resource.id;
+      refuseBearerOverHttp(request, deps.trustedProxies);
+      const chain = deps.chains[route.auth];
+      if (chain === undefined) throw new AcsError("UnsupportedAuthorizationScheme");
+      await chain.authenticate({
+        method: request.method,
+        rawUrl: request.url,
+        headers: request.headers,
+        rawBody: Buffer.alloc(0),
+        resource,
+        bodyPending: true,
+      });
+    } catch (err) {
+      if (err instanceof AuthenticationError && err.identity !== undefined) request.facts.claimedIdentity = err.identity;
+      reply.header("connection", "close");
+      throw err;
+    }
+    // An HMAC request's body hash is checked as the body streams in: a mismatch stops the read at its end, before
+    // the body is parsed (the handler's authentication checks it once more).
+    const contentHash = request.headers["x-ms-content-sha256"];
+    if (typeof contentHash !== "string" || !/^HMAC-SHA256 /.test(request.headers.authorization ?? "")) return undefined;
+    const hash = createHash("sha256");
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        if (constantTimeEqual(hash.digest("base64"), contentHash)) return done();
+        reply.header("connection", "close");
+        done(new AcsError("ContentHashMismatch"));
+      },
+    });
+    // pipeline(): a client that aborts mid-body destroys the checking stream too (nothing waits for its end).
+    pipeline(payload, checked, () => undefined);
+    return checked;
   };
 }
 

@@ -22,3 +22,8 @@ export function skypeId(identityId: string): string {
 export function isIdentityId(value: string): boolean {
   return value.startsWith("8:") && value.length <= 512;
 }
+
+/** An `8:acs:` identity of exactly this resource (what a caller may name as "sent on behalf of"). */
+export function isAcsIdentityOf(value: string, resourceId: string): boolean {
+  return parseIdentityId(value)?.resourceId === resourceId;
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineRoute, type RouteSpec } from "../http/route.js";
+import { isAcsIdentityOf } from "./identity-id.js";
+import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { checkLifetime, checkScopes, type IdentityService } from "./identity-service.js";
 
@@ -9,6 +10,14 @@ const createBody = z
   .optional();
 const issueBody = z.object({ scopes: z.unknown().optional(), expiresInMinutes: z.unknown().optional() });
 const introspectBody = z.object({ token: z.string().min(1).max(16_384) });
+
+/**
+ * A failed attempt is filed under the identity only when its id says it is this resource's; any other id is named
+ * once the operation succeeded (the service checks ownership): another resource's key cannot write into its record.
+ */
+function fileUnderIfOwn(ctx: HandlerContext<unknown>): void {
+  if (isAcsIdentityOf(ctx.params.id!, ctx.resource.id)) ctx.setSubject(ctx.params.id!);
+}
 
 /** The Identity API (docs/wire-reference.md §4): exactly the status codes `@azure/communication-identity` accepts. */
 export function identityRoutes(identities: IdentityService): RouteSpec[] {
@@ -43,8 +52,9 @@ export function identityRoutes(identities: IdentityService): RouteSpec[] {
       url: "/identities/:id",
       auth: "management",
       async handle(ctx) {
-        ctx.setSubject(ctx.params.id!);
+        fileUnderIfOwn(ctx);
         await identities.delete(ctx.resource, ctx.params.id!);
+        ctx.setSubject(ctx.params.id!);
         return { status: 204 };
       },
     }),
@@ -57,8 +67,9 @@ export function identityRoutes(identities: IdentityService): RouteSpec[] {
       async handle(ctx) {
         const scopes = checkScopes(ctx.body.scopes);
         const minutes = checkLifetime(ctx.body.expiresInMinutes);
-        ctx.setSubject(ctx.params.id!);
+        fileUnderIfOwn(ctx);
         const issued = await identities.issueToken(ctx.resource, ctx.principal!, ctx.params.id!, scopes, minutes);
+        ctx.setSubject(ctx.params.id!);
         ctx.annotate({ scopes, expiresOn: issued.expiresOn });
         return { status: 200, body: { token: issued.token, expiresOn: issued.expiresOn } };
       },
@@ -69,8 +80,9 @@ export function identityRoutes(identities: IdentityService): RouteSpec[] {
       url: "/identities/:id/::revokeAccessTokens",
       auth: "management",
       async handle(ctx) {
-        ctx.setSubject(ctx.params.id!);
+        fileUnderIfOwn(ctx);
         await identities.revokeTokens(ctx.resource, ctx.params.id!);
+        ctx.setSubject(ctx.params.id!);
         return { status: 204 };
       },
     }),

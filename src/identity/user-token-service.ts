@@ -122,6 +122,7 @@ export class UserTokenService {
       keyFor: (header) => this.keyRing.verificationKey(header.kid),
       issuer: this.issuer,
       now: () => this.clock.now(),
+      requireLowS: true,
     });
     if (!result.ok) {
       const sub = result.payload?.sub;

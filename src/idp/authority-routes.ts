@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
+import { HashQueueFull, type GuessThrottle } from "../security/guess-throttle.js";
 import type { Clock } from "../util/clock.js";
 import type { AuthorityKeys } from "./authority-keys.js";
 import { managementResources } from "../management/arm-audiences.js";
@@ -8,6 +9,7 @@ import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
 import { runSigninStep } from "./signin/entra-reply.js";
 import type { SigninGrant } from "./signin/signin-grant.js";
+import { hashSource } from "./secret-hash.js";
 
 export interface AuthorityDeps {
   keys: AuthorityKeys;
@@ -16,16 +18,18 @@ export interface AuthorityDeps {
   clock: Clock;
   /** The user grants of src/idp/signin/ (authorization_code, refresh_token, device code), by grant_type. */
   grants?: Record<string, SigninGrant>;
+  /** Guess throttling (security/guess-throttle.ts) and the client's address (behind trusted proxies). */
+  guessing?: { throttle: GuessThrottle; sourceOf: (ctx: HandlerContext<unknown>) => string | undefined };
 }
 
 type Form = Record<string, string | undefined>;
 
 /** The Entra error shape MSAL parses: `{"error","error_description","error_codes",…}`. invalid_client is 401. */
-function entraError(error: string, description: string, now: number): Reply {
+function entraError(error: string, description: string, now: number, retryAfterSec?: number): Reply {
   const code = Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
   return {
-    status: error === "invalid_client" ? 401 : 400,
-    headers: { "cache-control": "no-store" },
+    status: retryAfterSec !== undefined ? 429 : error === "invalid_client" ? 401 : 400,
+    headers: { "cache-control": "no-store", ...(retryAfterSec !== undefined ? { "retry-after": String(retryAfterSec) } : {}) },
     body: {
       error,
       error_description: description,
@@ -41,10 +45,19 @@ class EntraFailure extends Error {
   constructor(
     readonly error: string,
     readonly description: string,
+    readonly retryAfterSec?: number,
   ) {
     super(error);
   }
 }
+
+const lockedOut = (retryAfterSec: number): never => {
+  throw new EntraFailure(
+    "invalid_grant",
+    `AADSTS50053: The account is locked because of too many sign-in attempts with an incorrect secret or password. Retry after ${retryAfterSec} seconds.`,
+    retryAfterSec,
+  );
+};
 const fail = (error: string, description: string): never => {
   throw new EntraFailure(error, description);
 };
@@ -65,9 +78,13 @@ async function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof HashQueueFull) {
+      ctx.request.facts.errorCode = "AADSTS50196";
+      return entraError("temporarily_unavailable", "AADSTS50196: Too many requests are being checked at once. Retry shortly.", clock.now(), 1);
+    }
     if (!(err instanceof EntraFailure)) throw err;
     ctx.request.facts.errorCode = /AADSTS\d+/.exec(err.description)?.[0] ?? err.error;
-    return entraError(err.error, err.description, clock.now());
+    return entraError(err.error, err.description, clock.now(), err.retryAfterSec);
   }
 }
 
@@ -107,6 +124,14 @@ async function authenticateClient(form: Form, grant: string, tokenEndpoint: stri
   return fail("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
 }
 
+/** What an attempt counts against: the client id, the user name (password grant) and the source address. */
+function guessKeys(form: Form, grant: string, source: string | undefined): string[] {
+  const keys = [`client:${(form.client_id ?? "").slice(0, 200).toLowerCase()}`];
+  if (grant === "password") keys.push(`user:${(form.username ?? "").slice(0, 200).toLowerCase()}`);
+  if (source !== undefined) keys.push(`source:${source}`);
+  return keys;
+}
+
 async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: AuthorityDeps): Promise<Reply> {
   const tenantId = requireTenant(ctx, deps.keys);
   const issuer = authorityIssuer(ctx.baseUrl, tenantId);
@@ -121,17 +146,32 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   if (grant !== "client_credentials" && grant !== "password") {
     fail("unsupported_grant_type", `AADSTS70003: The app requested an unsupported grant type '${grant.slice(0, 40)}'.`);
   }
-  const { client, auth } = await authenticateClient(form, grant, tokenEndpoint, issuer, deps);
+  // Secrets and passwords can be guessed: per client, per user name and per source, failures lock out (back-off).
+  const guessable = form.client_secret !== undefined || grant === "password";
+  const keys = guessable && deps.guessing !== undefined ? guessKeys(form, grant, deps.guessing.sourceOf(ctx)) : [];
+  if (keys.length > 0) {
+    const wait = deps.guessing!.throttle.attempt(keys);
+    if (wait !== undefined) {
+      ctx.annotate({ throttled: true });
+      lockedOut(wait);
+    }
+  }
+  const source = keys.find((k) => k.startsWith("source:")) ?? "";
+  const { client, auth } = await hashSource.run(source, () => authenticateClient(form, grant, tokenEndpoint, issuer, deps));
   ctx.annotate({ grant, clientId: client.clientId! });
   const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app", managementResources(ctx.baseUrl));
   if (!scope.ok) return fail("invalid_scope", scope.description);
 
   let subject: PrincipalRecord = client;
   if (grant === "password") {
-    const user = await deps.principals.checkUserPassword(form.username ?? "", form.password ?? "");
+    const user = await hashSource.run(source, () => deps.principals.checkUserPassword(form.username ?? "", form.password ?? ""));
     if (user === undefined) fail("invalid_grant", "AADSTS50126: Error validating credentials due to invalid username or password.");
     if (!user!.enabled) fail("invalid_grant", "AADSTS50057: The user account is disabled.");
     subject = user!;
+  }
+  if (keys.length > 0) {
+    deps.guessing!.throttle.succeeded(keys.filter((k) => !k.startsWith("source:")));
+    deps.guessing!.throttle.forgive(keys.filter((k) => k.startsWith("source:")));
   }
   ctx.setSubject(subject.kind === "user" ? `entra-user:${subject.objectId}` : `sp:${subject.objectId}`);
   const access = deps.tokens.issueAccessToken({ issuer, audience: scope.audience, subject, client, scp: scope.scp, clientAuth: auth });

@@ -14,7 +14,10 @@ import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { AuthorityKeys } from "./authority-keys.js";
-import { authorityRoutes } from "./authority-routes.js";
+import { authorityRoutes, type AuthorityDeps } from "./authority-routes.js";
+import { GuessThrottle } from "../security/guess-throttle.js";
+import { realPeer, TrustedProxies } from "../security/transport.js";
+import { configureHashQueue } from "./secret-hash.js";
 import { AuthorityTokens } from "./authority-tokens.js";
 import { EntraPrincipals } from "./entra-principals.js";
 import { ManagedIdentities } from "./managed-identity/managed-identities.js";
@@ -23,6 +26,22 @@ import { PrincipalStateCache } from "./principal-state-cache.js";
 import { openSignin, type Signin } from "./signin/signin-module.js";
 import { TokenExchange } from "./token-exchange.js";
 import { tokenExchangeRoutes } from "./token-exchange-routes.js";
+
+/** Throttling of the token endpoint's guessable secrets (config.guessing), and the hashing queue's bounds. */
+function guessingFor(config: Config, clock: Clock): Pick<AuthorityDeps, "guessing"> {
+  const g = config.guessing;
+  configureHashQueue(g.hashConcurrency, g.hashQueueLimit);
+  if (!g.enabled) return {};
+  const proxies = new TrustedProxies(config.trustedProxies);
+  const throttle = new GuessThrottle({
+    freeFailures: (key) => (key.startsWith("source:") ? g.freeFailuresPerSource : g.freeFailuresPerClient),
+    baseDelayMs: g.baseDelayMs,
+    maxDelayMs: g.maxDelayMs,
+    windowMs: g.windowSeconds * 1000,
+    now: () => clock.now(),
+  });
+  return { guessing: { throttle, sourceOf: (ctx) => realPeer(ctx.request.raw, proxies) } };
+}
 
 /** Everything Entra ID: the built-in authority, principals, bearer verification, RBAC and the token exchanges. */
 export interface EntraModule {
@@ -79,10 +98,10 @@ export async function openEntra(deps: {
     roles,
     verifier,
     authenticator: new EntraBearerAuthenticator(verifier),
-    authorizer: createEntraRoleAuthorizer(assignments, deps.resourceArmId),
+    authorizer: createEntraRoleAuthorizer(assignments, (iss) => verifier.isBuiltInIssuer(iss), deps.resourceArmId),
     assignments,
     routes: () => [
-      ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants }),
+      ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants, ...guessingFor(config, clock) }),
       ...signin.routes(),
       ...tokenExchangeRoutes(exchange),
       ...managedIdentityRoutes({ identities: managedIdentities, keys, tokens, clock }),

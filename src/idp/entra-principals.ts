@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { generateClientCertificate, type GeneratedCertificate } from "./client-certificate.js";
 import type { EntraPrincipalsTable } from "./idp-tables.js";
-import { hashSecret, verifySecret } from "./secret-hash.js";
+import { hashSecret, verifyAgainstDummy, verifySecret } from "./secret-hash.js";
 
 export const ENTRA_PRINCIPAL_CHANGED = "entra-principal";
 
@@ -218,7 +218,11 @@ export class EntraPrincipals {
   /** client_credentials with client_secret. The presented secret names its row, so one hash is computed. */
   async checkClientSecret(clientId: string, presented: string): Promise<SecretCheck> {
     const principal = await this.findByClientId(clientId);
-    if (principal === undefined) return { ok: false, reason: "unknown-client" };
+    if (principal === undefined) {
+      // Constant work: an unknown client id costs one hash like a known one (no enumeration by timing).
+      await verifyAgainstDummy(presented);
+      return { ok: false, reason: "unknown-client" };
+    }
     const secretId = presented.split(SECRET_SEPARATOR, 1)[0]!;
     const row =
       presented.length <= 256
@@ -229,7 +233,12 @@ export class EntraPrincipals {
             .where("id", "=", secretId)
             .executeTakeFirst()
         : undefined;
-    if (row === undefined || !(await verifySecret(presented, row.hash))) return { ok: false, reason: "invalid-secret" };
+    // Constant work: a secret id that names no secret is hashed against the dummy, like a wrong secret.
+    if (row === undefined) {
+      await verifyAgainstDummy(presented);
+      return { ok: false, reason: "invalid-secret" };
+    }
+    if (!(await verifySecret(presented, row.hash))) return { ok: false, reason: "invalid-secret" };
     if (row.expires_at !== null && Number(row.expires_at) <= this.clock.now()) return { ok: false, reason: "expired-secret" };
     if (!principal.enabled) return { ok: false, reason: "disabled" };
     return { ok: true, principal };
@@ -243,7 +252,11 @@ export class EntraPrincipals {
       .where("kind", "=", "user")
       .where("name", "=", name)
       .executeTakeFirst();
-    if (row === undefined || row.password_hash === null || password.length > 1024) return undefined;
+    // Constant work: an unknown user (or one without a password) costs one hash like a known one.
+    if (row === undefined || row.password_hash === null || password.length > 1024) {
+      await verifyAgainstDummy(password);
+      return undefined;
+    }
     return (await verifySecret(password, row.password_hash)) ? toRecord(row) : undefined;
   }
 

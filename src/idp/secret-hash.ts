@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes, scrypt, type ScryptOptions } from "node:crypto";
+import { HashQueue } from "../security/guess-throttle.js";
 import { constantTimeEqual } from "../util/crypto.js";
 
 /**
@@ -20,8 +22,41 @@ export async function hashSecret(secret: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
 
+/**
+ * Every verification goes through one bounded queue (2 at a time, 64 waiting, sources served in turn): the libuv
+ * threads stay free for other work and guesses queue behind a bound instead of without one (HashQueueFull beyond it).
+ */
+let queue = new HashQueue(2, 64);
+
+/** Sets the queue's bounds (from the configuration, at start). */
+export function configureHashQueue(concurrency: number, queueLimit: number): void {
+  queue = new HashQueue(concurrency, queueLimit);
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * The same work as a real check, against a hash of nothing anyone knows: an unknown client id or user name costs what a
+ * known one does, so timing does not tell which exist. Always false.
+ */
+export async function verifyAgainstDummy(secret: string): Promise<false> {
+  dummy ??= hashSecret(randomBytes(32).toString("base64"));
+  await verifySecret(secret.slice(0, 1024), await dummy);
+  return false;
+}
+
 /** Constant-time check of a presented secret against its stored hash. A malformed record never matches. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  return queue.run(() => verifyNow(secret, stored), hashSource.getStore());
+}
+
+/**
+ * Who a verification is done for (the client's address), set by the token endpoint around its checks: the queue
+ * serves sources in turn, so one source's flood of guesses does not delay another's genuine request.
+ */
+export const hashSource = new AsyncLocalStorage<string>();
+
+async function verifyNow(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { ACS_AUDIENCES, type EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
+import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import type { UserScope } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { newIdentityId } from "../identity/identity-id.js";
@@ -9,7 +9,6 @@ import type { Resource } from "../resources/resource.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
-import { TEAMS_AUDIENCE } from "./authority-tokens.js";
 
 /** An exchanged token lives as long as the Entra token it came from, and never longer than a day. */
 const MAX_EXCHANGED_LIFETIME_SEC = 24 * 60 * 60;
@@ -50,7 +49,7 @@ export class TokenExchange {
 
   async exchangeTeamsToken(resource: Resource, request: { token: string; appId: string; userId: string }): Promise<ExchangeResult> {
     // A Teams user token is issued for the Teams resource (Teams.ManageCalls / Teams.ManageChats), nothing else.
-    const verified = await this.verifier.verify(request.token, [TEAMS_AUDIENCE, `${TEAMS_AUDIENCE}/`]);
+    const verified = await this.verifier.verify(request.token, "teamsExchange");
     if (!verified.ok) throw new AcsError(verified.code);
     if (verified.principal.principalType !== "user") throw new AcsError("UserTokenRequired");
     if (verified.principal.appId !== request.appId) throw new AcsError("TeamsAppIdMismatch");
@@ -61,7 +60,7 @@ export class TokenExchange {
   }
 
   async exchangeEntraToken(resource: Resource, token: string): Promise<ExchangeResult> {
-    const verified = await this.verifier.verify(token, ACS_AUDIENCES);
+    const verified = await this.verifier.verify(token, "dataPlane");
     if (!verified.ok) throw new AcsError(verified.code);
     if (verified.principal.principalType !== "user") throw new AcsError("UserTokenRequired");
     const scopes = acsScopesFor(typeof verified.claims.scp === "string" ? verified.claims.scp : "");

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject, type SignKeyObjectInput } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
+import { normalizeEs256Signature } from "../security/ecdsa.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
@@ -140,7 +141,8 @@ export class KeyRing {
     const signingInput = `${this.header}.${base64url(JSON.stringify(payload))}`;
     // JWS wants ECDSA signatures as r || s (IEEE P1363), not DER.
     const signer: SignKeyObjectInput = this.spec.alg === "ES256" ? { key: key.privateKey, dsaEncoding: "ieee-p1363" } : { key: key.privateKey };
-    return `${signingInput}.${sign("sha256", Buffer.from(signingInput), signer).toString("base64url")}`;
+    const signature = sign("sha256", Buffer.from(signingInput), signer);
+    return `${signingInput}.${(this.spec.alg === "ES256" ? normalizeEs256Signature(signature) : signature).toString("base64url")}`;
   }
 
   /** A verification key by kid, only while it may still verify tokens. */

@@ -20,13 +20,10 @@ export class ArmBearerAuthenticator implements Authenticator {
     if (token === undefined) return authFail("InvalidAuthorizationHeader");
     const host = headerValue(request.headers, "host") ?? "localhost";
     const audiences = managementAudiences(`https://${host}`);
-    const result = await this.verifier.verify(token, audiences);
+    // A trusted external issuer's token must carry one of its configured management audiences, so a data-plane token
+    // is never a management token (SECURITY.md, audiences per purpose).
+    const result = await this.verifier.verify(token, "management", { builtIn: audiences });
     if (!result.ok) return authFail(result.code);
-    // A trusted external issuer's token passed its configured audiences (the data plane's, by default): the management
-    // plane still wants one of its own, so a data-plane token is never a management token.
-    const aud = result.claims.aud;
-    const given = Array.isArray(aud) ? aud : [aud];
-    if (!given.some((a) => typeof a === "string" && audiences.includes(a))) return authFail("InvalidTokenAudience");
     return { kind: "ok", principal: result.principal };
   }
 }

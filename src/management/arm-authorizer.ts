@@ -2,6 +2,7 @@ import type { Principal } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { scopeCovers, scopeReachesInto, type ScopeTarget } from "../rbac/arm-scope.js";
 import { hasRoleGrant, type RoleAssignmentCache } from "../rbac/entra-role-authorizer.js";
+import { rolePrincipalKey } from "../rbac/principal-key.js";
 
 type EntraPrincipal = Extract<Principal, { kind: "entra" }>;
 
@@ -17,7 +18,13 @@ export class ArmAuthorizer {
     private readonly immutableIdOf: (armId: string) => string | undefined,
     /** The server's one subscription: a scope in another is 404 SubscriptionNotFound, as ARM answers, not 403. */
     private readonly subscriptionId: string,
+    /** The built-in authority's issuers: their principals are keyed by object id alone (rbac/principal-key.ts). */
+    private readonly isBuiltInIssuer: (issuer: string) => boolean,
   ) {}
+
+  private keyOf(p: EntraPrincipal): string {
+    return rolePrincipalKey(p.objectId, this.isBuiltInIssuer(p.issuer) ? undefined : p.issuer);
+  }
 
   private checkSubscription(scope: string): void {
     const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
@@ -34,13 +41,13 @@ export class ArmAuthorizer {
   async can(principal: Principal | undefined, action: string, target: ScopeTarget | string): Promise<boolean> {
     const p = this.entra(principal);
     const t = typeof target === "string" ? { armId: target, resourceId: this.immutableIdOf(target) } : target;
-    return hasRoleGrant(this.cache, p, action, (scope) => scopeCovers(scope, t));
+    return hasRoleGrant(this.cache, this.keyOf(p), action, (scope) => scopeCovers(scope, t));
   }
 
   /** Whether the principal has any assignment at, above or below `scope` that grants `action` (list operations). */
   async reaches(principal: Principal | undefined, action: string, scope: string): Promise<boolean> {
     this.checkSubscription(scope);
-    return hasRoleGrant(this.cache, this.entra(principal), action, (s) => scopeReachesInto(s, scope));
+    return hasRoleGrant(this.cache, this.keyOf(this.entra(principal)), action, (s) => scopeReachesInto(s, scope));
   }
 
   async require(principal: Principal | undefined, action: string, scope: string): Promise<void> {

@@ -26,7 +26,7 @@ export interface ManagementModule {
   linked: LinkedDomains;
   /** The server's listeners: the main HTTPS port (known once bound) and the resources' own. */
   attachListeners(mainPort: number, listeners: ResourceListeners): void;
-  routes(deps: { assignments: RoleAssignmentCache; tenantId: () => string }): { routes: RouteSpec[]; authorizer: ArmAuthorizer };
+  routes(deps: { assignments: RoleAssignmentCache; tenantId: () => string; isBuiltInIssuer: (issuer: string) => boolean }): { routes: RouteSpec[]; authorizer: ArmAuthorizer };
 }
 
 export function openManagement(deps: {
@@ -63,8 +63,8 @@ export function openManagement(deps: {
       settings.mainPort = mainPort;
       listeners = attached;
     },
-    routes({ assignments, tenantId }) {
-      const authorizer = new ArmAuthorizer(assignments, (armId) => services.byArmId(armId)?.id, deps.subscriptionId);
+    routes({ assignments, tenantId, isBuiltInIssuer }) {
+      const authorizer = new ArmAuthorizer(assignments, (armId) => services.byArmId(armId)?.id, deps.subscriptionId, isBuiltInIssuer);
       const routes = [
         ...armRoutes({
           services,

@@ -1,10 +1,10 @@
 import { AcsError } from "../errors/acs-errors.js";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
-import type { Principal } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";
 import type { EntraAuthorizer } from "./authorizer.js";
 import { scopeCovers } from "./arm-scope.js";
 import { permissionFor } from "./permissions.js";
+import { rolePrincipalKey } from "./principal-key.js";
 import { roleGrants, type RoleDefinition } from "./role-definitions.js";
 import { RBAC_CHANGED, type RoleAssignment, type RoleStore } from "./role-store.js";
 
@@ -68,14 +68,19 @@ export class RoleAssignmentCache {
  * assigned to the principal at this resource or at every resource. Denied: 403 AuthorizationFailed naming the
  * missing permission.
  */
-export function createEntraRoleAuthorizer(cache: RoleAssignmentCache, armIdOf: (resource: Resource) => string = (r) => r.id): EntraAuthorizer {
+export function createEntraRoleAuthorizer(
+  cache: RoleAssignmentCache,
+  isBuiltInIssuer: (issuer: string) => boolean,
+  armIdOf: (resource: Resource) => string = (r) => r.id,
+): EntraAuthorizer {
   return async (principal, route, resource) => {
     const permission = permissionFor(route.operation);
     if (permission === undefined) {
       throw new AcsError("AuthorizationFailed", `The operation ${route.operation} is not available to Entra ID principals.`);
     }
     const snap = await cache.current();
-    const assignments = snap.byPrincipal.get(principal.objectId) ?? [];
+    const key = rolePrincipalKey(principal.objectId, isBuiltInIssuer(principal.issuer) ? undefined : principal.issuer);
+    const assignments = snap.byPrincipal.get(key) ?? [];
     for (const a of assignments) {
       if (!scopeCovers(a.scope, { armId: armIdOf(resource), resourceId: resource.id })) continue;
       const role = snap.roles.get(a.roleName.toLowerCase());
@@ -95,12 +100,13 @@ export function createEntraRoleAuthorizer(cache: RoleAssignmentCache, armIdOf: (
  */
 export async function hasRoleGrant(
   cache: RoleAssignmentCache,
-  principal: Extract<Principal, { kind: "entra" }>,
+  /** `rolePrincipalKey(objectId, issuer)`: (issuer, object id) for a trusted external issuer's principal. */
+  principalKey: string,
   permission: string,
   covers: (scope: string) => boolean,
 ): Promise<boolean> {
   const snap = await cache.current();
-  for (const a of snap.byPrincipal.get(principal.objectId) ?? []) {
+  for (const a of snap.byPrincipal.get(principalKey) ?? []) {
     if (!covers(a.scope)) continue;
     const role = snap.roles.get(a.roleName.toLowerCase());
     if (role !== undefined && roleGrants(role, permission)) return true;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIdentityId } from "../identity/identity-id.js";
+import { isAcsIdentityOf } from "../identity/identity-id.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { deliveryReportProblem } from "./delivery-report-problem.js";
@@ -65,7 +65,7 @@ export function smsRoutes(sms: SmsService): RouteSpec[] {
         const ids = value.filter((v) => v.successful && v.messageId !== undefined).map((v) => v.messageId!);
         // A message sent on behalf of a communication user names it in its tag: the activity record files it there.
         const tag = ctx.body.smsSendOptions?.tag;
-        const onBehalfOf = tag !== undefined && isIdentityId(tag) ? [tag] : [];
+        const onBehalfOf = tag !== undefined && isAcsIdentityOf(tag, ctx.resource.id) ? [tag] : [];
         ctx.setSubject([...onBehalfOf, ...ctx.body.smsRecipients.map((r) => r.to)].slice(0, 100));
         ctx.annotate({ from: ctx.body.from, smsMessageId: ids, accepted: ids.length, rejected: value.length - ids.length });
         return { status: 202, body: { value } };

@@ -1,5 +1,7 @@
 import { isIP } from "node:net";
+import type { FastifyRequest } from "fastify";
 import { headerValue } from "../auth/authenticator.js";
+import { realPeer, TrustedProxies } from "../security/transport.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { constantTimeEqual, sha256Base64 } from "../util/crypto.js";
@@ -26,8 +28,22 @@ export function metricsAccess(bindHost: string, token: string | undefined): Metr
 
 const BEARER = /^Bearer (.+)$/i;
 
+const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
+
+/**
+ * Without a token, /metrics answers local clients only: the real peer (behind configured proxies, the client they
+ * name) must be loopback. A loopback peer that is not a configured proxy but forwards for someone (nginx on the same
+ * host, say) is refused: the bind address alone never decides.
+ */
+function isLocalClient(raw: FastifyRequest["raw"], proxies: TrustedProxies): boolean {
+  const peer = realPeer(raw, proxies);
+  if (peer === undefined || !isLoopbackHost(peer)) return false;
+  if (proxies.has(raw.socket.remoteAddress)) return true;
+  return !FORWARDING_HEADERS.some((h) => raw.headers[h] !== undefined);
+}
+
 /** GET /metrics: Prometheus text format. */
-export function metricsRoutes(metrics: SwitchboardMetrics, access: MetricsAccess): RouteSpec[] {
+export function metricsRoutes(metrics: SwitchboardMetrics, access: MetricsAccess, proxies: TrustedProxies = new TrustedProxies([])): RouteSpec[] {
   return [
     defineRoute({
       operation: "metrics.scrape",
@@ -37,6 +53,9 @@ export function metricsRoutes(metrics: SwitchboardMetrics, access: MetricsAccess
       requireApiVersion: false,
       async handle(ctx) {
         if (access.kind === "closed") throw new AcsError("MetricsNotExposed");
+        if (access.kind === "open" && !isLocalClient(ctx.request.raw, proxies)) {
+          throw new AcsError("MetricsNotExposed", "Without metrics.token, /metrics answers clients on this machine only (not through a proxy).");
+        }
         if (access.kind === "token") {
           const presented = BEARER.exec(headerValue(ctx.headers, "authorization") ?? "")?.[1]?.trim();
           if (presented === undefined || !constantTimeEqual(sha256Base64(presented), sha256Base64(access.token))) {

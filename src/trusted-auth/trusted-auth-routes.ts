@@ -42,15 +42,13 @@ async function authenticate(ctx: HandlerContext<unknown>, deps: TrustedAuthDeps)
   if (settings === undefined) throw new AcsError("NotFound", "The trusted authentication service is not enabled for this resource (switchboard trusted-auth info).");
   const token = bearerToken(ctx.headers);
   if (token === undefined) throw new AcsError(ctx.headers.authorization === undefined ? "MissingAuthorization" : "UnsupportedAuthorizationScheme");
-  const checked = await deps.verifier.verify(token, [settings.clientId, `api://${settings.clientId}`]);
+  // A trusted issuer's token must carry an audience configured for this service (per resource, or the issuer's
+  // trustedAuthAudiences), never one of the ACS APIs'.
+  const checked = await deps.verifier.verify(token, "trustedAuth", {
+    builtIn: [settings.clientId, `api://${settings.clientId}`],
+    external: settings.externalAudiences,
+  });
   if (!checked.ok) throw new AcsError(checked.code);
-  // A trusted issuer's tokens verified against that issuer's own audiences (those of the ACS APIs): this service
-  // accepts only the audiences configured for it.
-  if (!checked.builtIn) {
-    const aud = checked.claims.aud;
-    const auds = Array.isArray(aud) ? aud : typeof aud === "string" ? [aud] : [];
-    if (!auds.some((a) => settings.externalAudiences.includes(a))) throw new AcsError("InvalidTokenAudience");
-  }
   if (checked.principal.principalType !== "user") throw new AcsError("UserTokenRequired");
   const scp = typeof checked.claims.scp === "string" ? checked.claims.scp.split(" ") : [];
   if (!scp.includes(TRUSTED_AUTH_SCOPE)) throw new AcsError("InsufficientScope", `The token must carry the scope ${TRUSTED_AUTH_SCOPE}.`);

@@ -60,7 +60,9 @@ describe.each(backendNames)("a trusted external OIDC issuer (%s)", (backend) => 
       backend,
       config: { entra: { trustedIssuers: [{ issuer: issuer.issuer, discoveryUrl: issuer.discoveryUrl, audiences: ["switchboard-api"] }] } },
     });
-    for (const srv of [unconfigured, configured]) await runCli(srv, ["role", "assign", "--principal", EXTERNAL_OID, "--role", "Contributor"]);
+    for (const srv of [unconfigured, configured]) {
+      await runCli(srv, ["role", "assign", "--principal", EXTERNAL_OID, "--issuer", issuer.issuer, "--role", "Contributor"]);
+    }
   });
   afterAll(async () => {
     await Promise.all([unconfigured?.close(), configured?.close()]);

@@ -39,7 +39,7 @@ describe.each(backendNames)("a trusted external issuer on the management plane (
     issuer = await startIssuer();
     srv = await startTestServer({
       backend,
-      config: { entra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audiences: ["https://communication.azure.com", "https://management.azure.com/"] }] } },
+      config: { entra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audiences: ["https://communication.azure.com"], managementAudiences: ["https://management.azure.com/"] }] } },
     });
     await runCli(srv, ["role", "assign", "--principal", OID, "--role", "Owner", "--scope", `/subscriptions/${srv.server.core.management.subscriptionId}`]);
   });

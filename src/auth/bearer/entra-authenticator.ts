@@ -1,5 +1,5 @@
 import { authFail, headerValue, NOT_MINE, type Authenticator, type AuthOutcome, type AuthRequest } from "../authenticator.js";
-import { ACS_AUDIENCES, type EntraTokenVerifier } from "./entra-token-verifier.js";
+import type { EntraTokenVerifier } from "./entra-token-verifier.js";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -19,7 +19,7 @@ export class EntraBearerAuthenticator implements Authenticator {
     if (header === undefined || !/^Bearer(\s|$)/i.test(header)) return NOT_MINE;
     const token = bearerToken(request.headers);
     if (token === undefined) return authFail("InvalidAuthorizationHeader");
-    const result = await this.verifier.verify(token, ACS_AUDIENCES);
+    const result = await this.verifier.verify(token, "dataPlane");
     return result.ok ? { kind: "ok", principal: result.principal } : authFail(result.code);
   }
 }

@@ -5,7 +5,8 @@ import type { PrincipalStateCache } from "../../idp/principal-state-cache.js";
 import type { Clock } from "../../util/clock.js";
 import { verifyJwt, type AllowedAlgorithm } from "../jwt.js";
 import type { Principal } from "../principal.js";
-import type { TrustedIssuers } from "./trusted-issuers.js";
+import { TEAMS_AUDIENCE } from "../../idp/authority-tokens.js";
+import type { TokenPurpose, TrustedIssuers } from "./trusted-issuers.js";
 
 /** Asymmetric only: `none` and every HMAC algorithm are refused before a key is looked at. */
 export const BEARER_ALGORITHMS: readonly AllowedAlgorithm[] = ["RS256", "PS256", "ES256", "RS384", "RS512", "ES384", "EdDSA"];
@@ -13,6 +14,19 @@ export const BEARER_ALGORITHMS: readonly AllowedAlgorithm[] = ["RS256", "PS256",
 export const MAX_CLOCK_SKEW_SEC = 300;
 /** `aud` values the built-in authority's tokens may carry for the ACS data plane (MSAL's `…//.default` gives the second). */
 export const ACS_AUDIENCES = ["https://communication.azure.com", "https://communication.azure.com/"];
+/** `aud` values of the built-in authority's tokens, per purpose. */
+export const BUILT_IN_AUDIENCES: Record<TokenPurpose, readonly string[]> = {
+  dataPlane: ACS_AUDIENCES,
+  management: ["https://management.azure.com", "https://management.azure.com/", "https://management.core.windows.net/"],
+  teamsExchange: [TEAMS_AUDIENCE, `${TEAMS_AUDIENCE}/`],
+  trustedAuth: [],
+};
+
+/** Request-dependent `aud` values for one verification (see `EntraTokenVerifier.verify`). */
+export interface PurposeAudiences {
+  builtIn?: readonly string[];
+  external?: readonly string[];
+}
 
 export type EntraPrincipal = Extract<Principal, { kind: "entra" }>;
 
@@ -62,9 +76,20 @@ export class EntraTokenVerifier {
     this.builtInIssuer = /^https:\/\/[^/\s]{1,255}\/([0-9a-f-]{36})\/v2\.0$/;
   }
 
-  /** `audiences`: the accepted `aud` values for a built-in token (trusted issuers use their configured ones). */
-  async verify(token: string, audiences: readonly string[]): Promise<EntraTokenCheck> {
-    const cacheKey = `${audiences.join(" ")}\n${token}`;
+  /** True for an `iss` of the built-in authority (any host, its tenant). */
+  isBuiltInIssuer(iss: string): boolean {
+    const tenant = this.builtInIssuer.exec(iss)?.[1];
+    return tenant !== undefined && tenant === this.keys.tenantId;
+  }
+
+  /**
+   * `purpose`: what the token is presented for; it selects the accepted `aud` values, per issuer. `audiences` names
+   * them where they depend on the request: `builtIn` replaces the built-in authority's list for the purpose (the
+   * management plane also accepts its own endpoint, an app's API its client id), `external` adds to a trusted
+   * issuer's configured list for the purpose (the trusted-auth service's per-resource audiences).
+   */
+  async verify(token: string, purpose: TokenPurpose, audiences: PurposeAudiences = {}): Promise<EntraTokenCheck> {
+    const cacheKey = `${purpose}\n${audiences.builtIn?.join(" ") ?? ""}\n${audiences.external?.join(" ") ?? ""}\n${token}`;
     let entry = this.verified.get(cacheKey);
     if (entry !== undefined) {
       const nowSec = this.clock.now() / 1000;
@@ -73,7 +98,7 @@ export class EntraTokenVerifier {
         return { ok: false, code: "TokenExpired" };
       }
     } else {
-      const fresh = await this.verifySignature(token, audiences);
+      const fresh = await this.verifySignature(token, purpose, audiences);
       if (!fresh.ok) return fresh;
       entry = fresh.entry;
       if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
@@ -83,7 +108,7 @@ export class EntraTokenVerifier {
   }
 
   /** Algorithm, issuer, key, signature, audience, exp/nbf: through the one verify function. */
-  private async verifySignature(token: string, audiences: readonly string[]): Promise<{ ok: true; entry: VerifiedToken } | { ok: false; code: ErrorCode }> {
+  private async verifySignature(token: string, purpose: TokenPurpose, given: PurposeAudiences): Promise<{ ok: true; entry: VerifiedToken } | { ok: false; code: ErrorCode }> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -92,18 +117,20 @@ export class EntraTokenVerifier {
     }
     const iss = str(unverified.iss);
     if (iss === undefined) return { ok: false, code: "UntrustedTokenIssuer" };
-    const tenant = this.builtInIssuer.exec(iss)?.[1];
-    const builtIn = tenant !== undefined && tenant === this.keys.tenantId;
+    const builtIn = this.isBuiltInIssuer(iss);
     const trusted = builtIn ? undefined : this.trusted.get(iss);
     if (!builtIn && trusted === undefined) return { ok: false, code: "UntrustedTokenIssuer" };
+    const audiences = builtIn ? (given.builtIn ?? BUILT_IN_AUDIENCES[purpose]) : [...trusted!.audiencesFor(purpose), ...(given.external ?? [])];
+    if (audiences.length === 0) return { ok: false, code: "InvalidTokenAudience" };
 
     const result = await verifyJwt(token, {
       algorithms: BEARER_ALGORITHMS,
       keyFor: (header) => (builtIn ? this.keys.verificationKey(header.kid) : trusted!.keyFor(header)),
       issuer: iss,
-      audience: builtIn ? [...audiences] : trusted!.audiences,
+      audience: [...audiences],
       clockToleranceSec: MAX_CLOCK_SKEW_SEC,
       now: () => this.clock.now(),
+      requireLowS: builtIn,
     });
     if (!result.ok) return { ok: false, code: codeFor(result.code, result.reason) };
     return { ok: true, entry: { claims: result.payload as JWTPayload & Record<string, unknown>, iss, builtIn } };

@@ -3,6 +3,12 @@ import type { TrustedIssuerConfig } from "../../config/config.js";
 import type { VerificationKey } from "../jwt.js";
 import { isKeySourceUrl } from "../../util/key-source-url.js";
 
+/**
+ * What a bearer token is presented for. Each purpose has its own audiences, so a token minted for one (the ACS data
+ * plane, say) is never accepted for another (the Teams exchange, management).
+ */
+export type TokenPurpose = "dataPlane" | "management" | "teamsExchange" | "trustedAuth";
+
 /** An unknown kid makes jose refetch the key set, at most once per this period. */
 export const JWKS_REFETCH_COOLDOWN_MS = 60_000;
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
@@ -30,8 +36,18 @@ export class TrustedIssuer {
     return this.config.issuer;
   }
 
-  get audiences(): string[] {
-    return this.config.audiences;
+  /** The `aud` values accepted for one purpose; empty when the issuer is not trusted for it. */
+  audiencesFor(purpose: TokenPurpose): readonly string[] {
+    switch (purpose) {
+      case "dataPlane":
+        return this.config.audiences;
+      case "management":
+        return this.config.managementAudiences ?? [];
+      case "teamsExchange":
+        return this.config.teamsAudiences ?? [];
+      case "trustedAuth":
+        return this.config.trustedAuthAudiences ?? [];
+    }
   }
 
   /** The key for a token's header; undefined (an unknown kid) after jose's rate-limited refetch. */

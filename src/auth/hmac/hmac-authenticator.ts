@@ -1,5 +1,6 @@
 import type { Clock } from "../../util/clock.js";
 import { constantTimeEqual, sha256Base64 } from "../../util/crypto.js";
+import { parseRfc1123 } from "../../security/request-guards.js";
 import { KEY_NAMES } from "../../resources/resource.js";
 import { authFail, headerValue, NOT_MINE, type Authenticator, type AuthOutcome, type AuthRequest } from "../authenticator.js";
 import { buildStringToSign, computeHmacSignature, HMAC_SCHEME, parseHmacAuthorization, SIGNED_HEADERS } from "./hmac-signature.js";
@@ -24,13 +25,13 @@ export class HmacAuthenticator implements Authenticator {
 
     const date = headerValue(request.headers, "x-ms-date") ?? headerValue(request.headers, "date");
     if (date === undefined) return authFail("MissingDateHeader");
-    const sentAt = Date.parse(date);
+    const sentAt = parseRfc1123(date);
     if (Number.isNaN(sentAt)) return authFail("InvalidDateHeader");
     if (Math.abs(this.clock.now() - sentAt) > MAX_CLOCK_SKEW_MS) return authFail("RequestDateOutOfRange");
 
     const contentHash = headerValue(request.headers, "x-ms-content-sha256");
     if (contentHash === undefined) return authFail("MissingContentHash");
-    if (!constantTimeEqual(contentHash, sha256Base64(request.rawBody))) return authFail("ContentHashMismatch");
+    if (request.bodyPending !== true && !constantTimeEqual(contentHash, sha256Base64(request.rawBody))) return authFail("ContentHashMismatch");
 
     const host = headerValue(request.headers, "host") ?? "";
     const stringToSign = buildStringToSign(request.method, request.rawUrl, date, host, contentHash);

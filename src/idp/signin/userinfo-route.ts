@@ -26,7 +26,7 @@ export function userinfoRoute(verifier: EntraTokenVerifier): RouteSpec {
         return unauthorized("The access token is malformed.");
       }
       // Any audience of the built-in authority: the signature, issuer, expiry and the user's state are still checked.
-      const check = await verifier.verify(token, aud === undefined ? [] : [aud]);
+      const check = await verifier.verify(token, "dataPlane", { builtIn: aud === undefined ? [] : [aud], external: [] });
       if (!check.ok || !check.builtIn || check.principal.principalType !== "user") return unauthorized("The access token is not valid for userinfo.");
       const c = check.claims;
       ctx.setSubject(`entra-user:${check.principal.objectId}`);
