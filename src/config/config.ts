@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { eventsConfigSchema } from "../events/events-config.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 
 /**
@@ -124,6 +125,8 @@ export const configSchema = z.object({
   phoneNumbers: phoneNumbersConfigSchema.default({ searchHoldMinutes: 15, reservationHoldMinutes: 15 }),
   sms: smsConfigSchema.default({ alphanumericSenders: [], deliveryReportWebhooks: [], webhookMaxAttempts: 5, webhookBackoffMs: 1000 }),
   email: emailConfigSchema.default({ maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50, smtpTimeoutMs: 10_000 }),
+  /** Event Grid events to webhooks (src/events/events-config.ts). */
+  events: eventsConfigSchema.prefault({}),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({

@@ -8,6 +8,7 @@ import type { IdpTables } from "../idp/idp-tables.js";
 import type { RbacTables } from "../rbac/rbac-tables.js";
 import type { CallingTables } from "../calling/calling-tables.js";
 import type { ChatTables } from "../chat/chat-tables.js";
+import type { EventsTables } from "../events/events-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -66,4 +67,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, EventsTables {}
