@@ -32,6 +32,7 @@ import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
+import { openEvents, type Events } from "./events/events-module.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -77,6 +78,8 @@ export interface Core {
   entra: EntraModule;
   /** Phone numbers, SMS, e-mail and the outbox. */
   messaging: Messaging;
+  /** Event Grid events: subscriptions, the event outbox, delivery (the server starts the worker). */
+  events: Events;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,8 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     );
     const entra = await openEntra({ config, log, store, feed, clock, identityRepository, userTokens });
     const messaging = openMessaging(config, store, clock, log);
+    const events = openEvents(config, store, clock, log, messaging);
+    messaging.sms.attachEvents(events.recorder);
     await feed.start();
 
     return {
@@ -145,8 +150,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       activityRetention,
       entra,
       messaging,
+      events,
       async close() {
         feed.stop();
+        await events.close();
         await messaging.close();
         activityRetention.stop();
         await activityRetention.settle();
@@ -185,7 +192,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
     ...callingRoutes(new CallRepository(core.store)),
-    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat)),
   ];
 }
 
@@ -215,6 +222,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
   });
   await app.ready();
   core.activityRetention.start();
+  core.events.worker.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
