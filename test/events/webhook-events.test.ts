@@ -191,7 +191,7 @@ describe.each(backendNames)("Event Grid events to webhooks (%s)", (backend) => {
     expect(ok.body).toBe(failed!.body);
     expect(ok.headers["aeg-delivery-count"]).toBe("1");
     const [event] = await deserializer.deserializeEventGridEvents(ok.body);
-    expect(event!.data.messageBody).toBe("retry me");
+    expect((event!.data as { messageBody: string }).messageBody).toBe("retry me");
     expect(await subscriptions().failures(fx.srv.resource.id)).toEqual([]);
   });
 
