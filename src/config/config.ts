@@ -188,6 +188,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],
   ["SWITCHBOARD_METRICS_TOKEN", (v) => ({ metrics: { token: v } })],
   ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
+  ["SWITCHBOARD_EVENTS_RETRY_DELAYS_MS", (v) => ({ events: { retryDelaysMs: v.split(",").map(Number) } }) as ConfigInput],
   ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
   ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],
