@@ -33,6 +33,7 @@ import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { messagingRoutes, openMessaging, type Messaging } from "./outbox/messaging.js";
 import { openEvents, type Events } from "./events/events-module.js";
+import { eventsRoutes } from "./events/events-routes.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
@@ -191,6 +192,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics): RouteSpec[] {
     ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token)) : []),
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
+    ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
     ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat)),
   ];

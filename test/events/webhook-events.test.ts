@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startChatFixture, type ChatFixture } from "../chat/chat-fixture.js";
 import { buyNumbers } from "../messaging/helpers.js";
+import { signedFetch } from "../support/signed-fetch.js";
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from "./webhook-receiver.js";
 
 const deserializer = new EventGridDeserializer();
@@ -59,6 +60,32 @@ describe.each(backendNames)("Event Grid events to webhooks (%s)", (backend) => {
       status: "failed",
       statusDetail: "WebHook-Allowed-Origin does not allow eventgrid.azure.net",
     });
+  });
+
+  it("REST API: subscribe (handshake first), list, failures, delete; bad input is a 4xx in the ACS error shape", async () => {
+    const accessKey = fx.srv.currentResource().keys.primary.value;
+    const url = `${fx.srv.httpUrl}/events/subscriptions`;
+    const created = await signedFetch(url, { method: "POST", body: { endpoint: receiver.url, schema: "eventgrid", types: ["Microsoft.Communication.SMSReceived"] }, accessKey });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: "active", endpoint: receiver.url, types: ["Microsoft.Communication.SMSReceived"] });
+    expect(receiver.received).toHaveLength(1); // the handshake happened before the answer
+    const listed = await signedFetch(url, { accessKey });
+    expect(listed.body.value.map((s: { id: string }) => s.id)).toEqual([created.body.id]);
+    expect((await signedFetch(`${fx.srv.httpUrl}/events/failures`, { accessKey })).body).toEqual({ value: [] });
+
+    const metadata = await signedFetch(url, { method: "POST", body: { endpoint: "http://169.254.169.254/latest" }, accessKey });
+    expect(metadata.status).toBe(400);
+    expect(metadata.body.error).toMatchObject({ code: "InvalidRequestBody", message: expect.stringContaining("metadata") });
+    const badSchema = await signedFetch(url, { method: "POST", body: { endpoint: receiver.url, schema: "xml" }, accessKey });
+    expect(badSchema.status).toBe(400);
+    expect(badSchema.body.error.code).toBeTypeOf("string");
+    const unsigned = await fetch(url);
+    expect(unsigned.status).toBe(401);
+
+    expect((await signedFetch(`${url}/${created.body.id}`, { method: "DELETE", accessKey })).status).toBe(204);
+    const again = await signedFetch(`${url}/${created.body.id}`, { method: "DELETE", accessKey });
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe("NotFound");
   });
 
   it("rejects metadata, link-local and unlisted endpoints before contacting them", async () => {
