@@ -119,6 +119,18 @@ describe.each(backendNames)("event delivery worker (%s)", (backend) => {
     expect(Math.max(...posts.map((p) => (JSON.parse(p.body) as unknown[]).length))).toBeLessThanOrEqual(25);
   });
 
+  it("events are written in the change's transaction: a rolled-back write leaves none", async () => {
+    const { store, clock } = await setup();
+    const recorder = new EventRecorder(clock);
+    await expect(
+      store.write(async (trx) => {
+        expect(await recorder.record(trx, resource, [chatEvent(1), chatEvent(2)])).toBe(2);
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    expect(await store.db.selectFrom("event_deliveries").selectAll().execute()).toEqual([]);
+  });
+
   it("deleting a subscription drops its queued events; failed handshakes receive nothing", async () => {
     const { record, worker, subs, receiver, store } = await setup();
     const [sub] = await subs.list(resource.id);
