@@ -8,6 +8,17 @@ function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1).toLowerCase() : host.toLowerCase();
 }
 
+/** An IPv4-mapped IPv6 address (`::ffff:a9fe:a9fe`, as URL normalizes `::ffff:169.254.169.254`) as its IPv4 form. */
+function unmapped(host: string): string {
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (hex !== null) {
+    const [hi, lo] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+  return dotted !== null ? dotted[1]! : host;
+}
+
 function isLinkLocal(host: string): boolean {
   if (isIP(host) === 4) return host.startsWith("169.254.");
   if (isIP(host) === 6) return /^fe[89ab]/i.test(host) || /^::ffff:169\.254\./i.test(host);
@@ -33,7 +44,7 @@ export function checkEndpoint(raw: string, allowedHosts: readonly string[]): str
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new EventsInputError("InvalidEndpoint", "The endpoint must be an http:// or https:// URL.");
   if (url.username !== "" || url.password !== "") throw new EventsInputError("InvalidEndpoint", "The endpoint must not carry credentials.");
-  const host = unbracket(url.hostname);
+  const host = unmapped(unbracket(url.hostname));
   if (METADATA_HOSTS.has(host) || isLinkLocal(host)) throw new EventsInputError("EndpointNotAllowed", `${host} is a metadata or link-local address and is never a webhook.`);
   if (isLoopback(host)) return url.toString();
   if (allowedHosts.some((h) => unbracket(h) === host)) return url.toString();
