@@ -34,6 +34,8 @@ import { UserTokenService } from "./identity/user-token-service.js";
 import { openEntra, type EntraModule } from "./idp/entra-module.js";
 import { SigningKeyRing } from "./keys/signing-key-ring.js";
 import { messagingRoutes, openMessaging, type Messaging } from "./messaging.js";
+import { openEvents, type Events } from "./events/events-module.js";
+import { eventsRoutes } from "./events/events-routes.js";
 import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { openManagement, type ManagementModule } from "./management/management-module.js";
 import { ensureSubscriptionId } from "./management/subscription.js";
@@ -90,6 +92,8 @@ export interface Core {
   messaging: Messaging;
   /** Resources of the server's subscription and the ARM-compatible management plane (docs/management.md). */
   management: ManagementModule;
+  /** Event Grid events: subscriptions, the event outbox, delivery (the server starts the worker). */
+  events: Events;
   close(): Promise<void>;
 }
 
@@ -153,6 +157,9 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     const messaging = openMessaging(config, store, clock, log);
     opened.push(() => messaging.close());
     opened.push(() => feed.stop());
+    const events = openEvents(config, store, clock, log, messaging);
+    messaging.sms.attachEvents(events.recorder);
+    opened.push(() => events.close());
     await feed.start();
 
     return {
@@ -175,8 +182,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
       entra,
       messaging,
       management,
+      events,
       async close() {
         feed.stop();
+        await events.close();
         await messaging.close();
         activityRetention.stop();
         await activityRetention.settle();
@@ -217,8 +226,9 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...(core.config.metrics.enabled ? metricsRoutes(metrics, metricsAccess(core.config.host, core.config.metrics.token), new TrustedProxies(core.config.trustedProxies)) : []),
     ...core.entra.routes(),
     ...messagingRoutes(core.messaging),
+    ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
-    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock)),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat)),
     ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
     ...trustedAuthRoutes({
       store: trustedAuth,
@@ -284,6 +294,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     throw err;
   }
   core.activityRetention.start();
+  core.events.worker.start();
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);

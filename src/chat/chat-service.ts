@@ -5,6 +5,7 @@ import type { Resource } from "../resources/resource.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import type { ChatEvents } from "../events/chat-events.js";
 import { checkContent, checkDisplayName, checkMessageId, checkThreadId, checkTopic, metadataText, parseMetadata } from "./chat-checks.js";
 import {
   DELETED_USER_DISPLAY_NAME,
@@ -74,6 +75,8 @@ export class ChatService {
     private readonly store: Store,
     private readonly repository: ChatRepository,
     private readonly clock: Clock,
+    /** Event Grid chat events, recorded in each write's transaction (src/events). */
+    private readonly events?: ChatEvents,
   ) {}
 
   /** The thread and the caller's participant row, or 404. */
@@ -149,6 +152,7 @@ export class ChatService {
       }
       await this.repository.insertParticipants(trx, row.id, valid, now);
       await this.appendSystemMessage(trx, row.id, "participantAdded", { participants: valid.map(systemParticipant), initiator: caller }, now);
+      await this.events?.threadCreated(trx, resource, row.id);
       return row;
     });
     return { thread: toThreadView(thread), invalid: thread.id === row.id ? invalid : [] };
@@ -195,13 +199,17 @@ export class ChatService {
     await this.store.write(async (trx) => {
       await this.repository.updateThread(trx, threadId, set);
       if (set.topic !== undefined) await this.appendSystemMessage(trx, threadId, "topicUpdated", { topic: set.topic, initiator: caller }, now);
+      await this.events?.threadUpdated(trx, resource, threadId, caller, now);
     });
   }
 
   async deleteThread(resource: Resource, caller: string, threadId: string): Promise<void> {
     await this.requireMember(resource, threadId, caller);
     const now = this.clock.now();
-    await this.store.write((trx) => this.repository.markThreadDeleted(trx, threadId, now));
+    await this.store.write(async (trx) => {
+      await this.repository.markThreadDeleted(trx, threadId, now);
+      await this.events?.threadDeleted(trx, resource, threadId, caller, now);
+    });
   }
 
   async addParticipants(resource: Resource, caller: string, threadId: string, participants: ParticipantInput[]): Promise<InvalidParticipant[]> {
@@ -224,6 +232,7 @@ export class ChatService {
       await this.repository.insertParticipants(trx, threadId, fresh, now);
       if (fresh.length > 0) {
         await this.appendSystemMessage(trx, threadId, "participantAdded", { participants: fresh.map(systemParticipant), initiator: caller }, now);
+        await this.events?.participantsChanged(trx, resource, threadId, caller, { added: fresh.map((p) => p.rawId) }, now);
       }
     });
     return invalid;
@@ -244,6 +253,7 @@ export class ChatService {
         { participants: [{ rawId, displayName: row.display_name, shareHistoryTime: row.share_history_time }], initiator: caller },
         now,
       );
+      await this.events?.participantsChanged(trx, resource, threadId, caller, { removed: row }, now);
     });
   }
 
@@ -289,6 +299,7 @@ export class ChatService {
         { type: message.type, content, systemContent: null, senderRawId: caller, senderDisplayName, metadata },
         now,
       );
+      await this.events?.messageSent(trx, resource, threadId, slot.messageId);
       return slot.messageId;
     });
     return String(id);
@@ -344,6 +355,7 @@ export class ChatService {
         set.metadata = metadataText(merged, MAX_MESSAGE_METADATA_BYTES, "metadata");
       }
       await this.repository.updateMessage(trx, threadId, id, set, now);
+      await this.events?.messageEdited(trx, resource, threadId, id);
     });
   }
 
@@ -354,7 +366,9 @@ export class ChatService {
     const now = this.clock.now();
     await this.store.write(async (trx) => {
       const row = await this.ownMessage(trx, threadId, id, caller);
-      if (row.deleted_at === null) await this.repository.updateMessage(trx, threadId, id, { deleted_at: now }, now);
+      if (row.deleted_at !== null) return;
+      await this.repository.updateMessage(trx, threadId, id, { deleted_at: now }, now);
+      await this.events?.messageDeleted(trx, resource, threadId, id);
     });
   }
 

@@ -19,6 +19,7 @@ import { registerSpCommand } from "./sp-command.js";
 import { registerUserCommand } from "./user-command.js";
 import { registerSigningKeysCommand } from "./signing-keys-command.js";
 import { registerSmsCommand } from "./sms-command.js";
+import { registerEventsCommand } from "./events-command.js";
 import { registerStartCommand } from "./start-command.js";
 
 /** The `switchboard` command line. Every failure exits non-zero with one clear line on stderr. */
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerEmailCommand(program);
   registerOutboxCommand(program);
   registerSmsCommand(program);
+  registerEventsCommand(program);
   registerSpCommand(program);
   registerUserCommand(program);
   registerRoleCommand(program);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { devModeLayer, isLoopbackHost } from "./dev-mode.js";
 import { managementConfigSchema } from "./management-config.js";
+import { eventsConfigSchema } from "../events/events-config.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 import { isKeySourceUrl } from "../util/key-source-url.js";
 
@@ -184,6 +185,8 @@ export const configSchema = z.object({
   phoneNumbers: phoneNumbersConfigSchema.prefault({}),
   sms: smsConfigSchema.prefault({}),
   email: emailConfigSchema.prefault({}),
+  /** Event Grid events to webhooks (src/events/events-config.ts). */
+  events: eventsConfigSchema.prefault({}),
   /** Browser calling (docs/calling.md): ICE servers handed to clients and the signaling limits. */
   calling: z
     .object({
@@ -255,6 +258,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],
   ["SWITCHBOARD_METRICS_TOKEN", (v) => ({ metrics: { token: v } })],
   ["SWITCHBOARD_SMTP_URL", (v) => ({ email: { smtpUrl: v } })],
+  ["SWITCHBOARD_EVENTS_RETRY_DELAYS_MS", (v) => ({ events: { retryDelaysMs: v.split(",").map(Number) } }) as ConfigInput],
   ["SWITCHBOARD_ENTRA_TRUSTED_ISSUERS", (v) => ({ entra: { trustedIssuers: parseJsonOr(v) as never } })],
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
   ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],

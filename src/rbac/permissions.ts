@@ -51,6 +51,11 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   "outbox.list": `${ACS}/outbox/read`,
   "outbox.get": `${ACS}/outbox/read`,
   "outbox.clear": `${ACS}/outbox/delete`,
+  // --- event subscriptions (src/events) ---
+  "events.subscriptions.create": `${ACS}/eventSubscriptions/write`,
+  "events.subscriptions.list": `${ACS}/eventSubscriptions/read`,
+  "events.subscriptions.delete": `${ACS}/eventSubscriptions/delete`,
+  "events.failures.list": `${ACS}/eventSubscriptions/read`,
   "identity.exchangeTeamsUserToken": `${ACS}/identities/exchangeTeamsUserToken/action`,
   // --- calling ---
   "calling.listCalls": `${ACS}/calls/read`,

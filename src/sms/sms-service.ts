@@ -7,6 +7,8 @@ import type { PhoneNumberService } from "../phone-numbers/phone-number-service.j
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import type { EventRecorder } from "../events/event-recorder.js";
+import { smsDeliveryReportEvent } from "../events/sms-events.js";
 import { newId } from "../util/crypto.js";
 import { checkE164, isE164 } from "../util/phone-number.js";
 import { deliveryReportEvent, type DeliveryReportData, type WebhookDispatcher } from "./delivery-report-dispatcher.js";
@@ -71,6 +73,9 @@ function messageId(now: number): string {
  * the same transaction; delivery is simulated as immediate and reported to webhooks in the background.
  */
 export class SmsService {
+  /** Event Grid events (src/events): delivery reports recorded in the send's transaction once attached. */
+  private events: EventRecorder | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly numbers: PhoneNumberService,
@@ -79,6 +84,10 @@ export class SmsService {
     private readonly clock: Clock,
     private readonly options: SmsServiceOptions,
   ) {}
+
+  attachEvents(recorder: EventRecorder): void {
+    this.events = recorder;
+  }
 
   /** Throws unless `from` may send SMS on this resource. */
   async checkSender(resource: Resource, from: string, purpose: "send" | "optOut"): Promise<void> {
@@ -196,6 +205,7 @@ export class SmsService {
           },
           createdAt: now,
         });
+        if (wantsReport) await this.events?.record(trx, resource, [smsDeliveryReportEvent({ ...this.reportData(row) })]);
         accepted.push(row);
         out.push({ to: r.to, messageId: row.id, httpStatusCode: 202, ...(repeatable ? { repeatabilityResult: "accepted" as const } : {}), successful: true });
       }

@@ -12,6 +12,7 @@ import type { CallingTables } from "../calling/calling-tables.js";
 import type { ChatTables } from "../chat/chat-tables.js";
 import type { SigninTables } from "../idp/signin/signin-tables.js";
 import type { ManagementTables } from "../management/management-tables.js";
+import type { EventsTables } from "../events/events-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -82,4 +83,5 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, SigninTables, ManagementTables {}
+export interface Database
+  extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, ManagementTables, SigninTables, EventsTables {}

@@ -6,8 +6,9 @@ import { messagingMigration } from "./0004-messaging.js";
 import { activityMigration } from "./0005-activity.js";
 import { callingMigration } from "./0006-calling.js";
 import { scaleOutMigration } from "./0007-scale-out.js";
-import { signinMigration } from "./0011-signin.js";
 import { managementMigration } from "./0010-management.js";
+import { signinMigration } from "./0011-signin.js";
+import { eventsMigration } from "./0013-events.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -24,8 +25,9 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0005-activity": activityMigration(ctx),
     "0006-calling": callingMigration(ctx),
     "0007-scale-out": scaleOutMigration(ctx),
-    "0011-signin": signinMigration(ctx),
     "0010-management": managementMigration(ctx),
+    "0011-signin": signinMigration(ctx),
+    "0013-events": eventsMigration(ctx),
   };
 }
 

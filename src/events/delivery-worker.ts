@@ -1,0 +1,168 @@
+import type { Logger } from "pino";
+import type { Selectable } from "kysely";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import type { EventsConfig } from "./events-config.js";
+import type { EventDeliveriesTable } from "./events-tables.js";
+
+type DeliveryRow = Selectable<EventDeliveriesTable>;
+
+/** Injectable timer, so tests (and a clock-driven scheduler) decide when the worker runs. */
+export interface WorkerTimer {
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export const realTimer: WorkerTimer = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+type Outcome = { ok: true } | { ok: false; error: string; deadNow: boolean };
+
+/**
+ * Delivers the event outbox: claims due rows (PostgreSQL `FOR UPDATE SKIP LOCKED`, so each row goes to one replica;
+ * SQLite: the claim is one serialized write), POSTs them per subscription in batches, deletes what a 2xx accepted and
+ * reschedules the rest on the retry schedule. A claim is a lease: rows of a worker killed mid-delivery become due
+ * again when it runs out, so delivery is at least once. 400 and 413 answers dead-letter at once (as Event Grid does);
+ * attempts or age running out dead-letter too.
+ */
+export class DeliveryWorker {
+  private handle: { cancel(): void } | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly config: EventsConfig,
+    private readonly log: Logger,
+    private readonly timer: WorkerTimer = realTimer,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.handle?.cancel();
+    this.handle = undefined;
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.handle = this.timer.setTimeout(() => {
+      this.handle = undefined;
+      this.running = this.drain()
+        .catch((err: unknown) => this.log.warn({ err: { message: (err as Error).message } }, "event delivery pass failed"))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.config.pollMs);
+        });
+    }, ms);
+  }
+
+  /** Delivers until nothing is due (a full batch means more may be waiting). */
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.runOnce()) >= this.config.batchSize) {
+      /* next batch */
+    }
+  }
+
+  /** One pass: claim up to batchSize due rows and deliver them. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    const bySubscription = new Map<string, DeliveryRow[]>();
+    for (const r of rows) bySubscription.set(r.subscription_id, [...(bySubscription.get(r.subscription_id) ?? []), r]);
+    const subs = await this.store.db
+      .selectFrom("event_subscriptions")
+      .select(["id", "endpoint", "schema"])
+      .where("id", "in", [...bySubscription.keys()])
+      .execute();
+    const byId = new Map(subs.map((s) => [s.id, s]));
+    await Promise.all(
+      [...bySubscription].map(async ([subId, batch]) => {
+        const sub = byId.get(subId);
+        const outcome: Outcome = sub === undefined ? { ok: false, error: "subscription deleted", deadNow: true } : await this.post(sub.endpoint, sub.schema, batch);
+        await this.settle(batch, outcome);
+      }),
+    );
+    return rows.length;
+  }
+
+  private async claim(): Promise<DeliveryRow[]> {
+    const now = this.clock.now();
+    const leaseUntil = now + this.config.timeoutMs + 5_000;
+    const postgres = this.store.dialect === "postgres";
+    return this.store.write((trx) =>
+      trx
+        .updateTable("event_deliveries")
+        .set({ claimed_until: leaseUntil })
+        .where("id", "in", (qb) =>
+          qb
+            .selectFrom("event_deliveries")
+            .select("id")
+            .where("status", "=", "pending")
+            .where("next_attempt_at", "<=", now)
+            .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", now)]))
+            .orderBy("id")
+            .limit(this.config.batchSize)
+            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        )
+        .returningAll()
+        .execute(),
+    );
+  }
+
+  private async post(endpoint: string, schema: string, batch: DeliveryRow[]): Promise<Outcome> {
+    const body = `[${batch.map((r) => r.body).join(",")}]`;
+    const headers: Record<string, string> =
+      schema === "cloudevents"
+        ? { "content-type": "application/cloudevents-batch+json; charset=utf-8" }
+        : { "content-type": "application/json", "aeg-event-type": "Notification" };
+    headers["aeg-delivery-count"] = String(batch[0]!.attempts);
+    try {
+      const res = await fetch(endpoint, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(this.config.timeoutMs) });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { ok: true };
+      return { ok: false, error: `HTTP ${res.status}`, deadNow: res.status === 400 || res.status === 413 };
+    } catch (err) {
+      return { ok: false, error: (err as Error).name === "TimeoutError" ? "timeout" : "connection failed", deadNow: false };
+    }
+  }
+
+  private async settle(batch: DeliveryRow[], outcome: Outcome): Promise<void> {
+    const ids = batch.map((r) => Number(r.id));
+    if (outcome.ok) {
+      await this.store.write((trx) => trx.deleteFrom("event_deliveries").where("id", "in", ids).execute());
+      return;
+    }
+    const now = this.clock.now();
+    const delays = this.config.retryDelaysMs;
+    let dead = 0;
+    await this.store.write(async (trx) => {
+      for (const r of batch) {
+        const attempts = Number(r.attempts) + 1;
+        const expired = outcome.deadNow || attempts >= this.config.maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
+        if (expired) dead++;
+        await trx
+          .updateTable("event_deliveries")
+          .set(
+            expired
+              ? { attempts, status: "dead", dead_at: now, claimed_until: null, last_error: outcome.error }
+              : { attempts, next_attempt_at: now + delays[Math.min(attempts - 1, delays.length - 1)]!, claimed_until: null, last_error: outcome.error },
+          )
+          .where("id", "=", Number(r.id))
+          .execute();
+      }
+    });
+    this.log.info({ events: batch.length, deadLettered: dead, outcome: outcome.error, subscription: batch[0]!.subscription_id }, "event delivery failed");
+  }
+}

@@ -1,0 +1,42 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { OutboxRepository } from "../outbox/outbox-repository.js";
+import type { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { ChatEvents } from "./chat-events.js";
+import { DeliveryWorker, type WorkerTimer } from "./delivery-worker.js";
+import { EventRecorder } from "./event-recorder.js";
+import { InboundSms } from "./inbound-sms.js";
+import { SubscriptionService } from "./subscription-service.js";
+
+/** Event Grid events: subscriptions, the outbox recorder the services write through, the delivery worker. */
+export interface Events {
+  recorder: EventRecorder;
+  chat: ChatEvents;
+  subscriptions: SubscriptionService;
+  inboundSms: InboundSms;
+  /** Started by the server (not by CLI commands); stopped by close. */
+  worker: DeliveryWorker;
+  close(): Promise<void>;
+}
+
+export function openEvents(
+  config: Config,
+  store: Store,
+  clock: Clock,
+  log: Logger,
+  messaging: { phoneNumbers: PhoneNumberService; outbox: OutboxRepository },
+  timer?: WorkerTimer,
+): Events {
+  const recorder = new EventRecorder(clock);
+  const worker = new DeliveryWorker(store, clock, config.events, log, timer);
+  return {
+    recorder,
+    chat: new ChatEvents(recorder),
+    subscriptions: new SubscriptionService(store, clock, { allowedHosts: config.events.allowedHosts, timeoutMs: config.events.timeoutMs }),
+    inboundSms: new InboundSms(store, messaging.phoneNumbers, messaging.outbox, recorder, clock),
+    worker,
+    close: () => worker.stop(),
+  };
+}
