@@ -8,7 +8,9 @@ import { createFixedClock } from "../../src/util/clock.js";
 import { backendConfig, backendNames } from "../support/backends.js";
 
 const DAY = 86_400_000;
-const identity = (n: number) => `8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-00000000000${n}`;
+/** The resource the identities belong to: events are filed only under identities of their own resource. */
+const RESOURCE_ID = "00000000-0000-0000-0000-000000000000";
+const identity = (n: number) => `8:acs:${RESOURCE_ID}_00000000-0000-0000-0000-00000000000${n}`;
 
 describe.each(backendNames)("activity retention, purge and the Core API (%s)", (backend) => {
   let core: Core | undefined;
@@ -16,7 +18,7 @@ describe.each(backendNames)("activity retention, purge and the Core API (%s)", (
 
   async function open(activity: ConfigInput["activity"]): Promise<Core> {
     const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-retention-"));
-    core = await openCore(loadConfig({ overrides: { dataDir, log: { level: "silent" }, activity, ...(await backendConfig(backend)) } }), { clock });
+    core = await openCore(loadConfig({ overrides: { dataDir, log: { level: "silent" }, resource: { id: RESOURCE_ID }, activity, ...(await backendConfig(backend)) } }), { clock });
     return core;
   }
   const record = (c: Core, who: number, operation: string) =>

@@ -25,7 +25,14 @@ describe.each(backendNames)("events survive kill -9 (%s)", (backend) => {
     const primaryKey = generateAccessKey();
     const secondaryKey = generateAccessKey();
     const databaseUrl = backend === "postgres" ? await freshPostgresUrl() : undefined;
-    const env = { SWITCHBOARD_EVENTS_RETRY_DELAYS_MS: "200", SWITCHBOARD_PRIMARY_KEY: primaryKey, SWITCHBOARD_SECONDARY_KEY: secondaryKey };
+    // The chat calls below carry a bearer token over the child's plain-HTTP listener: allowed only through a trusted
+    // proxy that says the client used HTTPS (SECURITY.md), which the test plays.
+    const env = {
+      SWITCHBOARD_EVENTS_RETRY_DELAYS_MS: "200",
+      SWITCHBOARD_PRIMARY_KEY: primaryKey,
+      SWITCHBOARD_SECONDARY_KEY: secondaryKey,
+      SWITCHBOARD_TRUSTED_PROXIES: "127.0.0.1",
+    };
     const receiver = await startWebhookReceiver();
     try {
       const first = await startChildServer({ databaseUrl, primaryKey, secondaryKey, env });
@@ -43,7 +50,7 @@ describe.each(backendNames)("events survive kill -9 (%s)", (backend) => {
       const chat = (method: string, path: string, body: unknown) =>
         fetch(`${first.httpUrl}${path}${path.includes("?") ? "&" : "?"}${CHAT_API}`, {
           method,
-          headers: { authorization: `Bearer ${alice.accessToken.token}`, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${alice.accessToken.token}`, "content-type": "application/json", "x-forwarded-proto": "https" },
           body: JSON.stringify(body),
         });
       const created = await chat("POST", "/chat/threads", { topic: "crash", participants: [{ communicationIdentifier: { rawId: bob.identity.id, communicationUser: { id: bob.identity.id } } }] });

@@ -57,7 +57,7 @@ describe.each(backendNames)("two resources used at once stay apart (%s)", (backe
     expect(ua.user.communicationUserId.startsWith(`8:acs:${a.id}_`)).toBe(true);
     expect(ub.user.communicationUserId.startsWith(`8:acs:${b.id}_`)).toBe(true);
     for (const attempt of [() => b.identity.getToken(ua.user, ["chat"]), () => b.identity.revokeTokens(ua.user), () => b.identity.deleteUser(ua.user)]) {
-      await expect(attempt()).rejects.toMatchObject({ statusCode: 404, code: "IdentityNotFound" });
+      await expect(attempt()).rejects.toMatchObject({ statusCode: 401, code: "IdentityNotOwned" });
     }
     // A's token still works at A after B's attempts.
     await new ChatClient(a.endpoint, new AzureCommunicationTokenCredential(ua.token)).createChatThread({ topic: "still fine" });
@@ -81,7 +81,7 @@ describe.each(backendNames)("two resources used at once stay apart (%s)", (backe
   });
 
   it("numbers and SMS: a resource cannot send from the other's number; each outbox holds only its own messages", async () => {
-    await expect(b.sms.send({ from: a.number, to: ["+14255550100"], message: "spoof" })).rejects.toMatchObject({ statusCode: 403, code: "SenderNotOwned" });
+    await expect(b.sms.send({ from: a.number, to: ["+14255550100"], message: "spoof" })).rejects.toMatchObject({ statusCode: 401, code: "Unauthorized" });
     const [sent] = await a.sms.send({ from: a.number, to: ["+14255550101"], message: "from A" });
     expect(sent!.successful).toBe(true);
     const outboxA = await signedFetch(`${a.endpoint}/outbox?kind=sms`, { accessKey: a.key });

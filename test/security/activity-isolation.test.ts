@@ -57,9 +57,10 @@ describe.each(backendNames)("activity isolation across resources (%s)", (backend
     );
     expect(email.status).toBe(202);
     const id = encodeURIComponent(victim);
-    expect((await asB("POST", `/identities/${id}/:revokeAccessTokens?api-version=2023-10-01`)).status).toBe(404);
-    expect((await asB("DELETE", `/identities/${id}?api-version=2023-10-01`)).status).toBe(404);
-    expect((await asB("POST", `/identities/${id}/:issueAccessToken?api-version=2023-10-01`, '{"scopes":["chat"]}')).status).toBe(404);
+    // Another resource's identity: 401 IdentityNotOwned, as ACS answers (docs/fidelity.md).
+    expect((await asB("POST", `/identities/${id}/:revokeAccessTokens?api-version=2023-10-01`)).status).toBe(401);
+    expect((await asB("DELETE", `/identities/${id}?api-version=2023-10-01`)).status).toBe(401);
+    expect((await asB("POST", `/identities/${id}/:issueAccessToken?api-version=2023-10-01`, '{"scopes":["chat"]}')).status).toBe(401);
 
     await core.activity.flush();
     const after = await core.activityRepository.all(victim);

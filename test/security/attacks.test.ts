@@ -180,9 +180,11 @@ describe.each(backendNames)("attack suite (%s)", (backend) => {
     // A's key on B's host; B's key on A's host.
     expect((await requestWithHost(port, "other.localhost", accessKey(srv), "POST", `/identities?${API}`)).body.error.code).toBe("InvalidSignature");
     expect((await requestWithHost(port, "127.0.0.1", other.keys.primary.value, "POST", `/identities?${API}`)).body.error.code).toBe("InvalidSignature");
-    // B acting on A's identity: 404, not a leak.
+    // B acting on A's identity: 401 IdentityNotOwned as ACS answers (decided from the id alone: no existence leak).
     const id = encodeURIComponent(mine.id);
-    expect((await requestWithHost(port, "other.localhost", other.keys.primary.value, "POST", `/identities/${id}/:issueAccessToken?${API}`, '{"scopes":["chat"]}')).status).toBe(404);
+    const foreign = await requestWithHost(port, "other.localhost", other.keys.primary.value, "POST", `/identities/${id}/:issueAccessToken?${API}`, '{"scopes":["chat"]}');
+    expect(foreign.status).toBe(401);
+    expect(foreign.body.error.code).toBe("IdentityNotOwned");
     // A's user token on B's host.
     const onB = await rawRequest(`${srv.httpsUrl}/chat/threads?${CHAT_API}`, { headers: { authorization: `Bearer ${mine.token}`, host: "other.localhost" }, servername: "localhost" });
     expect(onB.status).toBe(401);

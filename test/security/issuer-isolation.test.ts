@@ -48,7 +48,10 @@ describe.each(backendNames)("trusted issuers: audiences per purpose, roles per i
 
   it("flaw 5: a data-plane token is refused by the Teams exchange, and a Teams token on the data plane", async () => {
     const dataPlane = await issuer.sign({ aud: "switchboard-api", oid: USER_OID, sub: USER_OID, scp: "Teams.ManageCalls", azp: APP_ID });
-    expectAcsError(await teamsExchange(dataPlane), 401, "InvalidTokenAudience");
+    // The exchange answers every refused Teams token with ACS's 401 InvalidAccessToken (docs/fidelity.md); the reason
+    // underneath is the audience.
+    expectAcsError(await teamsExchange(dataPlane), 401, "InvalidAccessToken");
+    expect(await srv.server.core.entra.verifier.verify(dataPlane, "teamsExchange")).toEqual({ ok: false, code: "InvalidTokenAudience" });
     expect((await createIdentityWith(dataPlane)).status).toBe(201);
 
     const teams = await issuer.sign({ aud: "teams-api", oid: USER_OID, sub: USER_OID, scp: "Teams.ManageCalls", azp: APP_ID });

@@ -1,4 +1,4 @@
-import http from "node:http";
+import https from "node:https";
 import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,10 +113,11 @@ describe.each(backendNames)("the trusted authentication service (hero sample API
   it("is enabled per resource; the same user maps to one identity per resource", async () => {
     const other = await srv.server.core.resources.create("contoso", ["contoso.localhost"]);
     await srv.server.core.registry.settled();
-    const port = Number(new URL(srv.httpUrl).port);
+    // Over HTTPS: bearer tokens are refused on plain HTTP (SECURITY.md).
+    const port = Number(new URL(srv.httpsUrl).port);
     const onContoso = (method: string) =>
       new Promise<{ status: number; body: any }>((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path: "/trusted-auth/api/user", headers: { host: "contoso.localhost", authorization: `Bearer ${tokens.alice}` } }, (res) => {
+        const req = https.request({ host: "127.0.0.1", port, servername: "localhost", method, path: "/trusted-auth/api/user", headers: { host: "contoso.localhost", authorization: `Bearer ${tokens.alice}` } }, (res) => {
           let text = "";
           res.on("data", (d) => (text += d));
           res.on("end", () => resolve({ status: res.statusCode!, body: text === "" ? undefined : JSON.parse(text) }));
