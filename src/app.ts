@@ -36,6 +36,7 @@ import { PrincipalAuthorizer } from "./rbac/authorizer.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
 import type { Resource } from "./resources/resource.js";
+import { openConsole } from "./console/console-module.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
@@ -211,8 +212,11 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     activeWindowMs: config.metrics.activeWindowSeconds * 1000,
     now: () => core.clock.now(),
   });
+  const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
+  let boundHttpsPort: number | undefined;
+  const consoleModule = openConsole(core, { metrics, authorizer, httpsPort: () => boundHttpsPort });
   const app = createHttpApp({
-    routes: allRoutes(core, metrics),
+    routes: [...allRoutes(core, metrics), ...consoleModule.routes()],
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     deps: {
@@ -221,7 +225,7 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
         management: new AuthenticatorChain([hmac, core.entra.authenticator]),
         user: new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]),
       },
-      authorizer: new PrincipalAuthorizer(core.entra.authorizer),
+      authorizer,
     },
   });
   await app.ready();
@@ -262,12 +266,14 @@ export async function createSwitchboard(config: Config, options: SwitchboardOpti
     calling,
     async listen() {
       const httpsPort = await listenOn(httpsServer, config.port);
+      boundHttpsPort = httpsPort;
       const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
       return { httpsPort, httpPort };
     },
     async close() {
       // Stop accepting, let in-flight requests finish, then flush and close the store.
       await calling.close();
+      consoleModule.close();
       await Promise.all([closeServer(httpsServer), closeServer(httpServer)]);
       await app.close();
       await core.close();

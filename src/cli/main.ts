@@ -5,6 +5,7 @@ import { AcsError } from "../http/errors.js";
 import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerCallsCommand } from "./calls-command.js";
+import { registerConsoleCommand } from "./console-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerMiCommand } from "./mi-command.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerCallsCommand(program);
   registerMiCommand(program);
   registerTrustedAuthCommand(program);
+  registerConsoleCommand(program);
   return program;
 }
 

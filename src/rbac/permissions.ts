@@ -55,6 +55,8 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   // --- calling ---
   "calling.listCalls": `${ACS}/calls/read`,
   "calling.getCall": `${ACS}/calls/read`,
+  // --- keys (the console's Keys page) ---
+  "keys.regenerate": `${ACS}/regenerateKey/action`,
 };
 
 export function permissionFor(operation: string): string | undefined {

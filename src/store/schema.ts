@@ -9,6 +9,7 @@ import type { RbacTables } from "../rbac/rbac-tables.js";
 import type { CallingTables } from "../calling/calling-tables.js";
 import type { ChatTables } from "../chat/chat-tables.js";
 import type { SigninTables } from "../idp/signin/signin-tables.js";
+import type { ConsoleTables } from "../console/console-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -67,4 +68,4 @@ export interface FoundationTables {
  * Every table. Each feature declares its tables in its own folder (`<feature>/<feature>-tables.ts`) and adds its
  * interface to this list.
  */
-export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, SigninTables {}
+export interface Database extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, SigninTables, ConsoleTables {}

@@ -7,6 +7,7 @@ import { activityMigration } from "./0005-activity.js";
 import { callingMigration } from "./0006-calling.js";
 import { scaleOutMigration } from "./0007-scale-out.js";
 import { signinMigration } from "./0011-signin.js";
+import { consoleMigration } from "./0014-console.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -24,6 +25,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0006-calling": callingMigration(ctx),
     "0007-scale-out": scaleOutMigration(ctx),
     "0011-signin": signinMigration(ctx),
+    "0014-console": consoleMigration(ctx),
   };
 }
 

@@ -1,0 +1,30 @@
+import type { Kysely } from "kysely";
+import type { MigrationContext } from "./migration-context.js";
+
+/** The operator console (issue 18): one-time sign-in links and console sessions, both stored as SHA-256 only. */
+export function consoleMigration(_ctx: MigrationContext) {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("console_links")
+        .addColumn("token_hash", "text", (c) => c.primaryKey())
+        .addColumn("operator", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("used_at", "bigint")
+        .execute();
+      await db.schema
+        .createTable("console_sessions")
+        .addColumn("id_hash", "text", (c) => c.primaryKey())
+        .addColumn("operator", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("ended_at", "bigint")
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("console_sessions").execute();
+      await db.schema.dropTable("console_links").execute();
+    },
+  };
+}
