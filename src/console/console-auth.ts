@@ -22,6 +22,8 @@ function newSecret(prefix: string): string {
 
 export interface ConsoleSession {
   operator: string;
+  /** Set when the session acts as a built-in user: its role assignments decide what it may do. */
+  userObjectId?: string;
   /** The CSRF token of this session: state-changing requests carry it (form field `csrf` or header x-csrf-token). */
   csrf: string;
 }
@@ -29,6 +31,10 @@ export interface ConsoleSession {
 /** The CSRF token is derived from the session secret: a page of this origin can read it, another site cannot. */
 function csrfOf(sessionSecret: string): string {
   return createHash("sha256").update(`console-csrf:${sessionSecret}`).digest("base64url");
+}
+
+function sessionOf(operator: string, userObjectId: string | null, secret: string): ConsoleSession {
+  return { operator, csrf: csrfOf(secret), ...(userObjectId !== null ? { userObjectId } : {}) };
 }
 
 export function parseCookie(header: string | undefined, name: string): string | undefined {
@@ -51,11 +57,11 @@ export class ConsoleAuth {
   ) {}
 
   /** A new one-time link token for an operator. */
-  async createLink(operator: string, lifetimeMs = LINK_LIFETIME_MS): Promise<{ token: string; expiresAt: number }> {
+  async createLink(operator: string, lifetimeMs = LINK_LIFETIME_MS, userObjectId?: string): Promise<{ token: string; expiresAt: number }> {
     const token = newSecret(LINK_PREFIX);
     const now = this.clock.now();
     await this.store.write(async (trx) => {
-      await trx.insertInto("console_links").values({ token_hash: digest(token), operator, created_at: now, expires_at: now + lifetimeMs, used_at: null }).execute();
+      await trx.insertInto("console_links").values({ token_hash: digest(token), operator, user_object_id: userObjectId ?? null, created_at: now, expires_at: now + lifetimeMs, used_at: null }).execute();
     });
     return { token, expiresAt: now + lifetimeMs };
   }
@@ -74,13 +80,13 @@ export class ConsoleAuth {
         .where("expires_at", ">", now)
         .executeTakeFirst();
       if (Number(spent.numUpdatedRows) !== 1) return undefined;
-      const link = await trx.selectFrom("console_links").select("operator").where("token_hash", "=", hash).executeTakeFirstOrThrow();
+      const link = await trx.selectFrom("console_links").select(["operator", "user_object_id"]).where("token_hash", "=", hash).executeTakeFirstOrThrow();
       const secret = newSecret(SESSION_PREFIX);
       await trx
         .insertInto("console_sessions")
-        .values({ id_hash: digest(secret), operator: link.operator, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null })
+        .values({ id_hash: digest(secret), operator: link.operator, user_object_id: link.user_object_id, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null })
         .execute();
-      return { cookie: secret, session: { operator: link.operator, csrf: csrfOf(secret) } };
+      return { cookie: secret, session: sessionOf(link.operator, link.user_object_id, secret) };
     });
   }
 
@@ -89,7 +95,7 @@ export class ConsoleAuth {
     if (cookie === undefined || !cookie.startsWith(SESSION_PREFIX) || cookie.length > 200) return undefined;
     const row = await this.store.db.selectFrom("console_sessions").selectAll().where("id_hash", "=", digest(cookie)).executeTakeFirst();
     if (row === undefined || row.ended_at !== null || Number(row.expires_at) <= this.clock.now()) return undefined;
-    return { operator: row.operator, csrf: csrfOf(cookie) };
+    return sessionOf(row.operator, row.user_object_id, cookie);
   }
 
   async end(cookie: string | undefined): Promise<void> {

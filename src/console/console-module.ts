@@ -19,6 +19,11 @@ export function openConsole(core: Core, options: { metrics: SwitchboardMetrics; 
     outbox: core.messaging.outbox,
     calls,
     authorizer: options.authorizer,
+    userPrincipal: async (objectId) => {
+      const user = await core.entra.principals.find(objectId);
+      if (user === undefined || user.kind !== "user" || !user.enabled) return undefined;
+      return { kind: "entra", issuer: "console", objectId, tenantId: user.tenantId, appId: undefined, principalType: "user", displayName: user.name };
+    },
     httpsPort: options.httpsPort,
     extra: {
       store: core.store,

@@ -16,7 +16,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from "./console-assets.js";
 import { ConsoleAuth, CONSOLE_COOKIE, parseCookie } from "./console-auth.js";
 import { CONSOLE_ASSETS, esc, layout, pageHeaders, table, time } from "./console-html.js";
 import { activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
-import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator } from "./console-session.js";
+import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
 
 export interface ConsoleDeps {
@@ -30,6 +30,8 @@ export interface ConsoleDeps {
   outbox: OutboxRepository;
   calls: CallRepository;
   authorizer: Authorizer;
+  /** The principal of a built-in user's console session (undefined once the user is disabled or deleted). */
+  userPrincipal: UserPrincipalLookup;
   /** The HTTPS listener's port once bound (the HTTP listener redirects the console there). */
   httpsPort(): number | undefined;
   /** Extra read-only pages' data sources. */
@@ -103,7 +105,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       auth: "none",
       requireApiVersion: false,
       handle: secure(async (ctx) => {
-        const op = await operatorOf(deps.auth, ctx);
+        const op = await operatorOf(deps.auth, ctx, deps.userPrincipal);
         if (op === undefined) return signInNeededPage();
         return fn(ctx, op);
       }),
@@ -126,11 +128,18 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       requireApiVersion: false,
       bodyFormat: "raw",
       handle: secure(async (ctx) => {
-        const op = await requireApiOperator(deps.auth, ctx);
+        const op = await requireApiOperator(deps.auth, ctx, deps.userPrincipal);
         const form = readForm(ctx);
         requireCsrf(op, ctx, form);
         ctx.annotate({ via: "console" });
-        return fn(ctx, op, form);
+        try {
+          return await fn(ctx, op, form);
+        } catch (err) {
+          // A page's form gets a page saying why (a Reader regenerating a key, say); scripts get the ACS error.
+          if (!(err instanceof AcsError) || wantsJson(ctx)) throw err;
+          ctx.request.facts.errorCode = err.code;
+          return html(err.status, frame("Not done", op, `<p role="alert" class="error">${esc(err.message)}</p><p><a href="/console">Back to the overview</a></p>`));
+        }
       }),
     });
   }
@@ -142,7 +151,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       url,
       auth: "none",
       requireApiVersion: false,
-      handle: secure(async (ctx) => fn(ctx, await requireApiOperator(deps.auth, ctx))),
+      handle: secure(async (ctx) => fn(ctx, await requireApiOperator(deps.auth, ctx, deps.userPrincipal))),
     });
   }
 

@@ -23,17 +23,22 @@ export function signInNeededPage(): Reply {
 }
 
 /** Reads the session; pages answer 401 with a page that says how to sign in, the data API with the ACS error shape. */
-export async function operatorOf(auth: ConsoleAuth, ctx: HandlerContext<unknown>): Promise<Operator | undefined> {
+export type UserPrincipalLookup = (objectId: string) => Promise<Principal | undefined>;
+
+export async function operatorOf(auth: ConsoleAuth, ctx: HandlerContext<unknown>, users: UserPrincipalLookup): Promise<Operator | undefined> {
   const session = await auth.session(parseCookie(ctx.headers.cookie, CONSOLE_COOKIE));
   if (session === undefined) return undefined;
-  const principal: Principal = { kind: "operator", name: `console:${session.operator}` };
+  // A built-in user's session ends when the user is disabled or deleted.
+  const principal: Principal | undefined =
+    session.userObjectId === undefined ? { kind: "operator", name: `console:${session.operator}` } : await users(session.userObjectId);
+  if (principal === undefined) return undefined;
   // The activity record and the request log name the operator as the principal of every console request.
   ctx.request.facts.principal = principal;
   return { session, principal };
 }
 
-export async function requireApiOperator(auth: ConsoleAuth, ctx: HandlerContext<unknown>): Promise<Operator> {
-  const op = await operatorOf(auth, ctx);
+export async function requireApiOperator(auth: ConsoleAuth, ctx: HandlerContext<unknown>, users: UserPrincipalLookup): Promise<Operator> {
+  const op = await operatorOf(auth, ctx, users);
   if (op === undefined) throw new AcsError("MissingAuthorization", "Sign in to the console first (switchboard console link).");
   return op;
 }

@@ -2,6 +2,8 @@
 export interface ConsoleLinksTable {
   token_hash: string;
   operator: string;
+  /** A built-in user the session acts as (checked by RBAC); null: the operator at the machine (Owner). */
+  user_object_id: string | null;
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -10,6 +12,8 @@ export interface ConsoleLinksTable {
 export interface ConsoleSessionsTable {
   id_hash: string;
   operator: string;
+  /** A built-in user the session acts as (checked by RBAC); null: the operator at the machine (Owner). */
+  user_object_id: string | null;
   created_at: number;
   expires_at: number;
   ended_at: number | null;

@@ -5,6 +5,7 @@ import { CommunicationIdentityClient } from "@azure/communication-identity";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
+import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
 import { launchBrowser } from "../signin/browser-support.js";
 import { backendNames } from "../support/backends.js";
 import { introspect } from "../support/introspect.js";
@@ -147,7 +148,7 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
 
   it("shows an e-mail sent while the Outbox is open without a reload, its HTML in a sandboxed frame", async () => {
     await page.getByRole("link", { name: "Outbox", exact: true }).click();
-    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    await page.evaluate(() => ((globalThis as unknown as { stayed: boolean }).stayed = true));
     const email = new EmailClient(srv.connectionString("https"));
     const subject = `Welcome ${Date.now()}`;
     const poller = await email.beginSend({
@@ -158,7 +159,7 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     expect((await poller.pollUntilDone()).status).toBe("Succeeded");
     const link = page.getByRole("link", { name: subject });
     await link.waitFor({ timeout: 5_000 });
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
 
     await link.click();
     const frame = page.getByTitle("E-mail HTML");
@@ -190,6 +191,34 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     const fresh = await page.getByLabel("Secondary key", { exact: true }).inputValue();
     expect(fresh).toBe(srv.currentResource().keys.secondary.value);
     await new CommunicationIdentityClient(srv.connectionString("https", "secondary")).createUser();
+  });
+
+  it("a built-in user with the Reader role sees the console but cannot regenerate a key or create an identity", async () => {
+    const rita = await srv.server.core.entra.principals.createUser({ name: "rita", password: "reader-password-1" });
+    await srv.server.core.entra.roles.assign(rita.objectId, "Reader", ALL_RESOURCES);
+    const before = srv.currentResource().keys.secondary.value;
+    const readerContext = await browser.newContext();
+    try {
+      const reader = await readerContext.newPage();
+      await reader.goto(await consoleLink(srv, ["--user", "rita"]));
+      await expect(reader.getByText("Signed in as rita").count()).resolves.toBe(1);
+      await reader.getByRole("link", { name: "Keys", exact: true }).click();
+      await reader.getByRole("button", { name: "Regenerate secondary key" }).click();
+      const [refused] = await Promise.all([
+        reader.waitForResponse((r) => r.url().endsWith("/console/api/keys/regenerate")),
+        reader.getByRole("button", { name: "Yes, regenerate the secondary key" }).click(),
+      ]);
+      expect(refused.status()).toBe(403);
+      await expect(reader.getByRole("alert").textContent()).resolves.toContain("regenerateKey/action");
+      await srv.server.core.registry.settled();
+      expect(srv.currentResource().keys.secondary.value).toBe(before);
+
+      await reader.getByRole("link", { name: "Identities", exact: true }).click();
+      await reader.getByRole("button", { name: "Create identity" }).click();
+      await expect(reader.getByRole("alert").textContent()).resolves.toContain("identities/write");
+    } finally {
+      await readerContext.close();
+    }
   });
 
   it("serves every page, and no request left the server's origin", async () => {

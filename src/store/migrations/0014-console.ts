@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { MigrationContext } from "./migration-context.js";
 
-/** The operator console (issue 18): one-time sign-in links and console sessions, both stored as SHA-256 only. */
+/** The operator console (issue 18): one-time sign-in links and console sessions, both stored as SHA-256 only;
+ * `user_object_id` names the built-in user a session acts as (RBAC by its role assignments), null for the Owner operator. */
 export function consoleMigration(_ctx: MigrationContext) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -9,6 +10,7 @@ export function consoleMigration(_ctx: MigrationContext) {
         .createTable("console_links")
         .addColumn("token_hash", "text", (c) => c.primaryKey())
         .addColumn("operator", "text", (c) => c.notNull())
+        .addColumn("user_object_id", "text")
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("expires_at", "bigint", (c) => c.notNull())
         .addColumn("used_at", "bigint")
@@ -17,6 +19,7 @@ export function consoleMigration(_ctx: MigrationContext) {
         .createTable("console_sessions")
         .addColumn("id_hash", "text", (c) => c.primaryKey())
         .addColumn("operator", "text", (c) => c.notNull())
+        .addColumn("user_object_id", "text")
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("expires_at", "bigint", (c) => c.notNull())
         .addColumn("ended_at", "bigint")
