@@ -86,7 +86,9 @@ nav ul{list-style:none;margin:0;padding:1rem 0}
 nav a{display:block;padding:.35rem 1rem;color:var(--fg);text-decoration:none}
 nav a[aria-current=page]{background:#dde3f0;font-weight:600}
 main{padding:1rem 2rem;min-width:0}
-main:only-of-type{grid-column:1/3}
+nav{grid-column:1;grid-row:2}
+main{grid-column:2;grid-row:2}
+body.bare{display:block}
 table{border-collapse:collapse;width:100%;background:#fff;margin:0 0 1.5rem}
 caption{text-align:left;font-weight:600;padding:.5rem 0}
 th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}

@@ -66,7 +66,7 @@ ${frame.csrf === undefined ? "" : `<meta name="csrf-token" content="${esc(frame.
 <link rel="stylesheet" href="${CONSOLE_ASSETS}/console.css">
 <script src="${CONSOLE_ASSETS}/console.js" defer></script>
 </head>
-<body>
+<body${frame.operator === undefined ? ' class="bare"' : ""}>
 <header><a class="brand" href="/console">Switchboard</a>${who}</header>
 ${nav}
 <main id="main">
