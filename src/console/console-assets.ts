@@ -68,7 +68,7 @@ export const CONSOLE_JS = `"use strict";
     })();
   }
   if (!window.EventSource) return poll();
-  var es = new EventSource("/console/api/outbox/stream");
+  var es = new EventSource("/console/api/outbox/stream?since=" + encodeURIComponent(byId("outbox-table").getAttribute("data-since") || ""));
   var opened = false;
   es.onopen = function () { opened = true; };
   es.addEventListener("outbox", function (e) { add(JSON.parse(e.data)); });

@@ -136,10 +136,11 @@ function outboxRow(m: OutboxView): string {
   return `<tr data-id="${esc(m.id)}"><td>${time(m.createdAt)}</td><td>${m.kind === "email" ? "E-mail" : "SMS"}</td><td>${esc(m.from)}</td><td>${esc(m.to.join(", "))}</td><td><a href="/console/outbox/${encodeURIComponent(m.id)}">${esc(label)}</a></td></tr>`;
 }
 
-export function outboxBody(messages: OutboxView[]): string {
+/** `since`: when the page was rendered (epoch ms): the live stream sends every message from then on. */
+export function outboxBody(messages: OutboxView[], since: number): string {
   return `<p id="outbox-status" role="status" aria-live="polite"></p>
 ${messages.length === 0 ? `<p id="outbox-empty">No messages yet. New ones appear here as they are sent.</p>` : ""}
-<table id="outbox-table"${messages.length === 0 ? " hidden" : ""}><caption>Messages, newest first</caption>
+<table id="outbox-table" data-since="${since}"${messages.length === 0 ? " hidden" : ""}><caption>Messages, newest first</caption>
 <thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Subject or text</th></tr></thead>
 <tbody id="outbox-rows">${messages.map(outboxRow).join("")}</tbody></table>`;
 }

@@ -187,7 +187,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
     return Number(row?.n ?? 0);
   }
 
+  /** Server-Sent Events: every message of the resource created from `since` (epoch ms; default: now) on. */
   function outboxStream(ctx: HandlerContext<unknown>, resource: Resource): Reply {
+    const sinceParam = Number(one(ctx.query.since));
+    const since = Number.isFinite(sinceParam) && sinceParam > 0 ? sinceParam : deps.clock.now();
     const out = new PassThrough();
     streams.add(out);
     const seen = new Set<string>();
@@ -208,9 +211,14 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         for (const m of latest.reverse()) {
           if (seen.has(m.id)) continue;
           seen.add(m.id);
-          if (!first && !stopped) out.write(`event: outbox\ndata: ${JSON.stringify(listView(m))}\n\n`);
+          if ((!first || Date.parse(m.createdAt) >= since) && !stopped) out.write(`event: outbox\ndata: ${JSON.stringify(listView(m))}\n\n`);
         }
         if (first && !stopped) out.write(`: connected\n\n`);
+        // Only the latest page can reappear: forget older ids so a long-lived stream stays small.
+        if (seen.size > 1_000) {
+          seen.clear();
+          for (const m of latest) seen.add(m.id);
+        }
       } catch {
         if (!stopped) out.write(`: retrying\n\n`);
       }
@@ -397,8 +405,9 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       }),
 
       page("/console/outbox", "console.page", async (ctx, op) => {
+        const since = deps.clock.now();
         const messages = await deps.outbox.list({ resourceId: resourceFor(ctx).id, limit: 100 });
-        return html(200, frame("Outbox", op, outboxBody(messages)));
+        return html(200, frame("Outbox", op, outboxBody(messages, since)));
       }),
       page("/console/outbox/:id", "console.page", async (ctx, op) => {
         const m = await deps.outbox.get(ctx.params.id!);

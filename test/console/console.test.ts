@@ -1,3 +1,4 @@
+import https from "node:https";
 import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { EmailClient } from "@azure/communication-email";
@@ -167,6 +168,35 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     const inner = page.frameLocator('iframe[title="E-mail HTML"]');
     await inner.getByRole("heading", { name: "Hello from the outbox" }).waitFor({ timeout: 5_000 });
     await expect(inner.locator("body").innerText()).resolves.toBe("Hello from the outbox");
+  });
+
+  it("the outbox stream sends messages created since the page was rendered, even those sent before it connected", async () => {
+    const since = Date.now() - 1;
+    const poller = await new EmailClient(srv.connectionString("https")).beginSend({
+      senderAddress: `DoNotReply@${managedDomainOf(srv.resource.id)}`,
+      content: { subject: "Before the stream connected", plainText: "hello" },
+      recipients: { to: [{ address: "carol@example.com" }] },
+    });
+    await poller.pollUntilDone();
+    const cookie = (await context.cookies()).find((c) => c.name === "sb_console")!;
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = https.get(`${srv.httpsUrl}/console/api/outbox/stream?since=${since}`, { headers: { cookie: `sb_console=${cookie.value}` }, rejectUnauthorized: false }, (res) => {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers["content-type"]).toContain("text/event-stream");
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          text += d;
+          if (text.includes("event: outbox")) {
+            req.destroy();
+            resolve(text);
+          }
+        });
+      });
+      req.on("error", (err) => (err.message.includes("socket hang up") ? undefined : reject(err)));
+      setTimeout(() => reject(new Error("no event")), 5_000).unref();
+    });
+    expect(first).toContain('"subject":"Before the stream connected"');
   });
 
   it("regenerating the secondary key from the page makes the old key fail on the SDK within a second", async () => {
