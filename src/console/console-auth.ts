@@ -90,6 +90,19 @@ export class ConsoleAuth {
     });
   }
 
+  /** Starts a session directly (a built-in user who signed in on the authority's page). */
+  async start(operator: string, userObjectId: string | null): Promise<{ cookie: string; session: ConsoleSession }> {
+    const secret = newSecret(SESSION_PREFIX);
+    const now = this.clock.now();
+    await this.store.write(async (trx) => {
+      await trx
+        .insertInto("console_sessions")
+        .values({ id_hash: digest(secret), operator, user_object_id: userObjectId, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null })
+        .execute();
+    });
+    return { cookie: secret, session: sessionOf(operator, userObjectId, secret) };
+  }
+
   /** The live session of a cookie value, or undefined. */
   async session(cookie: string | undefined): Promise<ConsoleSession | undefined> {
     if (cookie === undefined || !cookie.startsWith(SESSION_PREFIX) || cookie.length > 200) return undefined;

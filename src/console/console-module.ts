@@ -1,5 +1,6 @@
 import type { Core } from "../app.js";
 import { CallRepository } from "../calling/call-repository.js";
+import { AuthorizationCodes } from "../idp/signin/authorization-codes.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { SwitchboardMetrics } from "../telemetry/metrics.js";
 import { ConsoleAuth } from "./console-auth.js";
@@ -25,6 +26,12 @@ export function openConsole(core: Core, options: { metrics: SwitchboardMetrics; 
       return { kind: "entra", issuer: "console", objectId, tenantId: user.tenantId, appId: undefined, principalType: "user", displayName: user.name };
     },
     httpsPort: options.httpsPort,
+    userSignin: {
+      principals: core.entra.principals,
+      apps: core.entra.signin.apps,
+      codes: new AuthorizationCodes(core.store, core.clock),
+      tenantId: () => core.entra.keys.tenantId,
+    },
     extra: {
       store: core.store,
       calls,

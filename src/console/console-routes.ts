@@ -18,6 +18,7 @@ import { CONSOLE_ASSETS, esc, layout, pageHeaders, table, time } from "./console
 import { activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
 import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
+import { userSigninRoutes, type UserSigninDeps } from "./console-user-signin.js";
 
 export interface ConsoleDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface ConsoleDeps {
   httpsPort(): number | undefined;
   /** Extra read-only pages' data sources. */
   extra: Parameters<typeof extraPages>[0];
+  /** Built-in users signing in on the authority's page (absent: console links only). */
+  userSignin?: Omit<UserSigninDeps, "auth" | "secure">;
   /** How often the outbox stream looks for new messages. */
   outboxPollMs?: number;
 }
@@ -437,6 +440,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
           },
         };
       }),
+      ...(deps.userSignin === undefined ? [] : userSigninRoutes({ ...deps.userSignin, auth: deps.auth, secure })),
       ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx)))))),
     ],
   };

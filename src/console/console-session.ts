@@ -16,7 +16,8 @@ export function signInNeededPage(): Reply {
     status: 401,
     rawBody: layout(
       { title: "Sign in to the console" },
-      `<p>Run <code>switchboard console link</code> on the machine that runs the server and open the link it prints. Each link works once, for five minutes.</p>`,
+      `<p>Run <code>switchboard console link</code> on the machine that runs the server and open the link it prints. Each link works once, for five minutes.</p>
+<p>Or <a href="/console/login">sign in with a user account</a> of the built-in authority (<code>switchboard user create</code>; what it may do follows its role assignments).</p>`,
     ),
     headers: pageHeaders(),
   };

@@ -251,6 +251,33 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     }
   });
 
+  it("a built-in user signs in through the authority's sign-in page; its Reader role still decides", async () => {
+    await srv.server.core.entra.principals.createUser({ name: "rob", password: "rob-password-123" });
+    const rob = (await srv.server.core.entra.principals.list("user")).find((u) => u.name === "rob")!;
+    await srv.server.core.entra.roles.assign(rob.objectId, "Reader", ALL_RESOURCES);
+    const userContext = await browser.newContext();
+    userContext.on("request", (r) => requested.push(r.url()));
+    try {
+      const p = await userContext.newPage();
+      await p.goto(`${srv.httpsUrl}/console`);
+      await p.getByRole("link", { name: "sign in with a user account" }).click();
+      await p.getByLabel("Username").fill("rob");
+      await p.getByLabel("Password").fill("rob-password-123");
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.waitForURL(`${srv.httpsUrl}/console`);
+      await expect(p.getByText("Signed in as rob").count()).resolves.toBe(1);
+      await expect(p.getByRole("heading", { name: "Overview", level: 1 }).isVisible()).resolves.toBe(true);
+      await p.getByRole("link", { name: "Identities", exact: true }).click();
+      await p.getByRole("button", { name: "Create identity" }).click();
+      await expect(p.getByRole("alert").textContent()).resolves.toContain("identities/write");
+      // The authorization code was spent: replaying the callback is refused.
+      const replay = await p.goto(`${srv.httpsUrl}/console/signin/callback?code=sbc1.${"0".repeat(64)}&state=x`);
+      expect(replay?.status()).toBe(400);
+    } finally {
+      await userContext.close();
+    }
+  });
+
   it("serves every page, and no request left the server's origin", async () => {
     for (const name of ["Resources", "Phone numbers", "Chat", "Calls", "Principals", "Roles", "Signing keys", "Metrics"]) {
       await page.getByRole("link", { name, exact: true }).click();
