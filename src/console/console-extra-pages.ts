@@ -3,7 +3,7 @@ import type { EntraPrincipals } from "../idp/entra-principals.js";
 import type { RoleStore } from "../rbac/role-store.js";
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
-import { esc, table, time } from "./console-html.js";
+import { csrfField, esc, table, time } from "./console-html.js";
 
 export interface ExtraPageDeps {
   store: Store;
@@ -17,7 +17,8 @@ export interface ExtraPageDeps {
 export interface ExtraPage {
   url: string;
   title: string;
-  body(resource: Resource): Promise<string>;
+  /** `csrf`: the session's token, for the page's forms. */
+  body(resource: Resource, csrf: string): Promise<string>;
 }
 
 const LIMIT = 200;
@@ -118,9 +119,11 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
     {
       url: "/console/signing-keys",
       title: "Signing keys",
-      async body() {
+      async body(_r, csrf) {
         const rows = await deps.store.db.selectFrom("signing_keys").select(["kid", "created_at", "retired_at"]).orderBy("created_at", "desc").limit(LIMIT).execute();
-        return table(
+        const rotate = `<form method="post" action="/console/api/signing-keys/rotate">${csrfField(csrf)}<button type="submit">Rotate signing key</button></form>
+<p>Rotating starts signing new user tokens with a new key; tokens signed with older keys stay valid until they expire.</p>`;
+        return rotate + table(
           "User-token signing keys",
           ["Key id", "Created", "State"],
           rows.map((k) => [`<code>${esc(k.kid)}</code>`, time(Number(k.created_at)), k.retired_at === null ? "Active" : `Retired ${time(Number(k.retired_at))}`]),

@@ -26,6 +26,7 @@ export function openConsole(core: Core, options: { metrics: SwitchboardMetrics; 
       return { kind: "entra", issuer: "console", objectId, tenantId: user.tenantId, appId: undefined, principalType: "user", displayName: user.name };
     },
     httpsPort: options.httpsPort,
+    rotateSigningKey: () => core.keyRing.rotate(),
     userSignin: {
       principals: core.entra.principals,
       apps: core.entra.signin.apps,

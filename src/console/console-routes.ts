@@ -37,6 +37,8 @@ export interface ConsoleDeps {
   httpsPort(): number | undefined;
   /** Extra read-only pages' data sources. */
   extra: Parameters<typeof extraPages>[0];
+  /** Starts signing user tokens with a new key; returns its kid. */
+  rotateSigningKey(): Promise<string>;
   /** Built-in users signing in on the authority's page (absent: console links only). */
   userSignin?: Omit<UserSigninDeps, "auth" | "secure">;
   /** How often the outbox stream looks for new messages. */
@@ -440,8 +442,15 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
           },
         };
       }),
+      action("/console/api/signing-keys/rotate", "signingKeys.rotate", async (ctx, op) => {
+        await authorizeAction(deps.authorizer, op, "signingKeys.rotate", ctx);
+        const kid = await deps.rotateSigningKey();
+        ctx.annotate({ kid });
+        if (wantsJson(ctx)) return { status: 200, body: { kid } };
+        return redirect("/console/signing-keys");
+      }),
       ...(deps.userSignin === undefined ? [] : userSigninRoutes({ ...deps.userSignin, auth: deps.auth, secure })),
-      ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx)))))),
+      ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf))))),
     ],
   };
 }

@@ -223,6 +223,23 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     await new CommunicationIdentityClient(srv.connectionString("https", "secondary")).createUser();
   });
 
+  it("rotates the signing key from the Signing keys page; tokens signed before still work", async () => {
+    const identityClient = new CommunicationIdentityClient(srv.connectionString("https"));
+    const before = await identityClient.createUserAndToken(["chat"]);
+    const oldKid = srv.server.core.keyRing.jwks().keys.map((k) => k.kid);
+    await page.getByRole("link", { name: "Signing keys", exact: true }).click();
+    await page.getByRole("button", { name: "Rotate signing key" }).click();
+    await page.waitForURL(`${srv.httpsUrl}/console/signing-keys`);
+    const rows = page.getByRole("table", { name: "User-token signing keys" }).getByRole("row");
+    await expect(rows.count()).resolves.toBe(oldKid.length + 2);
+    await expect(page.getByRole("table", { name: "User-token signing keys" }).textContent()).resolves.toContain("Retired");
+    expect(await introspect(srv, before.token)).toMatchObject({ active: true });
+    const after = await identityClient.getToken(before.user, ["chat"]);
+    expect(JSON.parse(Buffer.from(after.token.split(".")[0]!, "base64url").toString()).kid).not.toBe(
+      JSON.parse(Buffer.from(before.token.split(".")[0]!, "base64url").toString()).kid,
+    );
+  });
+
   it("a built-in user with the Reader role sees the console but cannot regenerate a key or create an identity", async () => {
     const rita = await srv.server.core.entra.principals.createUser({ name: "rita", password: "reader-password-1" });
     await srv.server.core.entra.roles.assign(rita.objectId, "Reader", ALL_RESOURCES);
