@@ -15,7 +15,7 @@ import type { Clock } from "../util/clock.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./console-assets.js";
 import { ConsoleAuth, CONSOLE_COOKIE, parseCookie } from "./console-auth.js";
 import { CONSOLE_ASSETS, esc, layout, pageHeaders, table, time } from "./console-html.js";
-import { activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
+import { ACTIVITY_SINCE, activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
 import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
 import { userSigninRoutes, type UserSigninDeps } from "./console-user-signin.js";
@@ -405,8 +405,17 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       page("/console/activity", "console.page", async (ctx, op) => {
         const identity = (one(ctx.query.identity) ?? "").trim().slice(0, 300);
         const operation = (one(ctx.query.operation) ?? "").trim().slice(0, 100);
-        const events = identity === "" ? undefined : (await deps.activity.query({ identity, ...(operation !== "" ? { operation } : {}), limit: 200 })).events;
-        return html(200, frame("Activity", op, activityBody(identity, events, operation)));
+        if (operation !== "" && !/^[A-Za-z0-9.]+(\.\*)?$|^\*$/.test(operation)) throw new AcsError("ValidationError", "operation must be an operation name or a prefix such as chat.*");
+        const outcome = one(ctx.query.outcome) === "succeeded" || one(ctx.query.outcome) === "failed" ? one(ctx.query.outcome)! : "";
+        const since = ACTIVITY_SINCE[one(ctx.query.since) ?? ""] !== undefined ? one(ctx.query.since)! : "";
+        const from = since === "" ? undefined : deps.clock.now() - ACTIVITY_SINCE[since]!;
+        const events =
+          identity === ""
+            ? undefined
+            : (await deps.activity.query({ identity, ...(operation !== "" ? { operation } : {}), ...(from !== undefined ? { from } : {}), limit: 200 })).events.filter(
+                (e) => outcome === "" || e.outcome === outcome,
+              );
+        return html(200, frame("Activity", op, activityBody(identity, events, { operation, outcome, since })));
       }),
 
       page("/console/outbox", "console.page", async (ctx, op) => {

@@ -141,6 +141,18 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     }
     expect(text).toContain("identity.create");
     expect(text).toContain("identity.issueAccessToken");
+    // Filters: by operation, outcome and time range.
+    await page.getByRole("textbox", { name: "Operation" }).fill("identity.create");
+    await page.getByRole("combobox", { name: "Outcome" }).selectOption("succeeded");
+    await page.getByRole("combobox", { name: "Time range" }).selectOption("1h");
+    await page.getByRole("button", { name: "Show activity" }).click();
+    const filtered = (await table.textContent()) ?? "";
+    expect(filtered).toContain("identity.create");
+    expect(filtered).not.toContain("identity.issueAccessToken");
+    await page.getByRole("combobox", { name: "Outcome" }).selectOption("failed");
+    await page.getByRole("button", { name: "Show activity" }).click();
+    await expect(page.getByText("No activity recorded.").count()).resolves.toBe(1);
+
     const events = (await srv.server.core.activityRepository.query({ identity: id, limit: 20 })).events;
     const consoleEvents = events.filter((e) => e.operation === "identity.create" || e.operation === "identity.issueAccessToken");
     expect(consoleEvents).toHaveLength(2);
