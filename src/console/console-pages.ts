@@ -147,12 +147,15 @@ function outboxRow(m: OutboxView): string {
 }
 
 /** `since`: when the page was rendered (epoch ms): the live stream sends every message from then on. */
-export function outboxBody(messages: OutboxView[], since: number): string {
-  return `<p id="outbox-status" role="status" aria-live="polite"></p>
-${messages.length === 0 ? `<p id="outbox-empty">No messages yet. New ones appear here as they are sent.</p>` : ""}
+export function outboxBody(messages: OutboxView[], since: number, search = ""): string {
+  // While searching, the list is the search's answer: no live rows are added (the script finds no #outbox-rows).
+  const rowsId = search === "" ? "outbox-rows" : "outbox-results";
+  return `<form method="get" action="/console/outbox" role="search"><label for="q">Search messages</label> <input id="q" name="q" type="search" value="${esc(search)}"> <button type="submit">Search</button>${search === "" ? "" : ` <a href="/console/outbox">Show all, live</a>`}</form>
+<p id="outbox-status" role="status" aria-live="polite"></p>
+${messages.length === 0 ? `<p id="outbox-empty">${search === "" ? "No messages yet. New ones appear here as they are sent." : "No message matches."}</p>` : ""}
 <table id="outbox-table" data-since="${since}"${messages.length === 0 ? " hidden" : ""}><caption>Messages, newest first</caption>
 <thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Subject or text</th></tr></thead>
-<tbody id="outbox-rows">${messages.map(outboxRow).join("")}</tbody></table>`;
+<tbody id="${rowsId}">${messages.map(outboxRow).join("")}</tbody></table>`;
 }
 
 export function outboxMessageBody(m: OutboxView): string {

@@ -420,8 +420,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
 
       page("/console/outbox", "console.page", async (ctx, op) => {
         const since = deps.clock.now();
-        const messages = await deps.outbox.list({ resourceId: resourceFor(ctx).id, limit: 100 });
-        return html(200, frame("Outbox", op, outboxBody(messages, since)));
+        const search = (one(ctx.query.q) ?? "").trim().slice(0, 200).toLowerCase();
+        const messages = await deps.outbox.list({ resourceId: resourceFor(ctx).id, limit: search === "" ? 100 : 1000 });
+        const shown = search === "" ? messages : messages.filter((m) => [m.subject, m.text, m.from, ...m.to].some((f) => f?.toLowerCase().includes(search))).slice(0, 100);
+        return html(200, frame("Outbox", op, outboxBody(shown, since, search)));
       }),
       page("/console/outbox/:id", "console.page", async (ctx, op) => {
         const m = await deps.outbox.get(ctx.params.id!);

@@ -174,6 +174,15 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     await link.waitFor({ timeout: 5_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
 
+    // Search: the subject finds it; another word does not.
+    await page.getByRole("searchbox", { name: "Search messages" }).fill(subject.toUpperCase());
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page.getByRole("link", { name: subject }).count()).resolves.toBe(1);
+    await page.getByRole("searchbox", { name: "Search messages" }).fill("no-such-words");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page.getByText("No message matches.").count()).resolves.toBe(1);
+    await page.getByRole("link", { name: "Show all, live" }).click();
+
     await link.click();
     const frame = page.getByTitle("E-mail HTML");
     await expect(frame.getAttribute("sandbox")).resolves.toBe("");
