@@ -103,16 +103,33 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
     {
       url: "/console/roles",
       title: "Roles",
-      async body() {
-        const [definitions, assignments] = await Promise.all([deps.roles.definitions(), deps.roles.assignments()]);
+      async body(r, csrf) {
+        const [definitions, assignments, principals] = await Promise.all([deps.roles.definitions(), deps.roles.assignments(), deps.principals.list()]);
+        const names = new Map(principals.map((p) => [p.objectId, p.name]));
+        const option = (v: string, text: string) => `<option value="${esc(v)}">${esc(text)}</option>`;
+        const assign = `<form method="post" action="/console/api/roles/assign">${csrfField(csrf)}
+<label for="principal">Principal</label> <select id="principal" name="principal">${principals.map((p) => option(p.objectId, `${p.name} (${p.kind})`)).join("")}</select>
+<label for="role">Role</label> <select id="role" name="role">${definitions.map((d) => option(d.name, d.name)).join("")}</select>
+<label for="scope">Scope</label> <select id="scope" name="scope">${option("*", "Every resource")}${option(r.id, `Resource ${r.name}`)}</select>
+<button type="submit">Assign role</button></form>`;
         return (
-          table("Role definitions", ["Name", "Description"], definitions.map((d) => [esc(d.name), esc(d.description)])) +
+          (principals.length === 0 ? "" : assign) +
           table(
             "Role assignments",
-            ["Principal", "Role", "Scope", "Created"],
-            assignments.map((a) => [`<code>${esc(a.principalId)}</code>`, esc(a.roleName), esc(a.scope), time(a.createdAt)]),
+            ["Principal", "Role", "Scope", "Created", "Action"],
+            assignments.map((a) => {
+              const who = names.get(a.principalId) ?? a.principalId;
+              return [
+                `${esc(who)}<br><code>${esc(a.principalId)}</code>`,
+                esc(a.roleName),
+                a.scope === "*" ? "Every resource" : esc(a.scope),
+                time(a.createdAt),
+                `<form method="post" action="/console/api/roles/remove">${csrfField(csrf)}<input type="hidden" name="principal" value="${esc(a.principalId)}"><input type="hidden" name="role" value="${esc(a.roleName)}"><input type="hidden" name="scope" value="${esc(a.scope)}"><button type="submit" aria-label="Remove ${esc(a.roleName)} from ${esc(who)}">Remove</button></form>`,
+              ];
+            }),
             "No role assignments.",
-          )
+          ) +
+          table("Role definitions", ["Name", "Description"], definitions.map((d) => [esc(d.name), esc(d.description)]))
         );
       },
     },

@@ -94,6 +94,11 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
     return found;
   }
 
+  /** Role assignments are changed by the operator at the machine (console link, CLI), not by a signed-in user. */
+  function requireOperator(op: Operator): void {
+    if (op.principal.kind !== "operator") throw new AcsError("Forbidden", "Role assignments are changed by the operator (switchboard console link or switchboard role).");
+  }
+
   function endpointOf(ctx: HandlerContext<unknown>, r: Resource): string {
     if (r.hostnames.length === 0 || r.id === ctx.resource.id) return `${ctx.baseUrl}/`;
     const port = /:(\d+)$/.exec(ctx.headers.host ?? "")?.[1];
@@ -459,6 +464,26 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         ctx.annotate({ kid });
         if (wantsJson(ctx)) return { status: 200, body: { kid } };
         return redirect("/console/signing-keys");
+      }),
+      action("/console/api/roles/assign", "roles.assign", async (ctx, op, form) => {
+        requireOperator(op);
+        const principal = form.principal === undefined ? undefined : await deps.extra.principals.find(form.principal);
+        if (principal === undefined) throw new AcsError("ValidationError", "principal: no such principal.");
+        const scope = form.scope === "*" ? "*" : deps.registry.get(form.scope ?? "")?.id;
+        if (scope === undefined) throw new AcsError("ValidationError", "scope: every resource (*) or a resource id.");
+        if ((await deps.extra.roles.findDefinition(form.role ?? "")) === undefined) throw new AcsError("ValidationError", "role: no such role.");
+        await deps.extra.roles.assign(principal.objectId, form.role!, scope);
+        ctx.annotate({ principal: principal.objectId, role: form.role!, scope });
+        if (wantsJson(ctx)) return { status: 200, body: { principal: principal.objectId, role: form.role, scope } };
+        return redirect("/console/roles");
+      }),
+      action("/console/api/roles/remove", "roles.remove", async (ctx, op, form) => {
+        requireOperator(op);
+        const removed = await deps.extra.roles.remove(form.principal ?? "", form.role ?? "", form.scope ?? "");
+        if (!removed) throw new AcsError("NotFound", "No such role assignment.");
+        ctx.annotate({ principal: form.principal!, role: form.role!, scope: form.scope! });
+        if (wantsJson(ctx)) return { status: 204 };
+        return redirect("/console/roles");
       }),
       ...(deps.userSignin === undefined ? [] : userSigninRoutes({ ...deps.userSignin, auth: deps.auth, secure })),
       ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf))))),

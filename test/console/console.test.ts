@@ -284,6 +284,11 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
       await reader.getByRole("link", { name: "Identities", exact: true }).click();
       await reader.getByRole("button", { name: "Create identity" }).click();
       await expect(reader.getByRole("alert").textContent()).resolves.toContain("identities/write");
+
+      // Role assignments are the operator's: a signed-in user cannot change them.
+      await reader.getByRole("link", { name: "Roles", exact: true }).click();
+      await reader.getByRole("button", { name: "Assign role" }).click();
+      await expect(reader.getByRole("alert").textContent()).resolves.toContain("changed by the operator");
     } finally {
       await readerContext.close();
     }
@@ -314,6 +319,21 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     } finally {
       await userContext.close();
     }
+  });
+
+  it("assigns and removes a role on the Roles page; the assignment decides at once", async () => {
+    const { principal: sp } = await srv.server.core.entra.principals.createServicePrincipal({ name: "builder" });
+    await page.getByRole("link", { name: "Roles", exact: true }).click();
+    await page.getByRole("combobox", { name: "Principal" }).selectOption(sp.objectId);
+    await page.getByRole("combobox", { name: "Role" }).selectOption("Contributor");
+    await page.getByRole("combobox", { name: "Scope" }).selectOption("*");
+    await page.getByRole("button", { name: "Assign role" }).click();
+    await page.waitForURL(`${srv.httpsUrl}/console/roles`);
+    expect(await srv.server.core.entra.roles.assignments(sp.objectId)).toEqual([expect.objectContaining({ roleName: "Contributor", scope: "*" })]);
+    await page.getByRole("button", { name: "Remove Contributor from builder" }).click();
+    await page.waitForURL(`${srv.httpsUrl}/console/roles`);
+    expect(await srv.server.core.entra.roles.assignments(sp.objectId)).toEqual([]);
+    await expect(page.getByRole("button", { name: "Remove Contributor from builder" }).count()).resolves.toBe(0);
   });
 
   it("serves every page, and no request left the server's origin", async () => {
