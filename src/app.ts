@@ -43,6 +43,7 @@ import { ResourceListeners } from "./resources/resource-listeners.js";
 import { ResourceRegistry } from "./resources/resource-registry.js";
 import { ResourceRepository } from "./resources/resource-repository.js";
 import { armIdOf, type Resource } from "./resources/resource.js";
+import { openConsole } from "./console/console-module.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { ReadinessProbe } from "./store/readiness.js";
 import { openStore, type Store } from "./store/store.js";
@@ -268,8 +269,10 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   // One authentication model for every entry point: the HTTP routes and the signaling WebSocket share these.
   const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
   const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
+  let boundHttpsPort: number | undefined;
+  const consoleModule = openConsole(core, { metrics, authorizer, httpsPort: () => boundHttpsPort });
   const app = createHttpApp({
-    routes: allRoutes(core, metrics, arm.routes),
+    routes: [...allRoutes(core, metrics, arm.routes), ...consoleModule.routes()],
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
@@ -298,7 +301,6 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);
-  let boundHttpsPort: number | undefined;
   const httpServer = config.httpPort === null ? undefined : http.createServer(withHttpsRedirect(handler, () => boundHttpsPort));
   for (const s of [httpsServer, httpServer]) {
     if (s === undefined) continue;
@@ -368,6 +370,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   async function close(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then flush and close the store.
     await calling.close();
+    consoleModule.close();
     await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
     await app.close();
     await core.close();

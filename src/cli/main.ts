@@ -7,6 +7,7 @@ import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerEnvCommand } from "./env-command.js";
 import { registerCallsCommand } from "./calls-command.js";
+import { registerConsoleCommand } from "./console-command.js";
 import { registerIdentityCommand } from "./identity-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerMiCommand } from "./mi-command.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerCallsCommand(program);
   registerMiCommand(program);
   registerTrustedAuthCommand(program);
+  registerConsoleCommand(program);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Principal, UserScope } from "../auth/principal.js";
@@ -24,8 +25,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Sent as is instead of a JSON body (static documents: scripts, pages); set content-type in `headers`. */
-  rawBody?: string | Buffer;
+  /** Sent as is instead of a JSON body (static documents: scripts, pages; a stream: Server-Sent Events); set content-type in `headers`. */
+  rawBody?: string | Buffer | Readable;
 }
 
 export interface HandlerContext<B> {

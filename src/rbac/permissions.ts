@@ -60,6 +60,9 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   // --- calling ---
   "calling.listCalls": `${ACS}/calls/read`,
   "calling.getCall": `${ACS}/calls/read`,
+  // --- keys (the console's Keys page) ---
+  "keys.regenerate": `${ACS}/regenerateKey/action`,
+  "signingKeys.rotate": `${ACS}/signingKeys/rotate/action`,
 };
 
 export function permissionFor(operation: string): string | undefined {

@@ -13,6 +13,7 @@ import type { ChatTables } from "../chat/chat-tables.js";
 import type { SigninTables } from "../idp/signin/signin-tables.js";
 import type { ManagementTables } from "../management/management-tables.js";
 import type { EventsTables } from "../events/events-tables.js";
+import type { ConsoleTables } from "../console/console-tables.js";
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds (bigint), booleans are 0/1 integers and
@@ -84,4 +85,4 @@ export interface FoundationTables {
  * interface to this list.
  */
 export interface Database
-  extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, ManagementTables, SigninTables, EventsTables {}
+  extends FoundationTables, IdpTables, RbacTables, ChatTables, PhoneNumberTables, SmsTables, EmailTables, OutboxTables, CallingTables, ActivityTables, ManagementTables, SigninTables, EventsTables, ConsoleTables {}

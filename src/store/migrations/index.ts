@@ -9,6 +9,7 @@ import { scaleOutMigration } from "./0007-scale-out.js";
 import { managementMigration } from "./0010-management.js";
 import { signinMigration } from "./0011-signin.js";
 import { eventsMigration } from "./0013-events.js";
+import { consoleMigration } from "./0014-console.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -28,6 +29,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0010-management": managementMigration(ctx),
     "0011-signin": signinMigration(ctx),
     "0013-events": eventsMigration(ctx),
+    "0014-console": consoleMigration(ctx),
   };
 }
 

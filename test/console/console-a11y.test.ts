@@ -1,0 +1,100 @@
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { CommunicationIdentityClient } from "@azure/communication-identity";
+import { EmailClient } from "@azure/communication-email";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { managedDomainOf } from "../../src/email/email-domains.js";
+import { launchBrowser } from "../signin/browser-support.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { consoleLink } from "./console-support.js";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+/** Set SWITCHBOARD_CONSOLE_SCREENSHOTS=1 to refresh docs/console/*.png from this run. */
+const SCREENSHOTS = process.env.SWITCHBOARD_CONSOLE_SCREENSHOTS === "1" ? path.resolve("docs/console") : undefined;
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** axe-core, evaluated in the page through the DevTools protocol (the page's CSP allows no injected script). */
+async function axe(page: Page): Promise<Violation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const w = globalThis as unknown as { document: unknown; axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Violation[]; passes: unknown[] }> } };
+    const r = await w.axe.run(w.document, {});
+    return { passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })) };
+  });
+  // axe really ran: it checked rules that passed (landmarks, labels, contrast …).
+  expect(result.passes).toBeGreaterThan(10);
+  return result.violations;
+}
+
+describe("console pages: accessibility", () => {
+  let srv: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let identity: string;
+  let subject: string;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    identity = (await new CommunicationIdentityClient(srv.connectionString("https")).createUser()).communicationUserId;
+    subject = "Your sign-in code";
+    const poller = await new EmailClient(srv.connectionString("https")).beginSend({
+      senderAddress: `DoNotReply@${managedDomainOf(srv.resource.id)}`,
+      content: { subject, plainText: "Your code is 123456", html: "<h1>Your code</h1><p>Your code is <b>123456</b>.</p>" },
+      recipients: { to: [{ address: "bob@example.com" }] },
+    });
+    await poller.pollUntilDone();
+    browser = await launchBrowser();
+    const context = await browser.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    await page.goto(await consoleLink(srv));
+    if (SCREENSHOTS !== undefined) mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  const pages: Array<[string, () => string]> = [
+    ["overview", () => "/console"],
+    ["resources", () => "/console/resources"],
+    ["keys", () => "/console/keys"],
+    ["identities", () => "/console/identities"],
+    ["identity", () => `/console/identities/${encodeURIComponent(identity)}`],
+    ["activity", () => `/console/activity?identity=${encodeURIComponent(identity)}`],
+    ["outbox", () => "/console/outbox"],
+    ["phone-numbers", () => "/console/phone-numbers"],
+    ["chat", () => "/console/chat"],
+    ["calls", () => "/console/calls"],
+    ["principals", () => "/console/principals"],
+    ["roles", () => "/console/roles"],
+    ["signing-keys", () => "/console/signing-keys"],
+    ["metrics", () => "/console/metrics"],
+  ];
+
+  it.each(pages)("%s has no serious or critical axe violation", async (name, url) => {
+    const response = await page.goto(`${srv.httpsUrl}${url()}`);
+    expect(response?.status()).toBe(200);
+    const serious = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious).toEqual([]);
+    if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+  });
+
+  it("an e-mail's page has no serious or critical axe violation", async () => {
+    await page.goto(`${srv.httpsUrl}/console/outbox`);
+    await page.getByRole("link", { name: subject }).click();
+    await page.frameLocator('iframe[title="E-mail HTML"]').getByRole("heading", { name: "Your code" }).waitFor();
+    const serious = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious).toEqual([]);
+    if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, "email.png"), fullPage: false });
+  });
+});
