@@ -21,6 +21,9 @@ import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticat
 import { ChatRepository } from "./chat/chat-repository.js";
 import { chatRoutes } from "./chat/chat-routes.js";
 import { ChatService } from "./chat/chat-service.js";
+import { ChatRealtime } from "./chat/chat-realtime.js";
+import { openRealtimeBus } from "./realtime/open-realtime-bus.js";
+import type { RealtimeBus } from "./realtime/realtime-bus.js";
 import { createHttpApp } from "./http/http-app.js";
 import { withHttpsRedirect } from "./http/https-redirect.js";
 import { publicRoutes } from "./http/public-routes.js";
@@ -216,7 +219,7 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[]): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[], bus: RealtimeBus): RouteSpec[] {
   const trustedAuth = new TrustedAuthStore(core.store, core.clock);
   return [
     ...armRoutes,
@@ -228,7 +231,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...messagingRoutes(core.messaging),
     ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
-    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat)),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat, chatRealtime(core, bus))),
     ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
     ...trustedAuthRoutes({
       store: trustedAuth,
@@ -237,6 +240,14 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
       exchange: core.entra.exchange,
     }),
   ];
+}
+
+/** Chat events to connected users, through the realtime bus to every replica's sockets. */
+function chatRealtime(core: Core, bus: RealtimeBus): ChatRealtime {
+  return new ChatRealtime(
+    () => core.store.db,
+    (resourceId, identities, event, payload) => bus.publish({ kind: "toIdentities", resourceId, identities, scope: "chat", message: { type: "chatEvent", event, payload } }),
+  );
 }
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -268,8 +279,9 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   // One authentication model for every entry point: the HTTP routes and the signaling WebSocket share these.
   const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
   const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
+  const bus = openRealtimeBus({ databaseUrl: config.databaseUrl, db: core.store.db, log: core.log });
   const app = createHttpApp({
-    routes: allRoutes(core, metrics, arm.routes),
+    routes: allRoutes(core, metrics, arm.routes, bus),
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
@@ -291,6 +303,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     await app.ready();
   } catch (err) {
     await app.close().catch(() => undefined);
+    await bus.close();
     throw err;
   }
   core.activityRetention.start();
@@ -315,6 +328,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     users,
     authorizer,
     identityStates: core.identityStates,
+    bus,
   });
   calling.attach(httpsServer);
   // Every resource but the default one has an HTTPS listener of its own (docs/management.md).
@@ -350,6 +364,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     calling,
     async listen() {
       try {
+        await bus.ready(5_000);
         const httpsPort = await listenOn(httpsServer, config.port);
         boundHttpsPort = httpsPort;
         const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
@@ -368,6 +383,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   async function close(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then flush and close the store.
     await calling.close();
+    await bus.close();
     await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
     await app.close();
     await core.close();

@@ -100,6 +100,8 @@ export class CallCoordinator {
 
   async handle(conn: SignalingConnection, message: Exclude<ClientMessage, { type: "auth" }>): Promise<void> {
     try {
+      // A chat-only socket receives chat events; calling needs a voip or voip.join token.
+      if (!conn.scopes.some((s) => s === "voip" || s === "voip.join")) throw new Refusal("InsufficientScope", "Calling needs a voip or voip.join token.");
       switch (message.type) {
         case "startCall":
           return await this.startCall(conn, message);
@@ -405,8 +407,9 @@ export class CallCoordinator {
     return call.record.participants.findLast((p) => p.identity === identity && p.joinedAt !== null && p.leftAt === null);
   }
 
+  /** The sockets of `identity` that may take calls (a chat-only socket is not rung). */
   private connectionsOf(identity: string): SignalingConnection[] {
-    return [...(this.byIdentity.get(identity) ?? [])];
+    return [...(this.byIdentity.get(identity) ?? [])].filter((c) => c.scopes.some((s) => s === "voip" || s === "voip.join"));
   }
 
   private broadcast(call: LiveCall, message: Record<string, unknown>, except?: string): void {
