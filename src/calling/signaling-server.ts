@@ -93,11 +93,12 @@ export class SignalingServer {
 
   /** Sends a relayed message to this replica's sockets it is meant for. */
   private onRelay(relay: RelayMessage): void {
-    if (relay.kind !== "toIdentities") return;
+    // Calling messages are the coordinator's; chat events are delivered here.
+    if (relay.kind !== "toIdentities" || relay.scope !== "chat") return;
     for (const identity of relay.identities) {
       for (const conn of this.byIdentity.get(identity) ?? []) {
         if (conn.resource.id !== relay.resourceId || conn.id === relay.exceptConn || !conn.open) continue;
-        if (relay.scope === "chat" ? !conn.scopes.includes("chat") : !conn.scopes.some((s) => s === "voip" || s === "voip.join")) continue;
+        if (!conn.scopes.includes("chat")) continue;
         const message = relay.message;
         if (message.type === "chatEvent") {
           conn.send({ ...message, payload: { ...(message.payload as Record<string, unknown>), recipient: identifierKind(identity) } });

@@ -14,8 +14,8 @@ export function openRealtimeBus(options: { databaseUrl: string | undefined; db: 
   const { db, log } = options;
   return new PgRealtimeBus({
     connectionString: options.databaseUrl,
-    query: async (kind, channel, payloads) => {
-      if (kind === "single") await sql`select pg_notify(${channel}, ${payloads[0]})`.execute(db);
+    query: async (channel, payloads) => {
+      if (payloads.length === 1) await sql`select pg_notify(${channel}, ${payloads[0]})`.execute(db);
       else await sql`select pg_notify(${channel}, t.p) from unnest(${payloads}::text[]) with ordinality as t(p, k) order by t.k`.execute(db);
     },
     onError: (err) => log.warn({ op: "realtime.bus", err: { message: (err as Error).message } }, "realtime relay failed"),

@@ -5,6 +5,8 @@ import type { RealtimeBus, RelayListener, RelayMessage } from "./realtime-bus.js
 /** NOTIFY refuses payloads of 8000 bytes or more; a message above this travels as several chunks. */
 const MAX_PAYLOAD_BYTES = 7_900;
 const CHUNK_CHARS = 7_000;
+/** Payloads per NOTIFY statement. */
+const MAX_BATCH = 200;
 /** A chunked message whose parts did not all arrive in this time is dropped. */
 const REASSEMBLY_MS = 10_000;
 const MIN_BACKOFF_MS = 100;
@@ -15,8 +17,8 @@ type Envelope = { o: string; m: RelayMessage } | { o: string; id: string; i: num
 
 export interface PgRealtimeBusOptions {
   connectionString: string;
-  /** Runs one statement on the store's pool: NOTIFY is delivered when it commits. */
-  query: (text: "single" | "chunks", channel: string, payloads: string[]) => Promise<void>;
+  /** Notifies `channel` with each payload, in order, in one statement on the store's pool (delivered at commit). */
+  query: (channel: string, payloads: string[]) => Promise<void>;
   onError?: (err: unknown) => void;
 }
 
@@ -33,11 +35,14 @@ export function realtimeChannel(schema: string): string {
  */
 export class PgRealtimeBus implements RealtimeBus {
   readonly replica = randomUUID();
+  readonly shared = true;
   private readonly listeners: RelayListener[] = [];
   private readonly partial = new Map<string, { parts: string[]; got: number; timer: NodeJS.Timeout }>();
   private client: pg.Client | undefined;
   private channel: string | undefined;
   private closed = false;
+  private readonly pending: string[] = [];
+  private sending = false;
   private backoffMs = MIN_BACKOFF_MS;
   private readonly listening: Promise<void>;
   private markReady: () => void = () => {};
@@ -53,9 +58,27 @@ export class PgRealtimeBus implements RealtimeBus {
     clearTimeout(timer);
   }
 
+  /**
+   * Local listeners at once; the other replicas through NOTIFY. Payloads are sent one statement at a time, each
+   * carrying everything queued meanwhile, so replicas receive one publisher's messages in publishing order.
+   */
   publish(message: RelayMessage): void {
     queueMicrotask(() => this.deliver(message));
-    void this.send(message).catch((err: unknown) => this.options.onError?.(err));
+    this.pending.push(...this.encode(message));
+    if (!this.sending) void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    this.sending = true;
+    try {
+      await this.listening;
+      while (this.pending.length > 0 && !this.closed) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        await this.options.query(this.channel!, batch).catch((err: unknown) => this.options.onError?.(err));
+      }
+    } finally {
+      this.sending = false;
+    }
   }
 
   subscribe(listener: RelayListener): void {
@@ -71,14 +94,9 @@ export class PgRealtimeBus implements RealtimeBus {
     await client?.end().catch(() => undefined);
   }
 
-  private async send(message: RelayMessage): Promise<void> {
-    await this.listening;
-    const channel = this.channel!;
+  private encode(message: RelayMessage): string[] {
     const whole = JSON.stringify({ o: this.replica, m: message } satisfies Envelope);
-    if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) {
-      await this.options.query("single", channel, [whole]);
-      return;
-    }
+    if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return [whole];
     const encoded = Buffer.from(JSON.stringify(message)).toString("base64");
     const id = randomUUID();
     const n = Math.ceil(encoded.length / CHUNK_CHARS);
@@ -86,7 +104,7 @@ export class PgRealtimeBus implements RealtimeBus {
     for (let i = 0; i < n; i++) {
       payloads.push(JSON.stringify({ o: this.replica, id, i, n, b: encoded.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS) } satisfies Envelope));
     }
-    await this.options.query("chunks", channel, payloads);
+    return payloads;
   }
 
   private deliver(message: RelayMessage): void {

@@ -3,14 +3,17 @@
  * most 8000 bytes; larger ones travel by reference, see pg-realtime-bus.ts).
  */
 export type RelayMessage =
-  /** Deliver `message` to every local socket of these identities (of `resourceId`) that has `scope`. */
-  | { kind: "toIdentities"; resourceId: string; identities: string[]; scope: "chat" | "voip"; message: Record<string, unknown>; exceptConn?: string }
+  /**
+   * Deliver `message` to every socket of these identities (of `resourceId`) that has `scope`, on every replica.
+   * `origin` is the publishing replica (for calls: the replica that holds the call).
+   */
+  | { kind: "toIdentities"; origin?: string; resourceId: string; identities: string[]; scope: "chat" | "voip"; message: Record<string, unknown>; exceptConn?: string }
   /** Deliver `message` to one socket, wherever it is connected. */
-  | { kind: "toConn"; replica: string; connId: string; message: Record<string, unknown> }
-  /** A socket on `from.replica` sent a call message for a call that lives on another replica. */
-  | { kind: "forward"; from: RemoteParty; message: Record<string, unknown> & { type: string; callId: string } }
-  /** A socket that took part in a call on another replica went away (disconnect, revocation, expiry). */
-  | { kind: "gone"; from: RemoteParty; callId: string; reason: string };
+  | { kind: "toConn"; origin?: string; replica: string; connId: string; message: Record<string, unknown> }
+  /** A socket on `from.replica` sent a call message for a call that lives on replica `to`. */
+  | { kind: "forward"; to: string; from: RemoteParty; message: Record<string, unknown> & { type: string; callId: string } }
+  /** A socket that took part in a call on replica `to` went away (disconnect, revocation, expiry). */
+  | { kind: "gone"; to: string; from: RemoteParty; callId: string; reason: string };
 
 /** A socket of another replica, as the replica that holds the call sees it. */
 export interface RemoteParty {
@@ -30,6 +33,8 @@ export type RelayListener = (message: RelayMessage) => void;
 export interface RealtimeBus {
   /** This replica's id (random per process). */
   readonly replica: string;
+  /** False when no other process can hear this bus (SQLite: one process): calls are never forwarded. */
+  readonly shared: boolean;
   publish(message: RelayMessage): void;
   subscribe(listener: RelayListener): void;
   /** Resolves when messages of other replicas are heard (or after `timeoutMs`: the bus keeps reconnecting). */
@@ -40,6 +45,7 @@ export interface RealtimeBus {
 /** One process: publish calls the listeners on the next tick (the same asynchrony as the PostgreSQL bus). */
 export class LocalRealtimeBus implements RealtimeBus {
   private readonly listeners: RelayListener[] = [];
+  readonly shared = false;
 
   constructor(readonly replica: string) {}
 
