@@ -88,6 +88,25 @@ describe.each(backendNames.filter((b) => b === "postgres"))("realtime across two
     ]);
   });
 
+  it("relays signaling between replicas within milliseconds (one-way latency of 200 ICE candidates, logged)", async () => {
+    const { caller, s1, s2, callId } = await crossReplicaCall();
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const candidate = { candidate: `candidate:${i} 1 udp 2122260223 10.0.0.3 ${40000 + i} typ host`, sdpMid: "0", sdpMLineIndex: 0 };
+      const t = performance.now();
+      s2.send({ type: "ice", callId, to: caller.id, candidate });
+      await s1.next("ice", (m) => m.candidate.candidate === candidate.candidate);
+      latencies.push(performance.now() - t);
+    }
+    latencies.sort((x, y) => x - y);
+    const p50 = latencies[99]!;
+    const p99 = latencies[197]!;
+    console.log(`[realtime] replica 2 → replica 1 relay (sender socket → home replica → receiver): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    expect(p99).toBeLessThan(250);
+    s1.send({ type: "hangUp", callId });
+    await s2.next("callEnded");
+  });
+
   it("a callee on replica 2 rejects a call held on replica 1", async () => {
     const caller = await identityWithToken(r1, ["voip"]);
     const callee = await identityWithToken(r1, ["voip"]);
