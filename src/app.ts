@@ -23,6 +23,7 @@ import { chatRoutes } from "./chat/chat-routes.js";
 import { ChatService } from "./chat/chat-service.js";
 import { ChatRealtime } from "./chat/chat-realtime.js";
 import { openRealtimeBus } from "./realtime/open-realtime-bus.js";
+import { CallEventsOutbox } from "./events/call-events.js";
 import type { RealtimeBus } from "./realtime/realtime-bus.js";
 import { createHttpApp } from "./http/http-app.js";
 import { withHttpsRedirect } from "./http/https-redirect.js";
@@ -340,6 +341,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     onServer: (server) => calling.attach(server),
   });
   calling.onCallEvent((event) => core.activity.record(callActivity(event)));
+  calling.onCallEvent(new CallEventsOutbox({ store: core.store, recorder: core.events.recorder, resource: (id) => core.registry.get(id), log: core.log }).listener);
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
