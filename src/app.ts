@@ -163,6 +163,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     opened.push(() => feed.stop());
     const events = openEvents(config, store, clock, log, messaging);
     messaging.sms.attachEvents(events.recorder);
+    messaging.email.attachEvents(events.recorder);
     opened.push(() => events.close());
     await feed.start();
 
