@@ -43,6 +43,7 @@ export class PgRealtimeBus implements RealtimeBus {
   private closed = false;
   private readonly pending: string[] = [];
   private sending = false;
+  private flushing: Promise<void> = Promise.resolve();
   private backoffMs = MIN_BACKOFF_MS;
   private readonly listening: Promise<void>;
   private markReady: () => void = () => {};
@@ -65,7 +66,7 @@ export class PgRealtimeBus implements RealtimeBus {
   publish(message: RelayMessage): void {
     queueMicrotask(() => this.deliver(message));
     this.pending.push(...this.encode(message));
-    if (!this.sending) void this.flush();
+    if (!this.sending) this.flushing = this.flush();
   }
 
   private async flush(): Promise<void> {
@@ -85,7 +86,11 @@ export class PgRealtimeBus implements RealtimeBus {
     this.listeners.push(listener);
   }
 
+  /** Sends what is queued (a shutdown's callEnded to other replicas' sockets), then stops listening. */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushing, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
     this.closed = true;
     for (const p of this.partial.values()) clearTimeout(p.timer);
     this.partial.clear();

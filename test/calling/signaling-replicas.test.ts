@@ -147,6 +147,32 @@ describe.each(backendNames.filter((b) => b === "postgres"))("realtime across two
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
+  it("the home replica stopping ends the call for the participant on the other replica (serverShutdown)", async () => {
+    // A third replica holds this call, so the others keep serving the rest of the suite.
+    const r3 = await startTestServer({ backend, config: { databaseUrl: r1.server.core.config.databaseUrl! } });
+    try {
+      const caller = await identityWithToken(r3, ["voip"]);
+      const callee = await identityWithToken(r3, ["voip"]);
+      const s3 = open(r3);
+      const s2 = open(r2);
+      await s3.authenticate(caller.token);
+      await s2.authenticate(callee.token);
+      s3.send({ type: "startCall", callees: [callee.id] });
+      const { callId } = await s3.next("callStarted");
+      await s2.next("incomingCall");
+      s2.send({ type: "accept", callId });
+      await s2.next("joined");
+      await r3.close();
+      expect(await s2.next("callEnded")).toMatchObject({ callId, reason: "serverShutdown" });
+      // Free again on replica 2: it may start a new call.
+      const other = await identityWithToken(r2, ["voip"]);
+      s2.send({ type: "startCall", callees: [other.id], requestId: "next" });
+      expect(await s2.next("callStarted", (m) => m.requestId === "next")).toMatchObject({ requestId: "next" });
+    } finally {
+      await r3.close().catch(() => undefined);
+    }
+  });
+
   it("chat events reach a participant connected to the other replica, large messages included", async () => {
     const alice = await identityWithToken(r1, ["chat"]);
     const bob = await identityWithToken(r1, ["chat"]);
