@@ -455,6 +455,11 @@ export class CallCoordinator {
     const home = local.callId === callId ? local.remoteHome : this.remoteHomeOf(callId);
     if (home === undefined) return false;
     bus.publish({ kind: "forward", to: home, from: this.remoteOf(conn), message });
+    if (message.type === "hangUp" && local.callId === callId) {
+      // Free at once, even if the home replica is gone; its callEnded still reaches the socket when it answers.
+      local.callId = undefined;
+      local.remoteHome = undefined;
+    }
     return true;
   }
 
