@@ -21,6 +21,10 @@ import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticat
 import { ChatRepository } from "./chat/chat-repository.js";
 import { chatRoutes } from "./chat/chat-routes.js";
 import { ChatService } from "./chat/chat-service.js";
+import { ChatRealtime } from "./chat/chat-realtime.js";
+import { openRealtimeBus } from "./realtime/open-realtime-bus.js";
+import { CallEventsOutbox } from "./events/call-events.js";
+import type { RealtimeBus } from "./realtime/realtime-bus.js";
 import { createHttpApp } from "./http/http-app.js";
 import { withHttpsRedirect } from "./http/https-redirect.js";
 import { publicRoutes } from "./http/public-routes.js";
@@ -160,6 +164,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     opened.push(() => feed.stop());
     const events = openEvents(config, store, clock, log, messaging);
     messaging.sms.attachEvents(events.recorder);
+    messaging.email.attachEvents(events.recorder);
     opened.push(() => events.close());
     await feed.start();
 
@@ -217,7 +222,7 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[]): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[], bus: RealtimeBus): RouteSpec[] {
   const trustedAuth = new TrustedAuthStore(core.store, core.clock);
   return [
     ...armRoutes,
@@ -229,7 +234,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...messagingRoutes(core.messaging),
     ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
-    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat)),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat, chatRealtime(core, bus))),
     ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
     ...trustedAuthRoutes({
       store: trustedAuth,
@@ -238,6 +243,14 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
       exchange: core.entra.exchange,
     }),
   ];
+}
+
+/** Chat events to connected users, through the realtime bus to every replica's sockets. */
+function chatRealtime(core: Core, bus: RealtimeBus): ChatRealtime {
+  return new ChatRealtime(
+    () => core.store.db,
+    (resourceId, identities, event, payload) => bus.publish({ kind: "toIdentities", resourceId, identities, scope: "chat", message: { type: "chatEvent", event, payload } }),
+  );
 }
 
 export async function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -271,8 +284,9 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
   let boundHttpsPort: number | undefined;
   const consoleModule = openConsole(core, { metrics, authorizer, httpsPort: () => boundHttpsPort });
+  const bus = openRealtimeBus({ databaseUrl: config.databaseUrl, db: core.store.db, log: core.log });
   const app = createHttpApp({
-    routes: [...allRoutes(core, metrics, arm.routes), ...consoleModule.routes()],
+    routes: [...allRoutes(core, metrics, arm.routes, bus), ...consoleModule.routes()],
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
@@ -294,6 +308,8 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     await app.ready();
   } catch (err) {
     await app.close().catch(() => undefined);
+    consoleModule.close();
+    await bus.close();
     throw err;
   }
   core.activityRetention.start();
@@ -317,6 +333,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     users,
     authorizer,
     identityStates: core.identityStates,
+    bus,
   });
   calling.attach(httpsServer);
   // Every resource but the default one has an HTTPS listener of its own (docs/management.md).
@@ -328,6 +345,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     onServer: (server) => calling.attach(server),
   });
   calling.onCallEvent((event) => core.activity.record(callActivity(event)));
+  calling.onCallEvent(new CallEventsOutbox({ store: core.store, recorder: core.events.recorder, resource: (id) => core.registry.get(id), log: core.log }).listener);
 
   const listenOn = (server: http.Server | https.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -352,6 +370,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     calling,
     async listen() {
       try {
+        await bus.ready(5_000);
         const httpsPort = await listenOn(httpsServer, config.port);
         boundHttpsPort = httpsPort;
         const httpPort = httpServer === undefined ? undefined : await listenOn(httpServer, config.httpPort!);
@@ -371,6 +390,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     // Stop accepting, let in-flight requests finish, then flush and close the store.
     await calling.close();
     consoleModule.close();
+    await bus.close();
     await Promise.all([closeServer(httpsServer), closeServer(httpServer), resourceListeners.close()]);
     await app.close();
     await core.close();

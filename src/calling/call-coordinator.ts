@@ -9,6 +9,8 @@ import type { CallRecord, EndReason, ParticipantRecord } from "./call-record.js"
 import { iceServersFor } from "./ice-servers.js";
 import type { ClientMessage, ClientMessageOf, SignalingErrorCode } from "./signaling-protocol.js";
 import type { DisconnectReason, SignalingConnection } from "./signaling-connection.js";
+import type { RealtimeBus, RelayMessage } from "../realtime/realtime-bus.js";
+import { RemoteCallParty, type CallParty } from "./call-party.js";
 
 /**
  * A per-participant call event, for the integrator's activity record (never SDP, candidates or tokens).
@@ -29,7 +31,7 @@ export interface CallEvent {
 export type CallEventListener = (event: CallEvent) => void;
 
 interface LiveParticipant {
-  conn: SignalingConnection;
+  conn: CallParty;
   audioMuted: boolean;
   videoMuted: boolean;
 }
@@ -58,7 +60,12 @@ export interface CoordinatorDeps {
   log: Logger;
   calls: CallRepository;
   identityStates: IdentityStateCache;
+  /** Relays call signaling between replicas (docs/realtime.md); absent: this process holds every call. */
+  bus?: RealtimeBus;
 }
+
+/** Call messages that name a call: forwarded to the replica that holds the call when it is not here. */
+const CALL_MESSAGES = new Set(["invite", "accept", "join", "reject", "hangUp", "offer", "answer", "ice", "mute"]);
 
 /**
  * The calling state machine. Calls live in memory (one server process holds a call); the record is saved at every
@@ -71,8 +78,16 @@ export class CallCoordinator {
   private readonly calls = new Map<string, LiveCall>();
   private readonly byIdentity = new Map<string, Set<SignalingConnection>>();
   private readonly listeners: CallEventListener[] = [];
+  /** Local sockets by id, for messages relayed to one socket. */
+  private readonly byId = new Map<string, SignalingConnection>();
+  /** Sockets of other replicas in (or calling into) calls held here. */
+  private readonly remoteParties = new Map<string, RemoteCallParty>();
+  /** Calls held by other replicas that rang a local socket: call id → replica, until answered or gone. */
+  private readonly remoteCalls = new Map<string, { replica: string; at: number }>();
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  constructor(private readonly deps: CoordinatorDeps) {
+    deps.bus?.subscribe((relay) => this.onRelay(relay));
+  }
 
   /** Subscribes to per-participant call events (the activity record hook). */
   onCallEvent(listener: CallEventListener): void {
@@ -83,6 +98,7 @@ export class CallCoordinator {
     const set = this.byIdentity.get(conn.identity!) ?? new Set();
     set.add(conn);
     this.byIdentity.set(conn.identity!, set);
+    this.byId.set(conn.id, conn);
   }
 
   /** The socket is gone: leave its call, forget it. */
@@ -91,15 +107,24 @@ export class CallCoordinator {
     const set = this.byIdentity.get(conn.identity);
     set?.delete(conn);
     if (set?.size === 0) this.byIdentity.delete(conn.identity);
-    if (conn.callId !== undefined) this.leave(conn, reason);
+    this.byId.delete(conn.id);
+    if (conn.callId === undefined) return;
+    if (this.calls.has(conn.callId) || conn.remoteHome === undefined) return this.leave(conn, reason);
+    // In a call held by another replica: that replica takes the participant out.
+    this.deps.bus!.publish({ kind: "gone", to: conn.remoteHome, from: this.remoteOf(conn), callId: conn.callId, reason });
+    conn.callId = undefined;
+    conn.remoteHome = undefined;
   }
 
   get activeCalls(): number {
     return this.calls.size;
   }
 
-  async handle(conn: SignalingConnection, message: Exclude<ClientMessage, { type: "auth" }>): Promise<void> {
+  async handle(conn: CallParty, message: Exclude<ClientMessage, { type: "auth" }>): Promise<void> {
     try {
+      // A chat-only socket receives chat events; calling needs a voip or voip.join token.
+      if (!conn.scopes.some((s) => s === "voip" || s === "voip.join")) throw new Refusal("InsufficientScope", "Calling needs a voip or voip.join token.");
+      if (this.forwarded(conn, message)) return;
       switch (message.type) {
         case "startCall":
           return await this.startCall(conn, message);
@@ -137,7 +162,7 @@ export class CallCoordinator {
 
   // --- operations ---
 
-  private async startCall(conn: SignalingConnection, msg: ClientMessageOf<"startCall">): Promise<void> {
+  private async startCall(conn: CallParty, msg: ClientMessageOf<"startCall">): Promise<void> {
     this.requireVoip(conn, "start a call");
     if (conn.callId !== undefined) throw new Refusal("AlreadyInCall", "This connection is already in a call.");
     const callees = await this.checkCallees(conn, msg.callees);
@@ -181,7 +206,7 @@ export class CallCoordinator {
     this.save(call);
   }
 
-  private async invite(conn: SignalingConnection, msg: ClientMessageOf<"invite">): Promise<void> {
+  private async invite(conn: CallParty, msg: ClientMessageOf<"invite">): Promise<void> {
     this.requireVoip(conn, "invite");
     const call = this.requireCall(conn, msg.callId);
     const fresh = (await this.checkCallees(conn, msg.callees)).filter((id) => !call.active.has(id) && !call.ringing.has(id));
@@ -193,7 +218,7 @@ export class CallCoordinator {
     this.save(call);
   }
 
-  private join(conn: SignalingConnection, callId: string, requestId: string | undefined): void {
+  private join(conn: CallParty, callId: string, requestId: string | undefined): void {
     const identity = conn.identity!;
     const call = this.calls.get(callId);
     if (call === undefined || call.record.resourceId !== conn.resource.id) throw new Refusal("CallNotFound", "No such call.");
@@ -237,14 +262,12 @@ export class CallCoordinator {
       iceServers: iceServersFor(this.deps.config, callId, now),
     });
     for (const [, p] of others) p.conn.send({ type: "participantJoined", callId, identity });
-    for (const other of this.connectionsOf(identity)) {
-      if (other !== conn) other.send({ type: "incomingCallEnded", callId, reason: "answeredElsewhere" });
-    }
+    this.toIdentity(call, identity, { type: "incomingCallEnded", callId, reason: "answeredElsewhere" }, conn.id);
     this.emit(call, "joined", identity, now);
     this.save(call);
   }
 
-  private reject(conn: SignalingConnection, callId: string): void {
+  private reject(conn: CallParty, callId: string): void {
     const identity = conn.identity!;
     const call = this.calls.get(callId);
     if (call === undefined || call.record.resourceId !== conn.resource.id) throw new Refusal("CallNotFound", "No such call.");
@@ -255,13 +278,13 @@ export class CallCoordinator {
     const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
     if (row !== undefined) row.outcome = "rejected";
     this.broadcast(call, { type: "participantRejected", callId, identity });
-    for (const other of this.connectionsOf(identity)) other.send({ type: "incomingCallEnded", callId, reason: "rejected" });
+    this.toIdentity(call, identity, { type: "incomingCallEnded", callId, reason: "rejected" });
     this.emit(call, "rejected", identity, now);
     if (call.ringing.size === 0 && call.active.size <= 1) this.end(call, call.record.answeredAt === null ? "rejected" : "hangUp");
     else this.save(call);
   }
 
-  private relay(conn: SignalingConnection, msg: ClientMessageOf<"offer" | "answer" | "ice">): void {
+  private relay(conn: CallParty, msg: ClientMessageOf<"offer" | "answer" | "ice">): void {
     const call = this.requireCall(conn, msg.callId);
     const target = call.active.get(msg.to);
     if (target === undefined || msg.to === conn.identity) throw new Refusal("ParticipantNotFound", "The target is not in the call.", msg.to);
@@ -269,7 +292,7 @@ export class CallCoordinator {
     target.conn.send({ type: msg.type, callId: msg.callId, from: conn.identity, ...payload });
   }
 
-  private mute(conn: SignalingConnection, msg: ClientMessageOf<"mute">): void {
+  private mute(conn: CallParty, msg: ClientMessageOf<"mute">): void {
     const call = this.requireCall(conn, msg.callId);
     const me = call.active.get(conn.identity!)!;
     me.audioMuted = msg.audio;
@@ -304,7 +327,7 @@ export class CallCoordinator {
         video: call.record.video,
         participants: [...call.active.keys()],
       };
-      for (const c of this.connectionsOf(callee)) c.send(incoming);
+      this.toIdentity(call, callee, incoming);
       this.emit(call, "invited", callee, now);
     }
   }
@@ -314,14 +337,14 @@ export class CallCoordinator {
     const now = this.deps.clock.now();
     const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
     if (row !== undefined) row.outcome = "missed";
-    for (const c of this.connectionsOf(identity)) c.send({ type: "incomingCallEnded", callId: call.record.id, reason: "noAnswer" });
+    this.toIdentity(call, identity, { type: "incomingCallEnded", callId: call.record.id, reason: "noAnswer" });
     this.broadcast(call, { type: "participantMissed", callId: call.record.id, identity });
     this.emit(call, "missed", identity, now);
     if (call.ringing.size === 0 && call.active.size <= 1) this.end(call, call.record.answeredAt === null ? "noAnswer" : "hangUp");
     else this.save(call);
   }
 
-  private leave(conn: SignalingConnection, reason: "hangUp" | DisconnectReason): void {
+  private leave(conn: CallParty, reason: "hangUp" | DisconnectReason): void {
     const identity = conn.identity!;
     const call = conn.callId === undefined ? undefined : this.calls.get(conn.callId);
     conn.callId = undefined;
@@ -355,13 +378,14 @@ export class CallCoordinator {
       }
       p.conn.callId = undefined;
       p.conn.send({ type: "callEnded", callId, reason });
+      if (p.conn instanceof RemoteCallParty) this.remoteParties.delete(p.conn.id);
       this.emit(call, "left", identity, now, "callEnded", row?.joinedAt != null ? now - row.joinedAt : undefined);
     }
     for (const [identity, timer] of call.ringing) {
       timer.cancel();
       const row = call.record.participants.find((p) => p.identity === identity && p.outcome === "ringing");
       if (row !== undefined) row.outcome = "missed";
-      for (const c of this.connectionsOf(identity)) c.send({ type: "incomingCallEnded", callId, reason });
+      this.toIdentity(call, identity, { type: "incomingCallEnded", callId, reason });
       this.emit(call, "missed", identity, now);
     }
     call.active.clear();
@@ -377,18 +401,18 @@ export class CallCoordinator {
 
   // --- helpers ---
 
-  private requireVoip(conn: SignalingConnection, what: string): void {
+  private requireVoip(conn: CallParty, what: string): void {
     if (!conn.scopes.includes("voip")) throw new Refusal("InsufficientScope", `A voip.join token may not ${what}.`);
   }
 
-  private requireCall(conn: SignalingConnection, callId: string): LiveCall {
+  private requireCall(conn: CallParty, callId: string): LiveCall {
     const call = conn.callId === callId ? this.calls.get(callId) : undefined;
     if (call === undefined) throw new Refusal("NotInCall", "This connection is not in that call.");
     return call;
   }
 
   /** Callees must be live identities of the caller's resource; duplicates and the caller are dropped. */
-  private async checkCallees(conn: SignalingConnection, ids: string[]): Promise<string[]> {
+  private async checkCallees(conn: CallParty, ids: string[]): Promise<string[]> {
     const unique = [...new Set(ids)].filter((id) => id !== conn.identity);
     if (unique.length === 0) throw new Refusal("CalleeNotFound", "No callee other than the caller.");
     for (const id of unique) {
@@ -405,8 +429,118 @@ export class CallCoordinator {
     return call.record.participants.findLast((p) => p.identity === identity && p.joinedAt !== null && p.leftAt === null);
   }
 
+  /** Sends to every socket of `identity` that may take calls, on every replica (but `except`). */
+  private toIdentity(call: LiveCall, identity: string, message: Record<string, unknown>, except?: string): void {
+    const bus = this.deps.bus;
+    if (bus?.shared) {
+      bus.publish({ kind: "toIdentities", origin: bus.replica, resourceId: call.record.resourceId, identities: [identity], scope: "voip", message, ...(except !== undefined ? { exceptConn: except } : {}) });
+      return;
+    }
+    for (const c of this.connectionsOf(identity)) if (c.id !== except) c.send(message);
+  }
+
+  // --- across replicas ---
+
+  private remoteOf(conn: CallParty): { replica: string; connId: string; identity: string; scopes: string[]; resourceId: string } {
+    return { replica: this.deps.bus!.replica, connId: conn.id, identity: conn.identity!, scopes: [...conn.scopes], resourceId: conn.resource.id };
+  }
+
+  /** A message about a call another replica holds goes to that replica; true when it was forwarded. */
+  private forwarded(conn: CallParty, message: Exclude<ClientMessage, { type: "auth" }>): boolean {
+    const bus = this.deps.bus;
+    if (!bus?.shared || conn instanceof RemoteCallParty || !CALL_MESSAGES.has(message.type) || !("callId" in message)) return false;
+    const callId = message.callId;
+    if (this.calls.has(callId)) return false;
+    const local = conn as SignalingConnection;
+    const home = local.callId === callId ? local.remoteHome : this.remoteHomeOf(callId);
+    if (home === undefined) return false;
+    bus.publish({ kind: "forward", to: home, from: this.remoteOf(conn), message });
+    if (message.type === "hangUp" && local.callId === callId) {
+      // Free at once, even if the home replica is gone; its callEnded still reaches the socket when it answers.
+      local.callId = undefined;
+      local.remoteHome = undefined;
+    }
+    return true;
+  }
+
+  private remoteHomeOf(callId: string): string | undefined {
+    const found = this.remoteCalls.get(callId);
+    if (found === undefined) return undefined;
+    // Only ringing needs it: after twice the ring timeout the entry is stale.
+    if (this.deps.clock.now() - found.at > this.deps.config.ringTimeoutSeconds * 2000) {
+      this.remoteCalls.delete(callId);
+      return undefined;
+    }
+    return found.replica;
+  }
+
+  private onRelay(relay: RelayMessage): void {
+    const bus = this.deps.bus!;
+    switch (relay.kind) {
+      case "toIdentities": {
+        if (relay.scope !== "voip") return;
+        const callId = relay.message.callId;
+        if (relay.origin !== undefined && relay.origin !== bus.replica && typeof callId === "string" && relay.message.type === "incomingCall") {
+          this.pruneRemoteCalls();
+          this.remoteCalls.set(callId, { replica: relay.origin, at: this.deps.clock.now() });
+        }
+        for (const identity of relay.identities) {
+          for (const c of this.connectionsOf(identity)) {
+            if (c.id !== relay.exceptConn && c.resource.id === relay.resourceId) c.send(relay.message);
+          }
+        }
+        return;
+      }
+      case "toConn": {
+        if (relay.replica !== bus.replica) return;
+        const conn = this.byId.get(relay.connId);
+        if (conn === undefined) return;
+        const { type, callId } = relay.message;
+        if (type === "joined" || type === "callStarted") {
+          conn.callId = callId as string;
+          conn.remoteHome = relay.origin;
+          this.remoteCalls.delete(callId as string);
+        } else if (type === "callEnded" && conn.callId === callId) {
+          conn.callId = undefined;
+          conn.remoteHome = undefined;
+        }
+        conn.send(relay.message);
+        return;
+      }
+      case "forward": {
+        if (relay.to !== bus.replica) return;
+        let party = this.remoteParties.get(relay.from.connId);
+        if (party === undefined) {
+          party = new RemoteCallParty(relay.from, bus);
+          this.remoteParties.set(party.id, party);
+        }
+        const p = party;
+        const message = relay.message as unknown as Exclude<ClientMessage, { type: "auth" }>;
+        p.queue = p.queue
+          .then(() => this.handle(p, message))
+          .catch((err: unknown) => this.deps.log.error({ op: "calling.forward", err: { message: (err as Error).message } }, "forwarded call message failed"));
+        return;
+      }
+      case "gone": {
+        if (relay.to !== bus.replica) return;
+        const party = this.remoteParties.get(relay.from.connId);
+        if (party === undefined) return;
+        this.remoteParties.delete(party.id);
+        if (party.callId !== undefined) this.leave(party, relay.reason as DisconnectReason);
+        return;
+      }
+    }
+  }
+
+  private pruneRemoteCalls(): void {
+    if (this.remoteCalls.size < 1000) return;
+    const horizon = this.deps.clock.now() - this.deps.config.ringTimeoutSeconds * 2000;
+    for (const [id, entry] of this.remoteCalls) if (entry.at < horizon) this.remoteCalls.delete(id);
+  }
+
+  /** The local sockets of `identity` that may take calls (a chat-only socket is not rung). */
   private connectionsOf(identity: string): SignalingConnection[] {
-    return [...(this.byIdentity.get(identity) ?? [])];
+    return [...(this.byIdentity.get(identity) ?? [])].filter((c) => c.scopes.some((s) => s === "voip" || s === "voip.join"));
   }
 
   private broadcast(call: LiveCall, message: Record<string, unknown>, except?: string): void {

@@ -31,6 +31,7 @@ export function createCalling(deps: CallingDeps): Calling {
     log: deps.log,
     calls: repository,
     identityStates: deps.identityStates,
+    bus: deps.bus,
   });
   const signaling = new SignalingServer(deps, coordinator);
   return {

@@ -41,6 +41,8 @@ export class SignalingConnection {
   /** Epoch seconds. */
   expiresAt = 0;
   callId: string | undefined;
+  /** The replica that holds `callId`, when that call is not held by this process. */
+  remoteHome: string | undefined;
   /** Set before the server closes the socket, so the call sees why the participant left. */
   disconnectReason: DisconnectReason = "disconnected";
   authTimer: ClockTimer | undefined;

@@ -16,6 +16,8 @@ import type { Resource } from "../resources/resource.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { ChangeFeed } from "../store/change-feed.js";
 import type { Clock } from "../util/clock.js";
+import type { RealtimeBus, RelayMessage } from "../realtime/realtime-bus.js";
+import { identifierKind } from "../chat/chat-realtime.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
 import { SignalingConnection } from "./signaling-connection.js";
@@ -31,18 +33,20 @@ export interface SignalingDeps {
   users: AuthenticatorChain;
   /** The pipeline's authorizer; the socket is checked as the operation SIGNALING_ROUTE. */
   authorizer: Authorizer;
+  /** Messages between replicas (and from chat to the sockets): realtime-bus.ts. */
+  bus: RealtimeBus;
 }
 
 /**
- * The signaling endpoint as authentication and authorization see it: a user-token operation allowed to voip and
- * voip.join tokens. It is not mounted as an HTTP route (the WebSocket upgrade is taken before the router).
+ * The signaling endpoint as authentication and authorization see it: a user-token operation allowed to voip,
+ * voip.join and chat tokens (chat tokens receive chat events; calling requests need voip or voip.join). It is not mounted as an HTTP route (the WebSocket upgrade is taken before the router).
  */
 export const SIGNALING_ROUTE = defineRoute({
   operation: "calling.signaling",
   method: "GET",
   url: SIGNALING_PATH,
   auth: "user",
-  userScopes: ["voip", "voip.join"],
+  userScopes: ["voip", "voip.join", "chat"],
   requireApiVersion: false,
   handle: () => ({ status: 426 }),
 });
@@ -65,6 +69,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class SignalingServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<SignalingConnection>();
+  /** Authenticated sockets by identity, for messages relayed to identities (chat events, incoming calls). */
+  private readonly byIdentity = new Map<string, Set<SignalingConnection>>();
   private readonly keepalive: NodeJS.Timeout;
   private closing = false;
 
@@ -82,6 +88,25 @@ export class SignalingServer {
     this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS);
     this.keepalive.unref();
     core.feed.subscribe((changes) => this.onChanges(changes));
+    core.bus.subscribe((message) => this.onRelay(message));
+  }
+
+  /** Sends a relayed message to this replica's sockets it is meant for. */
+  private onRelay(relay: RelayMessage): void {
+    // Calling messages are the coordinator's; chat events are delivered here.
+    if (relay.kind !== "toIdentities" || relay.scope !== "chat") return;
+    for (const identity of relay.identities) {
+      for (const conn of this.byIdentity.get(identity) ?? []) {
+        if (conn.resource.id !== relay.resourceId || conn.id === relay.exceptConn || !conn.open) continue;
+        if (!conn.scopes.includes("chat")) continue;
+        const message = relay.message;
+        if (message.type === "chatEvent") {
+          conn.send({ ...message, payload: { ...(message.payload as Record<string, unknown>), recipient: identifierKind(identity) } });
+        } else {
+          conn.send(message);
+        }
+      }
+    }
   }
 
   /** Takes the upgrade requests for the signaling path on `server`; other paths are left to other handlers. */
@@ -151,6 +176,11 @@ export class SignalingServer {
     ws.on("close", (code) => {
       conn.clearTimers();
       this.connections.delete(conn);
+      if (conn.identity !== undefined) {
+        const set = this.byIdentity.get(conn.identity);
+        set?.delete(conn);
+        if (set?.size === 0) this.byIdentity.delete(conn.identity);
+      }
       this.coordinator.disconnect(conn, conn.disconnectReason);
       log.info({ op: "calling.disconnect", conn: conn.id, resource: conn.resource.id, principal: conn.identity, code }, "signaling");
     });
@@ -190,7 +220,12 @@ export class SignalingServer {
     conn.authTimer?.cancel();
     conn.authTimer = undefined;
     this.scheduleExpiry(conn);
-    if (first) this.coordinator.register(conn);
+    if (first) {
+      const set = this.byIdentity.get(principal.identity) ?? new Set();
+      set.add(conn);
+      this.byIdentity.set(principal.identity, set);
+      this.coordinator.register(conn);
+    }
     conn.send({
       type: "authenticated",
       requestId: message.requestId,

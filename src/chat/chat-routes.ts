@@ -418,7 +418,7 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
       async handle(ctx) {
         const caller = callerOf(ctx);
         ctx.setSubject(caller);
-        await chat.sendTyping(ctx.resource, caller, threadIdOf(ctx));
+        await chat.sendTyping(ctx.resource, caller, threadIdOf(ctx), ctx.body?.senderDisplayName);
         return { status: 200 };
       },
     }),

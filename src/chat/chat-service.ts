@@ -6,6 +6,7 @@ import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { ChatEvents } from "../events/chat-events.js";
+import type { ChatRealtime } from "./chat-realtime.js";
 import { checkContent, checkDisplayName, checkMessageId, checkThreadId, checkTopic, metadataText, parseMetadata } from "./chat-checks.js";
 import {
   DELETED_USER_DISPLAY_NAME,
@@ -77,7 +78,14 @@ export class ChatService {
     private readonly clock: Clock,
     /** Event Grid chat events, recorded in each write's transaction (src/events). */
     private readonly events?: ChatEvents,
+    /** Chat events pushed to connected users after each write commits (chat-realtime.ts). */
+    private readonly realtime?: ChatRealtime,
   ) {}
+
+  /** A realtime push never fails the operation that raised it (the change is committed). */
+  private async push(send: (realtime: ChatRealtime) => Promise<void>): Promise<void> {
+    if (this.realtime !== undefined) await send(this.realtime).catch(() => undefined);
+  }
 
   /** The thread and the caller's participant row, or 404. */
   async requireMember(resource: Resource, threadId: string, caller: string): Promise<{ thread: ThreadRow; participant: ParticipantRow }> {
@@ -155,6 +163,7 @@ export class ChatService {
       await this.events?.threadCreated(trx, resource, row.id);
       return row;
     });
+    if (thread.id === row.id) await this.push((r) => r.threadCreated(resource.id, row.id));
     return { thread: toThreadView(thread), invalid: thread.id === row.id ? invalid : [] };
   }
 
@@ -201,6 +210,7 @@ export class ChatService {
       if (set.topic !== undefined) await this.appendSystemMessage(trx, threadId, "topicUpdated", { topic: set.topic, initiator: caller }, now);
       await this.events?.threadUpdated(trx, resource, threadId, caller, now);
     });
+    await this.push((r) => r.threadUpdated(resource.id, threadId, caller, now));
   }
 
   async deleteThread(resource: Resource, caller: string, threadId: string): Promise<void> {
@@ -210,6 +220,7 @@ export class ChatService {
       await this.repository.markThreadDeleted(trx, threadId, now);
       await this.events?.threadDeleted(trx, resource, threadId, caller, now);
     });
+    await this.push((r) => r.threadDeleted(resource.id, threadId, caller, now));
   }
 
   async addParticipants(resource: Resource, caller: string, threadId: string, participants: ParticipantInput[]): Promise<InvalidParticipant[]> {
@@ -224,7 +235,7 @@ export class ChatService {
     const invalid = requested.filter((p) => !live.has(p.rawId)).map((p) => ({ rawId: p.rawId }));
     if (valid.length === 0) return invalid;
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
+    const added = await this.store.write(async (trx) => {
       const existing = new Set((await this.repository.findParticipants(trx, threadId, valid.map((p) => p.rawId))).map((p) => p.raw_id));
       const fresh = valid.filter((p) => !existing.has(p.rawId));
       if ((await this.repository.countParticipants(trx, threadId)) + fresh.length > MAX_PARTICIPANTS) throw new AcsError("TooManyParticipants");
@@ -234,17 +245,19 @@ export class ChatService {
         await this.appendSystemMessage(trx, threadId, "participantAdded", { participants: fresh.map(systemParticipant), initiator: caller }, now);
         await this.events?.participantsChanged(trx, resource, threadId, caller, { added: fresh.map((p) => p.rawId) }, now);
       }
+      return fresh.map((p) => p.rawId);
     });
+    if (added.length > 0) await this.push((r) => r.participantsAdded(resource.id, threadId, caller, added, now));
     return invalid;
   }
 
   async removeParticipant(resource: Resource, caller: string, threadId: string, rawId: string): Promise<void> {
     await this.requireMember(resource, threadId, caller);
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
+    const removed = await this.store.write(async (trx) => {
       const [row] = await this.repository.findParticipants(trx, threadId, [rawId]);
       // ACS answers 204 for an identity that is not (or no longer) in the thread: removal is idempotent.
-      if (row === undefined) return;
+      if (row === undefined) return undefined;
       await this.repository.deleteParticipant(trx, threadId, rawId);
       await this.appendSystemMessage(
         trx,
@@ -254,7 +267,9 @@ export class ChatService {
         now,
       );
       await this.events?.participantsChanged(trx, resource, threadId, caller, { removed: row }, now);
+      return row;
     });
+    if (removed !== undefined) await this.push((r) => r.participantRemoved(resource.id, threadId, caller, removed, now));
   }
 
   async listParticipants(
@@ -302,6 +317,7 @@ export class ChatService {
       await this.events?.messageSent(trx, resource, threadId, slot.messageId);
       return slot.messageId;
     });
+    await this.push((r) => r.messageReceived(resource.id, threadId, id));
     return String(id);
   }
 
@@ -357,6 +373,7 @@ export class ChatService {
       await this.repository.updateMessage(trx, threadId, id, set, now);
       await this.events?.messageEdited(trx, resource, threadId, id);
     });
+    await this.push((r) => r.messageEdited(resource.id, threadId, id));
   }
 
   /** Deleting a deleted message is a no-op (204 again). */
@@ -364,12 +381,14 @@ export class ChatService {
     const id = checkMessageId(messageId);
     await this.requireMember(resource, threadId, caller);
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
+    const deleted = await this.store.write(async (trx) => {
       const row = await this.ownMessage(trx, threadId, id, caller);
-      if (row.deleted_at !== null) return;
+      if (row.deleted_at !== null) return false;
       await this.repository.updateMessage(trx, threadId, id, { deleted_at: now }, now);
       await this.events?.messageDeleted(trx, resource, threadId, id);
+      return true;
     });
+    if (deleted) await this.push((r) => r.messageDeleted(resource.id, threadId, id));
   }
 
   async sendReadReceipt(resource: Resource, caller: string, threadId: string, messageId: string): Promise<void> {
@@ -379,6 +398,7 @@ export class ChatService {
     if (row === undefined || !visibleTo(row, participant)) throw new AcsError("MessageNotFound");
     const now = this.clock.now();
     await this.store.write((trx) => this.repository.upsertReadReceipt(trx, threadId, caller, id, now));
+    await this.push((r) => r.readReceipt(resource.id, threadId, caller, id, now));
   }
 
   async listReadReceipts(
@@ -395,9 +415,10 @@ export class ChatService {
     };
   }
 
-  /** Typing notifications are accepted from participants (Node SDKs have no signaling channel to deliver them). */
-  async sendTyping(resource: Resource, caller: string, threadId: string): Promise<void> {
+  /** Typing notifications from participants reach the other participants' sockets (nothing is stored). */
+  async sendTyping(resource: Resource, caller: string, threadId: string, senderDisplayName?: string): Promise<void> {
     await this.requireMember(resource, threadId, caller);
+    await this.push((r) => r.typing(resource.id, threadId, caller, senderDisplayName, this.clock.now()));
   }
 
   private async ownMessage(db: Kysely<Database>, threadId: string, id: number, caller: string): Promise<MessageRow> {

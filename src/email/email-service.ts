@@ -11,6 +11,8 @@ import type { EmailDomains } from "./email-domains.js";
 import type { EmailOperationsTable } from "./email-tables.js";
 import { checkAddress, checkHeaders, decodeAttachments, type AttachmentInput, type EmailAddressInput } from "./email-validation.js";
 import type { SmtpRelay } from "./smtp-relay.js";
+import type { EventRecorder } from "../events/event-recorder.js";
+import { emailDeliveryReportEvents } from "../events/email-events.js";
 
 export interface EmailMessageInput {
   senderAddress: string;
@@ -41,6 +43,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export class EmailService {
   private readonly pending = new Set<Promise<void>>();
+  /** Event Grid EmailDeliveryReportReceived, recorded in the write that settles a delivery (src/events). */
+  private events: EventRecorder | undefined;
 
   constructor(
     private readonly store: Store,
@@ -65,6 +69,17 @@ export class EmailService {
     if (!domain.senderUsernames.some((u) => u.toLowerCase() === username.toLowerCase())) {
       throw new AcsError("InvalidSenderUserName", `'${username}' is not a sender user name of ${domain.domain}.`, { target: "senderAddress" });
     }
+  }
+
+  attachEvents(recorder: EventRecorder): void {
+    this.events = recorder;
+  }
+
+  private reports(id: string, message: EmailMessageInput, ok: boolean, statusMessage: string, at: number, internetMessageId?: string) {
+    const r = message.recipients;
+    const recipients = [...(r.to ?? []), ...(r.cc ?? []), ...(r.bcc ?? [])].map((a) => a.address);
+    const mailServer = this.relay === undefined ? "switchboard-outbox" : "smtp-relay";
+    return emailDeliveryReportEvents({ messageId: id, sender: message.senderAddress, recipients, ok, statusMessage, internetMessageId, mailServer, at });
   }
 
   /** Accepts a message; returns its operation (a repeated Operation-Id returns the first one, not sent again). */
@@ -139,6 +154,7 @@ export class EmailService {
         },
         createdAt: now,
       });
+      if (status === "Succeeded") await this.events?.record(trx, resource, this.reports(id, message, true, "Kept in the local outbox (no SMTP relay configured).", now));
       return true;
     });
     if (!inserted) return (await this.find(resource, id))!;
@@ -162,8 +178,8 @@ export class EmailService {
         attachments: (message.attachments ?? []).map((a, i) => ({ filename: a.name, content: attachmentBytes[i]!, contentType: a.contentType, cid: a.contentId })),
       });
       const now = this.clock.now();
-      await this.store.write((trx) =>
-        trx
+      await this.store.write(async (trx) => {
+        await trx
           .updateTable("email_operations")
           .set({
             status: result.ok ? "Succeeded" : "Failed",
@@ -173,8 +189,9 @@ export class EmailService {
           })
           .where("resource_id", "=", resource.id)
           .where("id", "=", id)
-          .execute(),
-      );
+          .execute();
+        await this.events?.record(trx, resource, this.reports(id, message, result.ok, result.response, now, result.messageId));
+      });
       await this.outbox.updateDetails(resource.id, id, {
         status: result.ok ? "Succeeded" : "Failed",
         relay: { ok: result.ok, response: result.response, ...(result.messageId !== undefined ? { messageId: result.messageId } : {}) },

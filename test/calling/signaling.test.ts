@@ -103,12 +103,19 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     expect(await s1.closed).toMatchObject({ code: 4401, reason: "TokenExpired" });
   });
 
-  it("refuses a chat-only token (4403 InsufficientScope)", async () => {
-    const c = await identityWithToken(srv, ["chat"]);
+  it("refuses a token with neither chat nor voip scopes (4403 InsufficientScope); a chat-only token may not call", async () => {
+    const c = await identityWithToken(srv, ["chat.join"]);
     const s = open();
     await s.opened;
     s.send({ type: "auth", token: c.token });
     expect(await s.closed).toMatchObject({ code: 4403, reason: "InsufficientScope" });
+
+    const chatOnly = await identityWithToken(srv, ["chat"]);
+    const callee = await identityWithToken(srv, ["voip"]);
+    const t = open();
+    await t.authenticate(chatOnly.token);
+    t.send({ type: "startCall", callees: [callee.id], requestId: "c" });
+    expect(await t.next("error", (m) => m.requestId === "c")).toMatchObject({ code: "InsufficientScope" });
   });
 
   it("lets voip.join accept an invitation but neither start a call nor join one it was not invited to", async () => {

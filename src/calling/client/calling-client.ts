@@ -100,7 +100,36 @@ export interface IncomingCall {
   reject(): void;
 }
 
-export interface CallClientEvents {
+/**
+ * A chat event as the Chat SDK's realtime notifications carry it (@azure/communication-signaling `ChatMessageReceivedEvent`
+ * and the others): `threadId`, `sender`, `recipient`, … with the `…On` times as Date objects.
+ */
+export type ChatEventPayload = Record<string, unknown> & { threadId: string };
+
+/** The Chat SDK's realtime event names; a socket opened with a `chat` token receives them for its threads. */
+export const CHAT_EVENT_NAMES = [
+  "chatMessageReceived",
+  "chatMessageEdited",
+  "chatMessageDeleted",
+  "typingIndicatorReceived",
+  "readReceiptReceived",
+  "chatThreadCreated",
+  "chatThreadDeleted",
+  "chatThreadPropertiesUpdated",
+  "participantsAdded",
+  "participantsRemoved",
+] as const;
+export type ChatEventName = (typeof CHAT_EVENT_NAMES)[number];
+
+const DATE_FIELDS = ["createdOn", "editedOn", "deletedOn", "receivedOn", "readOn", "updatedOn", "addedOn", "removedOn"];
+
+function chatPayload(raw: Record<string, unknown>): ChatEventPayload {
+  const payload: Record<string, unknown> = { ...raw };
+  for (const field of DATE_FIELDS) if (typeof payload[field] === "string") payload[field] = new Date(payload[field] as string);
+  return payload as ChatEventPayload;
+}
+
+export interface CallClientEvents extends Record<ChatEventName, ChatEventPayload> {
   incomingCall: IncomingCall;
   incomingCallEnded: { callId: string; reason: string };
   disconnected: { code: number; reason: string };
@@ -479,6 +508,11 @@ export class CallClient extends Emitter<CallClientEvents> {
         return;
       case "error":
         this.emit("error", new CallingError(msg.code as string, msg.message as string));
+        return;
+      case "chatEvent":
+        if ((CHAT_EVENT_NAMES as readonly string[]).includes(msg.event as string)) {
+          this.emit(msg.event as ChatEventName, chatPayload(msg.payload as Record<string, unknown>));
+        }
         return;
       default:
         if (this.call !== undefined && msg.callId === this.call.id) this.call.receive(msg);
