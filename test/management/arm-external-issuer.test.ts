@@ -41,7 +41,7 @@ describe.each(backendNames)("a trusted external issuer on the management plane (
       backend,
       config: { entra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audiences: ["https://communication.azure.com"], managementAudiences: ["https://management.azure.com/"] }] } },
     });
-    await runCli(srv, ["role", "assign", "--principal", OID, "--role", "Owner", "--scope", `/subscriptions/${srv.server.core.management.subscriptionId}`]);
+    await runCli(srv, ["role", "assign", "--principal", OID, "--issuer", issuer.issuer, "--role", "Owner", "--scope", `/subscriptions/${srv.server.core.management.subscriptionId}`]);
   });
   afterAll(async () => {
     await srv?.close();
