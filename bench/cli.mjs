@@ -20,7 +20,7 @@ if (opt("--baseline") !== undefined) builds.unshift(["baseline", path.resolve(op
 // One store for `keys list`, created by a short `start` of this build (the store format is shared).
 const dataDir = mkdtempSync(path.join(tmpdir(), "sb-cli-bench-"));
 const start = spawnSync(process.execPath, [builds.at(-1)[1], "start", "--data-dir", dataDir, "--port", "0", "--http-port", "off"], {
-  timeout: 8000,
+  timeout: 20000, // a loaded machine (first start generates the TLS certificate)
   killSignal: "SIGINT",
   env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "error" },
 });

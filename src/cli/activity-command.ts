@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import type { ActivityEvent } from "../activity/activity-event.js";
 import { OPERATION_PATTERN } from "../activity/activity-operations.js";
 import { summarizeActivity, type ActivitySummary } from "../activity/activity-summary.js";

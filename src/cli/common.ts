@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { loadConfig, type Config, type ConfigInput } from "../config/config.js";
 import { describeStore, findProjectConfig, requireExistingStore } from "./store-discovery.js";
 
@@ -63,7 +63,7 @@ export function commandConfigFrom(options: StoreOptions, overrides: ConfigInput 
 export async function withCore<T>(options: StoreOptions, fn: (core: Core) => Promise<T>): Promise<T> {
   const config = commandConfigFrom(options);
   requireExistingStore(config);
-  const { openCore } = await import("../app.js");
+  const { openCore } = await import("../core.js");
   const core = await openCore(config);
   try {
     return await fn(core);

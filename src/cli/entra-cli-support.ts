@@ -1,4 +1,4 @@
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import type { PrincipalRecord } from "../idp/entra-principals.js";
 import { isArmScope } from "../rbac/arm-scope.js";
 import { ALL_RESOURCES } from "../rbac/role-store.js";

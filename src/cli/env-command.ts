@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { DEV_EMAIL_SENDER, DEV_PRIMARY_KEY, DEV_RESOURCE_ID, DEV_TENANT_ID } from "../config/dev-mode.js";
 import type { Config } from "../config/config.js";
 import { managedDomainOf } from "../email/email-domains.js";

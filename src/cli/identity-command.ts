@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ActivityFields } from "../activity/activity-event.js";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import type { Principal } from "../auth/principal.js";
 import { checkLifetime, checkScopes } from "../identity/identity-service.js";
 import { addStoreOptions, intOption, printJson, withCore, type StoreOptions } from "./common.js";

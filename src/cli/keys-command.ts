@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { connectionString, type Resource } from "../resources/resource.js";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { endpointHost } from "./banner.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { APP_SERVICE_PATH } from "../idp/managed-identity/managed-identity-routes.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
 import { authorityHostOf, describeScope, scopeFor } from "./entra-cli-support.js";

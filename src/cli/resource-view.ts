@@ -1,4 +1,4 @@
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { armIdOf, connectionString, type Resource } from "../resources/resource.js";
 import { endpointHost } from "./banner.js";
 

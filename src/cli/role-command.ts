@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseCustomRole } from "../rbac/role-definitions.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
 import { describeScope, principalIdFor, scopeFor } from "./entra-cli-support.js";
 
@@ -36,6 +35,7 @@ export function registerRoleCommand(program: Command): void {
       } catch (err) {
         throw new Error(`${options.file}: ${(err as Error).message}`);
       }
+      const { parseCustomRole } = await import("../rbac/role-definitions.js");
       const definition = parseCustomRole(json);
       await withCore(options, async (core) => {
         await core.entra.roles.saveCustomRole(definition);

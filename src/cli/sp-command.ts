@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import type { AppRegistration } from "../idp/signin/app-registrations.js";
 import { addStoreOptions, printJson, withCore, type StoreOptions } from "./common.js";
 import { formatEnv } from "./shell-format.js";

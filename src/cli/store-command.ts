@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { openActivityStorage } from "../activity/activity-storage.js";
 import { loadConfig, type Config } from "../config/config.js";
-import { backupSqliteStore } from "../store/store-backup.js";
-import { copyStore } from "../store/store-copy.js";
-import { openStore } from "../store/store.js";
 import { addStoreOptions, commandConfigFrom, type StoreOptions } from "./common.js";
 
+// The store modules are loaded when a subcommand runs, not for `--help` or other commands.
 async function openRaw(config: Config) {
+  const [{ openStore }, { openActivityStorage }] = await Promise.all([import("../store/store.js"), import("../activity/activity-storage.js")]);
   const store = await openStore(config);
   const activity = await openActivityStorage(config, store).catch(async (err: unknown) => {
     await store.close();
@@ -35,6 +33,7 @@ export function registerStoreCommand(program: Command): void {
     try {
       const to = await openRaw(toConfig);
       try {
+        const { copyStore } = await import("../store/store-copy.js");
         const report = await copyStore(from, to);
         const rows = Object.values(report.tables).reduce((a, b) => a + b, 0);
         process.stdout.write(`copied ${rows} rows in ${Object.keys(report.tables).length} tables and ${report.activityEvents} activity events\n`);
@@ -51,6 +50,7 @@ export function registerStoreCommand(program: Command): void {
   ).action(async (dir: string, options: StoreOptions) => {
     const config = commandConfigFrom(options);
     if (config.databaseUrl !== undefined) throw new Error("store backup is for SQLite stores; back up PostgreSQL with pg_dump");
+    const { backupSqliteStore } = await import("../store/store-backup.js");
     const written = await backupSqliteStore(config.dataDir, dir);
     process.stdout.write(`backed up ${written.join(", ")}\n`);
   });

@@ -11,7 +11,7 @@ export const DEV_PRIMARY_KEY = Buffer.from("switchboard-dev-primary-key-0001").t
 /** base64 of the 32 ASCII bytes `switchboard-dev-secondary-key-01`. */
 export const DEV_SECONDARY_KEY = Buffer.from("switchboard-dev-secondary-key-01").toString("base64");
 export const DEV_TENANT_ID = "00000000-0000-0000-0000-000000000002";
-/** The management plane's subscription (docs/management.md): ARM ids stay the same across runs too. */
+/** The management plane's subscription (ARM ids of the resources, docs/management.md). */
 export const DEV_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000003";
 /** The managed e-mail domain's sender follows from the resource id (docs/messaging.md). */
 export const DEV_EMAIL_SENDER = `DoNotReply@${DEV_RESOURCE_ID}.azurecomm.net`;

@@ -7,7 +7,10 @@ export const RESOURCE_NAME = /^[-\w]{1,63}$/;
 export const managementConfigSchema = z
   .object({
     /** The server's one subscription id; default: a GUID created on first start. */
-    subscriptionId: z.guid("must be a GUID (8-4-4-4-12 hexadecimal digits)").transform((v) => v.toLowerCase()).optional(),
+    subscriptionId: z
+      .guid("must be a GUID (8-4-4-4-12 hexadecimal digits)")
+      .transform((v) => v.toLowerCase())
+      .optional(),
     /** The resource group of the development resource created on first start. */
     defaultResourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, "must be 1–90 letters, digits, '-', '_', '.', '(' or ')'").default("switchboard-dev"),
     /** The dataLocation of resources created without one. */

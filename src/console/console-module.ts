@@ -1,4 +1,4 @@
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import { CallRepository } from "../calling/call-repository.js";
 import { AuthorizationCodes } from "../idp/signin/authorization-codes.js";
 import type { Authorizer } from "../rbac/authorizer.js";

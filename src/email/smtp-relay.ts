@@ -1,4 +1,3 @@
-import nodemailer from "nodemailer";
 import type { Transporter } from "nodemailer";
 
 export interface RelayMessage {
@@ -25,13 +24,30 @@ function mailbox(a: { address: string; displayName?: string | undefined }) {
   return a.displayName !== undefined && a.displayName !== "" ? { name: a.displayName, address: a.address } : a.address;
 }
 
-/** Relays accepted e-mail to the operator's SMTP server through nodemailer. */
+/**
+ * Relays accepted e-mail to the operator's SMTP server through nodemailer, which is loaded on the first message
+ * (a server or CLI command that never relays does not pay for it).
+ */
 export class SmtpRelay {
-  private readonly transport: Transporter;
+  private readonly url: URL;
+  private transport: Promise<Transporter> | undefined;
 
-  constructor(smtpUrl: string, timeoutMs: number) {
-    const url = new URL(smtpUrl);
-    this.transport = nodemailer.createTransport({
+  constructor(
+    smtpUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.url = new URL(smtpUrl);
+  }
+
+  private transporter(): Promise<Transporter> {
+    this.transport ??= import("nodemailer").then(({ default: nodemailer }) => this.createTransport(nodemailer));
+    return this.transport;
+  }
+
+  private createTransport(nodemailer: typeof import("nodemailer").default): Transporter {
+    const url = this.url;
+    const timeoutMs = this.timeoutMs;
+    return nodemailer.createTransport({
       host: url.hostname,
       port: url.port === "" ? (url.protocol === "smtps:" ? 465 : 587) : Number(url.port),
       secure: url.protocol === "smtps:",
@@ -46,7 +62,8 @@ export class SmtpRelay {
 
   async send(message: RelayMessage): Promise<RelayResult> {
     try {
-      const info = await this.transport.sendMail({
+      const transport = await this.transporter();
+      const info = await transport.sendMail({
         from: message.from,
         to: message.to.map(mailbox),
         cc: message.cc.map(mailbox),
@@ -66,6 +83,6 @@ export class SmtpRelay {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close(), () => undefined);
   }
 }

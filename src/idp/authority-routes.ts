@@ -95,7 +95,8 @@ async function authenticateClient(form: Form, grant: string, tokenEndpoint: stri
   const client = await deps.principals.findByClientId(clientId);
   const unknown = `AADSTS700016: Application with identifier '${clientId.slice(0, 64)}' was not found in the directory.`;
   if (grant === "password") {
-    if (client === undefined) fail("unauthorized_client", unknown);
+    // Users sign in to applications only: a managed identity (or any other kind) is no client of the password grant.
+    if (client === undefined || client.kind !== "service-principal") fail("unauthorized_client", unknown);
     if (!client!.enabled) fail("unauthorized_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
     return { client: client!, auth: "public" as const };
   }

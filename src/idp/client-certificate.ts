@@ -1,5 +1,4 @@
 import { X509Certificate, type KeyObject } from "node:crypto";
-import { generate } from "selfsigned";
 
 /** A certificate credential for a service principal: the certificate is registered, the private key goes to the client. */
 export interface GeneratedCertificate {
@@ -9,6 +8,8 @@ export interface GeneratedCertificate {
 
 export async function generateClientCertificate(commonName: string, now: number, validDays = 365): Promise<GeneratedCertificate> {
   const notAfter = new Date(now + validDays * 24 * 60 * 60_000);
+  // selfsigned (slow to load) only when a certificate is actually generated.
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: commonName.slice(0, 64) }], {
     keySize: 2048,
     algorithm: "sha256",

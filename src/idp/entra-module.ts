@@ -100,11 +100,15 @@ export async function openEntra(deps: {
     authenticator: new EntraBearerAuthenticator(verifier),
     authorizer: createEntraRoleAuthorizer(assignments, (iss) => verifier.isBuiltInIssuer(iss), deps.resourceArmId),
     assignments,
-    routes: () => [
-      ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants, ...guessingFor(config, clock) }),
-      ...signin.routes(),
-      ...tokenExchangeRoutes(exchange),
-      ...managedIdentityRoutes({ identities: managedIdentities, keys, tokens, clock }),
-    ],
+    routes: () => {
+      const guessing = guessingFor(config, clock);
+      return [
+        ...authorityRoutes({ keys, principals, tokens, clock, grants: signin.grants, ...guessing }),
+        // The sign-in pages share the token endpoint's throttle: one count per user name and source for both.
+        ...signin.routes(guessing.guessing),
+        ...tokenExchangeRoutes(exchange),
+        ...managedIdentityRoutes({ identities: managedIdentities, keys, tokens, clock }),
+      ];
+    },
   };
 }

@@ -2,11 +2,11 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type Transaction } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
-import { CHANGE_CHANNEL, PgChangeListener, type ChangeNotifications } from "./pg-change-listener.js";
+import type { ChangeNotifications } from "./pg-change-listener.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
@@ -87,7 +87,11 @@ export function openSqlite(file: string, config: Config): { sqlite: SQLite.Datab
  */
 const QUERY_TIMEOUT_MS = 10_000;
 
-function openPostgresPool(config: Config, options: { max: number; queryTimeoutMs?: number }): pg.Pool {
+/** The PostgreSQL driver and the LISTEN side, loaded only when a database URL is configured (SQLite never loads pg). */
+type Postgres = { pg: typeof pg; listener: typeof import("./pg-change-listener.js") };
+const loadPostgres = async (): Promise<Postgres> => ({ pg: (await import("pg")).default, listener: await import("./pg-change-listener.js") });
+
+function openPostgresPool(pg: typeof import("pg").default, config: Config, options: { max: number; queryTimeoutMs?: number }): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: options.max,
@@ -108,9 +112,9 @@ function openPostgresPool(config: Config, options: { max: number; queryTimeoutMs
   return pool;
 }
 
-function openKysely(config: Config): { dialect: Dialect; db: Kysely<Database> } {
-  if (config.databaseUrl !== undefined) {
-    const pool = openPostgresPool(config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
+function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database> } {
+  if (config.databaseUrl !== undefined && postgres !== undefined) {
+    const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
   return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
@@ -168,12 +172,13 @@ async function runMigrator(db: Kysely<Database>, dialect: Dialect, migrations: R
 }
 
 export async function openStore(config: Config, options: StoreOptions = {}): Promise<Store> {
-  const { dialect, db } = openKysely(config);
+  const postgres = config.databaseUrl !== undefined ? await loadPostgres() : undefined;
+  const { dialect, db } = openKysely(config, postgres);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
     // PostgreSQL: on a connection of its own, without the request query timeout.
     const migrationDb =
-      dialect === "postgres" ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config, { max: 1 }) }) }) : db;
+      dialect === "postgres" ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(postgres!.pg, config, { max: 1 }) }) }) : db;
     try {
       await migrateToLatest(migrationDb, dialect);
     } catch (err) {
@@ -206,7 +211,7 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
         .execute();
       ids = rows.map((r) => Number(r.id));
       // Delivered to the LISTENing replicas when (and only if) this transaction commits.
-      if (dialect === "postgres") await sql`select pg_notify(${CHANGE_CHANNEL}, current_schema())`.execute(trx);
+      if (dialect === "postgres") await sql`select pg_notify(${postgres!.listener.CHANGE_CHANNEL}, current_schema())`.execute(trx);
     }
     return { value, changes, ids };
   };
@@ -228,8 +233,8 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
       listeners.push(listener);
     },
     listenForChanges(handlers) {
-      if (dialect !== "postgres" || config.databaseUrl === undefined) return undefined;
-      const listener = new PgChangeListener({ connectionString: config.databaseUrl, ...handlers });
+      if (dialect !== "postgres" || config.databaseUrl === undefined || postgres === undefined) return undefined;
+      const listener = new postgres.listener.PgChangeListener({ connectionString: config.databaseUrl, ...handlers });
       listener.start();
       return listener;
     },

@@ -1,4 +1,4 @@
-import type { Core } from "../app.js";
+import type { Core } from "../core.js";
 import type { UserScope } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";
 import { TRUSTED_AUTH_BASE, TRUSTED_AUTH_SCOPE } from "./trusted-auth-routes.js";

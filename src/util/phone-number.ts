@@ -1,4 +1,15 @@
-import { parsePhoneNumberFromString, validatePhoneNumberLength } from "libphonenumber-js/min";
+import { createRequire } from "node:module";
+
+type LibPhoneNumber = typeof import("libphonenumber-js/min");
+let lib: LibPhoneNumber | undefined;
+/**
+ * libphonenumber's metadata takes ~100 ms to load: loaded (synchronously, through its CommonJS build) on the first
+ * check, so a CLI command or a server that never sees a phone number does not pay for it.
+ */
+function libphonenumber(): LibPhoneNumber {
+  lib ??= createRequire(import.meta.url)("libphonenumber-js/min") as LibPhoneNumber;
+  return lib;
+}
 
 /**
  * The one E.164 check of Switchboard (SMS senders and recipients, opt-outs, phone-number paths, the configured
@@ -15,6 +26,7 @@ const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
 
 export function checkE164(value: string): E164Check {
   if (!E164_SHAPE.test(value)) return { ok: false, reason: "format", detail: "not in E.164 format (+ and up to 15 digits)" };
+  const { parsePhoneNumberFromString, validatePhoneNumberLength } = libphonenumber();
   const length = validatePhoneNumberLength(value);
   if (length !== undefined) return { ok: false, reason: "number", detail: lengthDetail[length] ?? "not a valid number" };
   const parsed = parsePhoneNumberFromString(value);

@@ -7,7 +7,7 @@ import type { AuthorizationCodes } from "./authorization-codes.js";
 import { AuthorizePageError, AuthorizeRedirectError, readAuthorizeRequest, type AuthorizeRequest } from "./authorize-request.js";
 import { formPostPage, messagePage, pageHeaders, signInPage } from "./signin-page.js";
 import { checkCsrf, issueCsrf } from "./csrf.js";
-import { checkSigninPassword } from "./signin-client.js";
+import { checkThrottledPassword, throttledPage, type SigninGuessing } from "./signin-guessing.js";
 import { parseCookies, type SigninKeys } from "./signin-keys.js";
 import { SESSION_COOKIE, SigninSessions } from "./signin-sessions.js";
 
@@ -22,6 +22,8 @@ export interface AuthorizeDeps {
   sessions: SigninSessions;
   signinKeys: SigninKeys;
   clock: Clock;
+  /** The token endpoint's password throttle, shared (absent when config.guessing is off). */
+  guessing?: SigninGuessing;
 }
 
 type Params = Record<string, string | undefined>;
@@ -141,11 +143,16 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
             ctx.annotate({ outcome: "csrf-refused" });
             return renderForm(ctx, req, 403, "Your sign-in page expired. Please sign in again.");
           }
-          const user = await checkSigninPassword(deps.principals, form.username ?? "", form.password ?? "");
-          if (user === undefined) {
+          const check = await checkThrottledPassword(deps.guessing, ctx, deps.principals, form.username ?? "", form.password ?? "");
+          if (check.kind === "throttled") {
+            ctx.annotate({ clientId: req.client.clientId!, outcome: "throttled" });
+            return throttledPage(renderForm(ctx, req, 429, check.message, form.username), check.retryAfterSec);
+          }
+          if (check.kind === "wrong") {
             ctx.annotate({ clientId: req.client.clientId!, outcome: "wrong-credentials" });
             return renderForm(ctx, req, 200, WRONG_CREDENTIALS, form.username);
           }
+          const user = check.user;
           const session = await deps.sessions.start(user.objectId);
           return issueCode(ctx, req, user.objectId, { "set-cookie": SigninSessions.setCookie(session, tenantPath()) });
         }),

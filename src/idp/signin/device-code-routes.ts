@@ -6,7 +6,8 @@ import type { AppRegistrations } from "./app-registrations.js";
 import { checkCsrf, issueCsrf } from "./csrf.js";
 import { formatUserCode, type DeviceCodes } from "./device-codes.js";
 import { refuse, runSigninStep } from "./entra-reply.js";
-import { checkSigninPassword, findSigninApp } from "./signin-client.js";
+import { findSigninApp } from "./signin-client.js";
+import { checkThrottledPassword, throttledPage, type SigninGuessing } from "./signin-guessing.js";
 import type { SigninKeys } from "./signin-keys.js";
 import { deviceCodePage, messagePage, pageHeaders, signInPage } from "./signin-page.js";
 import { SigninSessions } from "./signin-sessions.js";
@@ -24,6 +25,8 @@ export interface DeviceCodeDeps {
   sessions: SigninSessions;
   signinKeys: SigninKeys;
   clock: Clock;
+  /** The token endpoint's password throttle, shared (absent when config.guessing is off). */
+  guessing?: SigninGuessing;
 }
 
 type Form = Record<string, string | undefined>;
@@ -106,11 +109,16 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
         const client = await deps.principals.findByClientId(pending.clientId);
         const appName = client?.name ?? pending.clientId;
         if (form.username === undefined) return signInForm(appName, pending.userCode);
-        const user = await checkSigninPassword(deps.principals, form.username, form.password ?? "");
-        if (user === undefined) {
+        const check = await checkThrottledPassword(deps.guessing, ctx, deps.principals, form.username, form.password ?? "");
+        if (check.kind === "throttled") {
+          ctx.annotate({ clientId: pending.clientId, outcome: "throttled" });
+          return throttledPage(signInForm(appName, pending.userCode, check.message, form.username), check.retryAfterSec);
+        }
+        if (check.kind === "wrong") {
           ctx.annotate({ clientId: pending.clientId, outcome: "wrong-credentials" });
           return signInForm(appName, pending.userCode, WRONG_CREDENTIALS, form.username);
         }
+        const user = check.user;
         if (!(await deps.deviceCodes.approve(pending.userCode, user.objectId))) return codeForm(200, "That code is not valid or has expired.");
         ctx.setSubject(`entra-user:${user.objectId}`);
         ctx.annotate({ clientId: pending.clientId, outcome: "device-approved" });

@@ -18,6 +18,7 @@ import { RefreshTokens } from "./refresh-tokens.js";
 import type { SigninGrant } from "./signin-grant.js";
 import { SigninKeys } from "./signin-keys.js";
 import { ASSET_PATH, FORM_POST_JS, SIGNIN_CSS } from "./signin-page.js";
+import type { SigninGuessing } from "./signin-guessing.js";
 import { SigninSessions } from "./signin-sessions.js";
 import { userinfoRoute } from "./userinfo-route.js";
 
@@ -27,7 +28,8 @@ export interface Signin {
   refreshTokens: RefreshTokens;
   /** Extra grants of the token endpoint, by grant_type. */
   grants: Record<string, SigninGrant>;
-  routes(): RouteSpec[];
+  /** `guessing`: the token endpoint's password throttle, which the sign-in pages share. */
+  routes(guessing?: SigninGuessing): RouteSpec[];
 }
 
 export async function openSignin(deps: {
@@ -68,9 +70,9 @@ export async function openSignin(deps: {
       // MSAL sends the short form Entra ID accepts too.
       device_code: deviceGrant,
     },
-    routes: () => [
-      ...authorizeRoutes({ keys: deps.keys, principals: deps.principals, apps, codes, sessions, signinKeys, clock }),
-      ...deviceCodeRoutes({ keys: deps.keys, principals: deps.principals, apps, deviceCodes, sessions, signinKeys, clock }),
+    routes: (guessing) => [
+      ...authorizeRoutes({ keys: deps.keys, principals: deps.principals, apps, codes, sessions, signinKeys, clock, ...(guessing !== undefined ? { guessing } : {}) }),
+      ...deviceCodeRoutes({ keys: deps.keys, principals: deps.principals, apps, deviceCodes, sessions, signinKeys, clock, ...(guessing !== undefined ? { guessing } : {}) }),
       userinfoRoute(deps.verifier),
       asset("signin.css", "text/css; charset=utf-8", SIGNIN_CSS),
       asset("form-post.js", "text/javascript; charset=utf-8", FORM_POST_JS),

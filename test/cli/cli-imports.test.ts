@@ -1,0 +1,75 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "../support/cli.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+
+/**
+ * Issue 14 item 9 / issue 15 item 1: a CLI command loads only the modules it uses. The built binary runs with an ESM
+ * resolve hook that records every module it loads; store commands open `core.js`, never the server's HTTP side.
+ */
+const work = mkdtempSync(path.join(tmpdir(), "sb-cli-imports-"));
+const hooks = path.join(work, "hooks.mjs");
+const register = path.join(work, "register.mjs");
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.SB_IMPORT_LOG, r.url + "\\n");
+  return r;
+}
+`,
+);
+writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+
+/** The package names and dist/ modules a command loaded (CommonJS requires are not seen; none of those listed are). */
+function loaded(args: string[]): Promise<{ code: number; urls: string[] }> {
+  const log = path.join(work, `log-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(log, "");
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", pathToFileURL(register).href, CLI, ...args], { env: { ...process.env, SB_IMPORT_LOG: log }, timeout: 60_000 }, (err, _stdout, stderr) => {
+      if (err !== null && typeof err.code !== "number") return reject(new Error(`${err.message} ${stderr}`));
+      import("node:fs")
+        .then(({ readFileSync }) => resolve({ code: typeof err?.code === "number" ? err.code : 0, urls: readFileSync(log, "utf8").split("\n").filter(Boolean) }))
+        .catch(reject);
+    });
+  });
+}
+
+const packagesOf = (urls: string[]) =>
+  new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
+const distModules = (urls: string[]) => new Set(urls.flatMap((u) => /\/dist\/(.+\.js)$/.exec(u)?.[1] ?? []));
+
+describe("CLI module loading", () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ backend: "sqlite" });
+  });
+  afterAll(async () => {
+    await srv?.close();
+  });
+
+  it("keys list opens the core without the server's HTTP side, the PostgreSQL driver or the SMTP relay", async () => {
+    const { code, urls } = await loaded(["keys", "list", "--data-dir", srv.dataDir, "--json"]);
+    expect(code).toBe(0);
+    const modules = distModules(urls);
+    expect(modules.has("core.js")).toBe(true);
+    expect(modules.has("app.js")).toBe(false);
+    expect([...modules].filter((m) => m.startsWith("http/http-app") || m.startsWith("calling/calling-service") || m.startsWith("telemetry/metrics"))).toEqual([]);
+    const packages = packagesOf(urls);
+    expect(packages.has("kysely")).toBe(true); // the store is opened
+    for (const unused of ["fastify", "ws", "selfsigned", "pg", "nodemailer", "prom-client", "libphonenumber-js"]) expect(packages.has(unused), unused).toBe(false);
+  });
+
+  it("--help loads no store module", async () => {
+    const { code, urls } = await loaded(["--help"]);
+    expect(code).toBe(0);
+    const packages = packagesOf(urls);
+    for (const unused of ["kysely", "better-sqlite3", "pg", "jose", "fastify", "ws", "selfsigned", "nodemailer"]) expect(packages.has(unused), unused).toBe(false);
+    expect([...distModules(urls)].filter((m) => m.startsWith("store/") || m === "core.js" || m === "app.js")).toEqual([]);
+  });
+});
