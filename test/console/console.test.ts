@@ -96,9 +96,15 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
     const api = await fetch(`${srv.httpUrl}/`);
     expect(api.status).toBe(404);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe("NotFound");
-    const browserLike = await fetch(`${srv.httpUrl}/`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" });
+    // On the HTTP listener a browser's page request first goes to HTTPS (src/http/https-redirect.ts), there to /console.
+    const overHttp = await fetch(`${srv.httpUrl}/`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" });
+    expect(overHttp.status).toBe(308);
+    expect(overHttp.headers.get("location")).toBe(`${srv.httpsUrl}/`);
+    const browserLike = await fetch(`${srv.httpsUrl}/`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" });
     expect(browserLike.status).toBe(302);
     expect(browserLike.headers.get("location")).toBe("/console");
+    const apiOverHttps = await fetch(`${srv.httpsUrl}/`);
+    expect(apiOverHttps.status).toBe(404);
     const plain = await fetch(`${srv.httpUrl}/console`, { redirect: "manual" });
     expect(plain.status).toBe(308);
     expect(plain.headers.get("location")).toBe(`${srv.httpsUrl}/console`);
