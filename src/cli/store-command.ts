@@ -46,7 +46,10 @@ export function registerStoreCommand(program: Command): void {
   });
 
   addStoreOptions(
-    store.command("backup").description("online backup of a SQLite store into a new directory (a data directory itself)").argument("<dir>", "target directory (new or empty)"),
+    store
+      .command("backup")
+      .description("online backup of a SQLite store: to FILE.db (its activity record beside it, FILE.activity.db), or into a new directory (a data directory itself)")
+      .argument("<target>", "a new file ending in .db, or a directory (new or empty)"),
   ).action(async (dir: string, options: StoreOptions) => {
     const config = commandConfigFrom(options);
     if (config.databaseUrl !== undefined) throw new Error("store backup is for SQLite stores; back up PostgreSQL with pg_dump");

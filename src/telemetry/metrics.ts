@@ -34,6 +34,7 @@ export class SwitchboardMetrics {
   private readonly authFailures: Counter<"code">;
   private readonly tokensIssued: Counter<"scopes">;
   private readonly revocations: Counter;
+  private readonly resourceRequests: Counter<"resource" | "status">;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -69,6 +70,13 @@ export class SwitchboardMetrics {
     this.revocations = new Counter({
       name: `${PREFIX}token_revocations_total`,
       help: "Successful revocations of an identity's tokens.",
+      registers,
+    });
+    // Per resource in a family of its own, so the operation/auth series above are not multiplied by resources.
+    this.resourceRequests = new Counter({
+      name: `${PREFIX}resource_http_requests_total`,
+      help: "HTTP requests by resource (its immutable resource id; \"none\" for requests that name none) and status class.",
+      labelNames: ["resource", "status"],
       registers,
     });
     const active = this.activeIdentities;
@@ -121,6 +129,7 @@ export class SwitchboardMetrics {
     const operation = facts.operation;
     this.requests.inc({ operation, status: String(status), auth: authLabel(facts, status) });
     this.latency.observe({ operation }, durationMs / 1000);
+    this.resourceRequests.inc({ resource: facts.resourceId ?? "none", status: `${Math.floor(status / 100)}xx` });
     if ((status === 401 || status === 403) && facts.errorCode !== undefined) this.authFailures.inc({ code: facts.errorCode });
     const ok = status >= 200 && status < 300;
     if (ok && issuedToken(status, facts.fields)) {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
@@ -110,5 +110,22 @@ describe("store copy and store backup (built CLI)", () => {
     const again = await runCli(["store", "backup", dir, "--data-dir", srv.dataDir]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain("not empty");
+  });
+
+  it("backs up a running SQLite store to FILE.db (activity record beside it); restored, it is an identical store", { timeout: 120_000 }, async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), "switchboard-backup-file-"));
+    const file = path.join(tmp, "nightly.db");
+    const backed = await runCli(["store", "backup", file, "--data-dir", srv.dataDir]);
+    expect(backed.stderr).toBe("");
+    expect(backed.stdout).toBe(`backed up ${file}, ${path.join(tmp, "nightly.activity.db")}\n`);
+    const restored = path.join(tmp, "restored");
+    mkdirSync(restored);
+    copyFileSync(file, path.join(restored, "switchboard.db"));
+    copyFileSync(path.join(tmp, "nightly.activity.db"), path.join(restored, "activity.db"));
+    expect(await dump({ dataDir: restored })).toEqual(await dump({ dataDir: srv.dataDir }));
+    const again = await runCli(["store", "backup", file, "--data-dir", srv.dataDir]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain("exists");
+    expect(existsSync(path.join(tmp, "nightly.activity.db"))).toBe(true);
   });
 });
