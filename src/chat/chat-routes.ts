@@ -1,15 +1,14 @@
 import { z } from "zod";
 import type { UserScope } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
+import { firstQuery, pageLink } from "../http/query.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { MAX_PARTICIPANTS, MAX_REPEATABILITY_ID_LENGTH } from "./chat-limits.js";
 import {
   decodeMessageCursor,
   decodeThreadCursor,
   encodeThreadCursor,
-  nextLinkFor,
   pageSizeOf,
-  queryValue,
   skipOf,
   startTimeOf,
 } from "./chat-paging.js";
@@ -155,7 +154,7 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         ctx.setSubject(caller);
         const limit = pageSizeOf(ctx.query);
         const startTime = startTimeOf(ctx.query);
-        const after = decodeThreadCursor(queryValue(ctx.query, "syncState"));
+        const after = decodeThreadCursor(firstQuery(ctx.query, "syncState"));
         const { threads, more } = await chat.listThreads(ctx.resource, caller, {
           limit,
           ...(after !== undefined ? { after } : {}),
@@ -164,10 +163,10 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const body: Record<string, unknown> = { value: threads.map(toThreadItemModel) };
         const last = threads.at(-1);
         if (more && last !== undefined) {
-          body.nextLink = nextLinkFor(ctx, "/chat/threads", {
+          body.nextLink = pageLink(ctx, "/chat/threads", {
             syncState: encodeThreadCursor(last.createdAt, last.id),
             maxPageSize: limit,
-            startTime: queryValue(ctx.query, "startTime"),
+            startTime: firstQuery(ctx.query, "startTime"),
           });
         }
         return { status: 200, body };
@@ -264,7 +263,7 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const skip = skipOf(ctx.query);
         const { participants, more } = await chat.listParticipants(ctx.resource, caller, threadId, { skip, limit });
         const body: Record<string, unknown> = { value: participants.map(toParticipantModel) };
-        if (more) body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/participants`, { skip: skip + limit, maxPageSize: limit });
+        if (more) body.nextLink = pageLink(ctx, `${threadPath(threadId)}/participants`, { skip: skip + limit, maxPageSize: limit });
         return { status: 200, body };
       },
     }),
@@ -301,7 +300,7 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
         const startTime = startTimeOf(ctx.query);
-        const beforeId = decodeMessageCursor(queryValue(ctx.query, "syncState"));
+        const beforeId = decodeMessageCursor(firstQuery(ctx.query, "syncState"));
         const { messages, more } = await chat.listMessages(ctx.resource, caller, threadId, {
           limit,
           ...(beforeId !== undefined ? { beforeId } : {}),
@@ -310,10 +309,10 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const body: Record<string, unknown> = { value: messages.map(toMessageModel) };
         const last = messages.at(-1);
         if (more && last !== undefined) {
-          body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/messages`, {
+          body.nextLink = pageLink(ctx, `${threadPath(threadId)}/messages`, {
             syncState: last.id,
             maxPageSize: limit,
-            startTime: queryValue(ctx.query, "startTime"),
+            startTime: firstQuery(ctx.query, "startTime"),
           });
         }
         return { status: 200, body };
@@ -404,7 +403,7 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
             readOn: new Date(r.readOn).toISOString(),
           })),
         };
-        if (more) body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/readReceipts`, { skip: skip + limit, maxPageSize: limit });
+        if (more) body.nextLink = pageLink(ctx, `${threadPath(threadId)}/readReceipts`, { skip: skip + limit, maxPageSize: limit });
         return { status: 200, body };
       },
     }),
