@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { UserScope } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { firstQuery, pageLink } from "../http/query.js";
-import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
+import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { MAX_PARTICIPANTS, MAX_REPEATABILITY_ID_LENGTH } from "./chat-limits.js";
 import {
   decodeMessageCursor,
@@ -66,6 +66,17 @@ function callerOf(ctx: HandlerContext<unknown>): string {
   return p.identity;
 }
 
+/** A chat operation: user-token authentication with `userScopes`; the handler gets the caller's identity. */
+function chatRoute<B>(
+  spec: Omit<RouteSpec<B>, "auth" | "handle"> & {
+    userScopes: readonly UserScope[];
+    handle(ctx: HandlerContext<B>, caller: string): Promise<Reply> | Reply;
+  },
+): RouteSpec<unknown> {
+  const { handle, ...rest } = spec;
+  return defineRoute<B>({ ...rest, auth: "user", handle: (ctx) => handle(ctx, callerOf(ctx)) });
+}
+
 function threadIdOf(ctx: HandlerContext<unknown>): string {
   const threadId = checkThreadId(ctx.params.threadId!);
   ctx.annotate({ threadId });
@@ -113,15 +124,13 @@ const threadPath = (threadId: string) => `/chat/threads/${encodeURIComponent(thr
  */
 export function chatRoutes(chat: ChatService): RouteSpec[] {
   return [
-    defineRoute({
+    chatRoute({
       operation: "chat.createThread",
       method: "POST",
       url: "/chat/threads",
-      auth: "user",
       userScopes: MANAGE_THREADS,
       body: createThreadBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const participants = toParticipantInputs(ctx.body.participants ?? []);
         const { thread, invalid } = await chat.createThread(ctx.resource, caller, {
@@ -143,14 +152,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body, headers: { location } };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listThreads",
       method: "GET",
       url: "/chat/threads",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const limit = pageSizeOf(ctx.query);
         const startTime = startTimeOf(ctx.query);
@@ -172,28 +179,24 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.getThread",
       method: "GET",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const thread = await chat.getThread(ctx.resource, caller, threadIdOf(ctx));
         return { status: 200, body: toThreadModel(thread) };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.updateThread",
       method: "PATCH",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: MANAGE_THREADS,
       body: updateThreadBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.updateThread(ctx.resource, caller, threadIdOf(ctx), {
           topic: ctx.body.topic,
@@ -203,28 +206,24 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.deleteThread",
       method: "DELETE",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: MANAGE_THREADS,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.deleteThread(ctx.resource, caller, threadIdOf(ctx));
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.addParticipants",
       method: "POST",
       url: "/chat/threads/:threadId/participants/::add",
-      auth: "user",
       userScopes: MANAGE_PARTICIPANTS,
       body: addParticipantsBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         const threadId = threadIdOf(ctx);
         const participants = toParticipantInputs(ctx.body.participants);
         ctx.setSubject(participants.map((p) => p.rawId));
@@ -232,15 +231,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body: invalid.length > 0 ? { invalidParticipants: invalidParticipantsModel(invalid) } : {} };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.removeParticipant",
       method: "POST",
       url: "/chat/threads/:threadId/participants/::remove",
-      auth: "user",
       userScopes: MANAGE_PARTICIPANTS,
       body: z.unknown(),
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         const threadId = threadIdOf(ctx);
         const rawId = rawIdFromModel(ctx.body);
         if (rawId === undefined) throw new AcsError("InvalidIdentifier", undefined, { target: "body" });
@@ -249,14 +246,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listParticipants",
       method: "GET",
       url: "/chat/threads/:threadId/participants",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
@@ -267,15 +262,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendMessage",
       method: "POST",
       url: "/chat/threads/:threadId/messages",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: sendMessageBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const id = await chat.sendMessage(ctx.resource, caller, threadId, {
@@ -288,14 +281,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body: { id } };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listMessages",
       method: "GET",
       url: "/chat/threads/:threadId/messages",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
@@ -318,14 +309,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.getMessage",
       method: "GET",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -333,15 +322,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body: toMessageModel(message) };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.updateMessage",
       method: "PATCH",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: updateMessageBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -352,14 +339,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.deleteMessage",
       method: "DELETE",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -367,15 +352,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendReadReceipt",
       method: "POST",
       url: "/chat/threads/:threadId/readReceipts",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: readReceiptBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.body.chatMessageId });
@@ -383,14 +366,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listReadReceipts",
       method: "GET",
       url: "/chat/threads/:threadId/readReceipts",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
@@ -407,15 +388,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendTypingNotification",
       method: "POST",
       url: "/chat/threads/:threadId/typing",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: typingBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.sendTyping(ctx.resource, caller, threadIdOf(ctx));
         return { status: 200 };
