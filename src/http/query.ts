@@ -18,7 +18,7 @@ function intParam(query: Query, name: string, fallback: number, min: number, max
   const raw = firstQuery(query, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new AcsError("InvalidRequestBody", `The ${name} query parameter must be an integer from ${min} to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new AcsError("InvalidQueryParameter", `The ${name} query parameter must be an integer from ${min} to ${max}.`, { target: name });
   return n;
 }
 
