@@ -1,4 +1,5 @@
 import { AcsError } from "../errors/acs-errors.js";
+import { firstQuery, pageLink } from "../http/query.js";
 import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
 import { OPERATION_PATTERN } from "./activity-operations.js";
 import type { ActivityCursor, ActivityRepository } from "./activity-repository.js";
@@ -7,9 +8,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1_000;
 
 function single(ctx: HandlerContext<unknown>, name: string): string | undefined {
-  const v = ctx.query[name];
-  if (Array.isArray(v)) throw new AcsError("InvalidQueryParameter", `${name} may be given once.`, { target: name });
-  return v === "" ? undefined : v;
+  return firstQuery(ctx.query, name, { once: true });
 }
 
 function parseTime(value: string | undefined, name: string): number | undefined {
@@ -74,15 +73,14 @@ export function activityRoutes(repository: ActivityRepository): RouteSpec[] {
         });
         const body: { value: unknown[]; nextLink?: string } = { value: page.events };
         if (page.next !== undefined) {
-          const next = new URLSearchParams();
-          next.set("identity", identity);
-          for (const name of ["from", "to", "operation", "maxPageSize"]) {
-            const v = single(ctx, name);
-            if (v !== undefined) next.set(name, v);
-          }
-          next.set("continuationToken", encodeCursor(page.next));
-          next.set("api-version", single(ctx, "api-version") ?? "");
-          body.nextLink = `${ctx.baseUrl}/activity?${next.toString()}`;
+          body.nextLink = pageLink(ctx, "/activity", {
+            identity,
+            from: single(ctx, "from"),
+            to: single(ctx, "to"),
+            operation: single(ctx, "operation"),
+            maxPageSize: single(ctx, "maxPageSize"),
+            continuationToken: encodeCursor(page.next),
+          });
         }
         return { status: 200, body };
       },

@@ -26,6 +26,16 @@ export function parseMetadata(text: string | null): Metadata {
   return text === null ? {} : (JSON.parse(text) as Metadata);
 }
 
+/** JSON merge-patch of stored metadata (a null value removes the key), checked against `limit` as stored text. */
+export function mergeMetadata(stored: string | null, patch: Record<string, string | null>, limit: number, target: string): string | null {
+  const merged = parseMetadata(stored);
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
+  return metadataText(merged, limit, target);
+}
+
 export function checkDisplayName(name: string | undefined, target: string): string | null {
   if (name === undefined) return null;
   if (name.length > MAX_DISPLAY_NAME_LENGTH) throw new AcsError("DisplayNameTooLong", undefined, { target });

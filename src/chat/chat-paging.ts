@@ -1,25 +1,20 @@
 import { AcsError } from "../errors/acs-errors.js";
+import { firstQuery } from "../http/query.js";
 import type { HandlerContext } from "../http/route.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./chat-limits.js";
 
 type Query = HandlerContext<unknown>["query"];
 
-/** The first value of a query parameter (paging can repeat parameters such as api-version). */
-export function queryValue(query: Query, name: string): string | undefined {
-  const v = query[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** `maxPageSize`: a positive integer, capped at MAX_PAGE_SIZE; DEFAULT_PAGE_SIZE when absent. */
 export function pageSizeOf(query: Query): number {
-  const raw = queryValue(query, "maxPageSize");
+  const raw = firstQuery(query, "maxPageSize");
   if (raw === undefined || raw === "") return DEFAULT_PAGE_SIZE;
   if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1) throw new AcsError("InvalidPageSize");
   return Math.min(Number(raw), MAX_PAGE_SIZE);
 }
 
 export function skipOf(query: Query): number {
-  const raw = queryValue(query, "skip");
+  const raw = firstQuery(query, "skip");
   if (raw === undefined || raw === "") return 0;
   if (!/^[0-9]{1,9}$/.test(raw)) throw new AcsError("InvalidSkip");
   return Number(raw);
@@ -27,22 +22,11 @@ export function skipOf(query: Query): number {
 
 /** `startTime` (date-time) as epoch ms. */
 export function startTimeOf(query: Query): number | undefined {
-  const raw = queryValue(query, "startTime");
+  const raw = firstQuery(query, "startTime");
   if (raw === undefined || raw === "") return undefined;
   const ms = Date.parse(raw);
   if (Number.isNaN(ms)) throw new AcsError("InvalidStartTime");
   return ms;
-}
-
-/**
- * An absolute nextLink on the endpoint the client used, carrying the continuation and the request's api-version
- * (the SDK fetches nextLink verbatim).
- */
-export function nextLinkFor(ctx: HandlerContext<unknown>, path: string, params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
-  search.set("api-version", queryValue(ctx.query, "api-version")!);
-  return `${ctx.baseUrl}${path}?${search.toString()}`;
 }
 
 /** Opaque continuation of the thread list: the last (created_at, id) returned. */

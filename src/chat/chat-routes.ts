@@ -1,15 +1,14 @@
 import { z } from "zod";
 import type { UserScope } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
-import { defineRoute, type HandlerContext, type RouteSpec } from "../http/route.js";
+import { firstQuery, pageLink } from "../http/query.js";
+import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { MAX_PARTICIPANTS, MAX_REPEATABILITY_ID_LENGTH } from "./chat-limits.js";
 import {
   decodeMessageCursor,
   decodeThreadCursor,
   encodeThreadCursor,
-  nextLinkFor,
   pageSizeOf,
-  queryValue,
   skipOf,
   startTimeOf,
 } from "./chat-paging.js";
@@ -67,6 +66,17 @@ function callerOf(ctx: HandlerContext<unknown>): string {
   return p.identity;
 }
 
+/** A chat operation: user-token authentication with `userScopes`; the handler gets the caller's identity. */
+function chatRoute<B>(
+  spec: Omit<RouteSpec<B>, "auth" | "handle"> & {
+    userScopes: readonly UserScope[];
+    handle(ctx: HandlerContext<B>, caller: string): Promise<Reply> | Reply;
+  },
+): RouteSpec<unknown> {
+  const { handle, ...rest } = spec;
+  return defineRoute<B>({ ...rest, auth: "user", handle: (ctx) => handle(ctx, callerOf(ctx)) });
+}
+
 function threadIdOf(ctx: HandlerContext<unknown>): string {
   const threadId = checkThreadId(ctx.params.threadId!);
   ctx.annotate({ threadId });
@@ -114,15 +124,13 @@ const threadPath = (threadId: string) => `/chat/threads/${encodeURIComponent(thr
  */
 export function chatRoutes(chat: ChatService): RouteSpec[] {
   return [
-    defineRoute({
+    chatRoute({
       operation: "chat.createThread",
       method: "POST",
       url: "/chat/threads",
-      auth: "user",
       userScopes: MANAGE_THREADS,
       body: createThreadBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const participants = toParticipantInputs(ctx.body.participants ?? []);
         const { thread, invalid } = await chat.createThread(ctx.resource, caller, {
@@ -144,18 +152,16 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body, headers: { location } };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listThreads",
       method: "GET",
       url: "/chat/threads",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const limit = pageSizeOf(ctx.query);
         const startTime = startTimeOf(ctx.query);
-        const after = decodeThreadCursor(queryValue(ctx.query, "syncState"));
+        const after = decodeThreadCursor(firstQuery(ctx.query, "syncState"));
         const { threads, more } = await chat.listThreads(ctx.resource, caller, {
           limit,
           ...(after !== undefined ? { after } : {}),
@@ -164,37 +170,33 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const body: Record<string, unknown> = { value: threads.map(toThreadItemModel) };
         const last = threads.at(-1);
         if (more && last !== undefined) {
-          body.nextLink = nextLinkFor(ctx, "/chat/threads", {
+          body.nextLink = pageLink(ctx, "/chat/threads", {
             syncState: encodeThreadCursor(last.createdAt, last.id),
             maxPageSize: limit,
-            startTime: queryValue(ctx.query, "startTime"),
+            startTime: firstQuery(ctx.query, "startTime"),
           });
         }
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.getThread",
       method: "GET",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const thread = await chat.getThread(ctx.resource, caller, threadIdOf(ctx));
         return { status: 200, body: toThreadModel(thread) };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.updateThread",
       method: "PATCH",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: MANAGE_THREADS,
       body: updateThreadBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.updateThread(ctx.resource, caller, threadIdOf(ctx), {
           topic: ctx.body.topic,
@@ -204,28 +206,24 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.deleteThread",
       method: "DELETE",
       url: "/chat/threads/:threadId",
-      auth: "user",
       userScopes: MANAGE_THREADS,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.deleteThread(ctx.resource, caller, threadIdOf(ctx));
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.addParticipants",
       method: "POST",
       url: "/chat/threads/:threadId/participants/::add",
-      auth: "user",
       userScopes: MANAGE_PARTICIPANTS,
       body: addParticipantsBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         const threadId = threadIdOf(ctx);
         const participants = toParticipantInputs(ctx.body.participants);
         ctx.setSubject(participants.map((p) => p.rawId));
@@ -233,15 +231,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body: invalid.length > 0 ? { invalidParticipants: invalidParticipantsModel(invalid) } : {} };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.removeParticipant",
       method: "POST",
       url: "/chat/threads/:threadId/participants/::remove",
-      auth: "user",
       userScopes: MANAGE_PARTICIPANTS,
       body: z.unknown(),
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         const threadId = threadIdOf(ctx);
         const rawId = rawIdFromModel(ctx.body);
         if (rawId === undefined) throw new AcsError("InvalidIdentifier", undefined, { target: "body" });
@@ -250,33 +246,29 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listParticipants",
       method: "GET",
       url: "/chat/threads/:threadId/participants",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
         const skip = skipOf(ctx.query);
         const { participants, more } = await chat.listParticipants(ctx.resource, caller, threadId, { skip, limit });
         const body: Record<string, unknown> = { value: participants.map(toParticipantModel) };
-        if (more) body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/participants`, { skip: skip + limit, maxPageSize: limit });
+        if (more) body.nextLink = pageLink(ctx, `${threadPath(threadId)}/participants`, { skip: skip + limit, maxPageSize: limit });
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendMessage",
       method: "POST",
       url: "/chat/threads/:threadId/messages",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: sendMessageBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const id = await chat.sendMessage(ctx.resource, caller, threadId, {
@@ -289,19 +281,17 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 201, body: { id } };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listMessages",
       method: "GET",
       url: "/chat/threads/:threadId/messages",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
         const startTime = startTimeOf(ctx.query);
-        const beforeId = decodeMessageCursor(queryValue(ctx.query, "syncState"));
+        const beforeId = decodeMessageCursor(firstQuery(ctx.query, "syncState"));
         const { messages, more } = await chat.listMessages(ctx.resource, caller, threadId, {
           limit,
           ...(beforeId !== undefined ? { beforeId } : {}),
@@ -310,23 +300,21 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         const body: Record<string, unknown> = { value: messages.map(toMessageModel) };
         const last = messages.at(-1);
         if (more && last !== undefined) {
-          body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/messages`, {
+          body.nextLink = pageLink(ctx, `${threadPath(threadId)}/messages`, {
             syncState: last.id,
             maxPageSize: limit,
-            startTime: queryValue(ctx.query, "startTime"),
+            startTime: firstQuery(ctx.query, "startTime"),
           });
         }
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.getMessage",
       method: "GET",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -334,15 +322,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200, body: toMessageModel(message) };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.updateMessage",
       method: "PATCH",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: updateMessageBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -353,14 +339,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.deleteMessage",
       method: "DELETE",
       url: "/chat/threads/:threadId/messages/:messageId",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.params.messageId! });
@@ -368,15 +352,13 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 204 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendReadReceipt",
       method: "POST",
       url: "/chat/threads/:threadId/readReceipts",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: readReceiptBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         ctx.annotate({ messageId: ctx.body.chatMessageId });
@@ -384,14 +366,12 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
         return { status: 200 };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.listReadReceipts",
       method: "GET",
       url: "/chat/threads/:threadId/readReceipts",
-      auth: "user",
       userScopes: ANY_CHAT,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         const threadId = threadIdOf(ctx);
         const limit = pageSizeOf(ctx.query);
@@ -404,19 +384,17 @@ export function chatRoutes(chat: ChatService): RouteSpec[] {
             readOn: new Date(r.readOn).toISOString(),
           })),
         };
-        if (more) body.nextLink = nextLinkFor(ctx, `${threadPath(threadId)}/readReceipts`, { skip: skip + limit, maxPageSize: limit });
+        if (more) body.nextLink = pageLink(ctx, `${threadPath(threadId)}/readReceipts`, { skip: skip + limit, maxPageSize: limit });
         return { status: 200, body };
       },
     }),
-    defineRoute({
+    chatRoute({
       operation: "chat.sendTypingNotification",
       method: "POST",
       url: "/chat/threads/:threadId/typing",
-      auth: "user",
       userScopes: ANY_CHAT,
       body: typingBody,
-      async handle(ctx) {
-        const caller = callerOf(ctx);
+      async handle(ctx, caller) {
         ctx.setSubject(caller);
         await chat.sendTyping(ctx.resource, caller, threadIdOf(ctx), ctx.body?.senderDisplayName);
         return { status: 200 };

@@ -7,7 +7,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { ChatEvents } from "../events/chat-events.js";
 import type { ChatRealtime } from "./chat-realtime.js";
-import { checkContent, checkDisplayName, checkMessageId, checkThreadId, checkTopic, metadataText, parseMetadata } from "./chat-checks.js";
+import { checkContent, checkDisplayName, checkMessageId, checkThreadId, checkTopic, mergeMetadata, metadataText, parseMetadata } from "./chat-checks.js";
 import {
   DELETED_USER_DISPLAY_NAME,
   MAX_MESSAGE_METADATA_BYTES,
@@ -192,13 +192,7 @@ export class ChatService {
     const set: { topic?: string; metadata?: string | null; retention_policy?: string | null } = {};
     if (changes.topic !== undefined) set.topic = checkTopic(changes.topic);
     if (changes.metadata !== undefined) {
-      // merge-patch: null removes a key.
-      const merged: Metadata = parseMetadata(thread.metadata);
-      for (const [k, v] of Object.entries(changes.metadata)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
-      }
-      set.metadata = metadataText(merged, MAX_THREAD_METADATA_BYTES, "metadata");
+      set.metadata = mergeMetadata(thread.metadata, changes.metadata, MAX_THREAD_METADATA_BYTES, "metadata");
     }
     if (changes.retentionPolicy !== undefined) {
       // ACS: clearing the policy (merge-patch null) leaves the thread with {kind: "none"}, which GET then returns.
@@ -363,12 +357,7 @@ export class ChatService {
       const set: { content?: string; metadata?: string | null; edited_at: number } = { edited_at: now };
       if (changes.content !== undefined) set.content = changes.content;
       if (changes.metadata !== undefined) {
-        const merged: Metadata = parseMetadata(row.metadata);
-        for (const [k, v] of Object.entries(changes.metadata)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
-        set.metadata = metadataText(merged, MAX_MESSAGE_METADATA_BYTES, "metadata");
+        set.metadata = mergeMetadata(row.metadata, changes.metadata, MAX_MESSAGE_METADATA_BYTES, "metadata");
       }
       await this.repository.updateMessage(trx, threadId, id, set, now);
       await this.events?.messageEdited(trx, resource, threadId, id);

@@ -6,6 +6,7 @@ import { managementConfigSchema } from "./management-config.js";
 import { eventsConfigSchema } from "../events/events-config.js";
 import { emailConfigSchema, phoneNumbersConfigSchema, smsConfigSchema } from "./messaging-config.js";
 import { isKeySourceUrl } from "../util/key-source-url.js";
+import { ACS_AUDIENCES } from "../auth/audiences.js";
 
 /**
  * Configuration is read once, validated once (every problem listed together), frozen, and passed in.
@@ -33,7 +34,7 @@ const trustedIssuer = z
     /** Its OpenID discovery document; its jwks_uri is used (and its issuer must match). */
     discoveryUrl: keySourceUrl.optional(),
     /** Accepted `aud` values for the ACS data plane (bearer on the ACS API, the Entra user exchange). */
-    audiences: z.array(z.string().min(1)).min(1).default(["https://communication.azure.com", "https://communication.azure.com/"]),
+    audiences: z.array(z.string().min(1)).min(1).default([...ACS_AUDIENCES]),
     /** Accepted `aud` values per other purpose; absent: the issuer's tokens are not accepted for it (SECURITY.md). */
     managementAudiences: z.array(z.string().min(1)).min(1).optional(),
     teamsAudiences: z.array(z.string().min(1)).min(1).optional(),

@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import { EmailRepository } from "./email-repository.js";
 
 /** The sender user name every domain starts with (ACS: DoNotReply). */
 export const DEFAULT_SENDER_USERNAME = "DoNotReply";
@@ -31,17 +32,21 @@ export function checkUsername(name: string): string {
 
 /** The domains (and sender user names) a resource may send e-mail from. */
 export class EmailDomains {
+  private readonly repository: EmailRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new EmailRepository(store);
+  }
 
   async list(resourceId: string): Promise<EmailDomain[]> {
-    const rows = await this.store.db.selectFrom("email_domains").selectAll().where("resource_id", "=", resourceId).orderBy("domain").execute();
+    const rows = await this.repository.listDomains(resourceId);
     const managed = managedDomainOf(resourceId);
     return [
       { domain: managed, managed: true, senderUsernames: [DEFAULT_SENDER_USERNAME] },
-      ...rows.filter((r) => r.domain !== managed).map((r) => ({ domain: r.domain, managed: false, senderUsernames: JSON.parse(r.sender_usernames) as string[] })),
+      ...rows.filter((r) => r.domain !== managed).map((r) => ({ domain: r.domain, managed: false, senderUsernames: r.senderUsernames })),
     ];
   }
 
@@ -58,25 +63,11 @@ export class EmailDomains {
   async add(resourceId: string, domain: string, usernames: string[] = [DEFAULT_SENDER_USERNAME]): Promise<EmailDomain> {
     const name = checkDomainName(domain);
     const wanted = usernames.map(checkUsername);
-    await this.store.write(async (trx) => {
-      const row = await trx.selectFrom("email_domains").selectAll().where("resource_id", "=", resourceId).where("domain", "=", name).executeTakeFirst();
-      if (row === undefined) {
-        await trx
-          .insertInto("email_domains")
-          .values({ resource_id: resourceId, domain: name, sender_usernames: JSON.stringify([...new Set(wanted)]), created_at: this.clock.now() })
-          .execute();
-      } else {
-        const merged = [...new Set([...(JSON.parse(row.sender_usernames) as string[]), ...wanted])];
-        await trx.updateTable("email_domains").set({ sender_usernames: JSON.stringify(merged) }).where("resource_id", "=", resourceId).where("domain", "=", name).execute();
-      }
-    });
+    await this.repository.addDomain(resourceId, name, wanted, this.clock.now());
     return (await this.find(resourceId, name))!;
   }
 
   async remove(resourceId: string, domain: string): Promise<boolean> {
-    const result = await this.store.write((trx) =>
-      trx.deleteFrom("email_domains").where("resource_id", "=", resourceId).where("domain", "=", domain.toLowerCase()).executeTakeFirst(),
-    );
-    return Number(result.numDeletedRows) > 0;
+    return this.repository.removeDomain(resourceId, domain);
   }
 }

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { newId } from "../util/crypto.js";
 import type { EmailDomains } from "./email-domains.js";
+import { EmailRepository } from "./email-repository.js";
 import type { EmailOperationsTable } from "./email-tables.js";
 import { checkAddress, checkHeaders, decodeAttachments, type AttachmentInput, type EmailAddressInput } from "./email-validation.js";
 import type { SmtpRelay } from "./smtp-relay.js";
@@ -53,7 +54,11 @@ export class EmailService {
     private readonly relay: SmtpRelay | undefined,
     private readonly clock: Clock,
     private readonly options: EmailServiceOptions,
-  ) {}
+  ) {
+    this.repository = new EmailRepository(store);
+  }
+
+  private readonly repository: EmailRepository;
 
   private async checkSender(resource: Resource, senderAddress: string): Promise<void> {
     checkAddress({ address: senderAddress }, "senderAddress");
@@ -118,13 +123,8 @@ export class EmailService {
     const status = this.relay === undefined ? "Succeeded" : "Running";
     const operation: EmailOperationsTable = { id, resource_id: resource.id, status, error_code: null, error_message: null, created_at: now, updated_at: now };
     const inserted = await this.store.write(async (trx) => {
-      const created = await trx
-        .insertInto("email_operations")
-        .values(operation)
-        .onConflict((oc) => oc.columns(["resource_id", "id"]).doNothing())
-        .returning("id")
-        .executeTakeFirst();
-      if (created === undefined) return false; // the same Operation-Id raced in: the first one wins
+      const created = await this.repository.insertOperation(trx, operation);
+      if (!created) return false; // the same Operation-Id raced in: the first one wins
       await this.outbox.insert(trx, {
         id,
         resourceId: resource.id,
@@ -178,20 +178,12 @@ export class EmailService {
         attachments: (message.attachments ?? []).map((a, i) => ({ filename: a.name, content: attachmentBytes[i]!, contentType: a.contentType, cid: a.contentId })),
       });
       const now = this.clock.now();
-      await this.store.write(async (trx) => {
-        await trx
-          .updateTable("email_operations")
-          .set({
-            status: result.ok ? "Succeeded" : "Failed",
-            error_code: result.ok ? null : "EmailDropped",
-            error_message: result.ok ? null : `The SMTP relay did not accept the message: ${result.response}`,
-            updated_at: now,
-          })
-          .where("resource_id", "=", resource.id)
-          .where("id", "=", id)
-          .execute();
-        await this.events?.record(trx, resource, this.reports(id, message, result.ok, result.response, now, result.messageId));
-      });
+      await this.repository.finishOperation(resource.id, id, {
+        status: result.ok ? "Succeeded" : "Failed",
+        errorCode: result.ok ? null : "EmailDropped",
+        errorMessage: result.ok ? null : `The SMTP relay did not accept the message: ${result.response}`,
+        updatedAt: now,
+      }, { alsoInTransaction: (trx) => this.events?.record(trx, resource, this.reports(id, message, result.ok, result.response, now, result.messageId)) ?? Promise.resolve() });
       await this.outbox.updateDetails(resource.id, id, {
         status: result.ok ? "Succeeded" : "Failed",
         relay: { ok: result.ok, response: result.response, ...(result.messageId !== undefined ? { messageId: result.messageId } : {}) },
@@ -203,12 +195,7 @@ export class EmailService {
   }
 
   async find(resource: Resource, id: string): Promise<EmailOperationsTable | undefined> {
-    return this.store.db
-      .selectFrom("email_operations")
-      .selectAll()
-      .where("resource_id", "=", resource.id)
-      .where("id", "=", id.toLowerCase())
-      .executeTakeFirst();
+    return this.repository.findOperation(resource.id, id.toLowerCase());
   }
 
   async get(resource: Resource, id: string): Promise<EmailOperationsTable> {
@@ -225,17 +212,14 @@ export class EmailService {
   private async markInterrupted(op: EmailOperationsTable): Promise<EmailOperationsTable> {
     const now = this.clock.now();
     const failed = { ...op, status: "Failed", error_code: "EmailDropped", error_message: "The delivery was interrupted before the SMTP relay answered.", updated_at: now };
-    await this.store.write((trx) =>
-      trx
-        .updateTable("email_operations")
-        .set({ status: failed.status, error_code: failed.error_code, error_message: failed.error_message, updated_at: now })
-        .where("resource_id", "=", op.resource_id)
-        .where("id", "=", op.id)
-        .where("status", "=", "Running")
-        .execute(),
+    await this.repository.finishOperation(
+      op.resource_id,
+      op.id,
+      { status: failed.status, errorCode: failed.error_code, errorMessage: failed.error_message, updatedAt: now },
+      { onlyIfRunning: true },
     );
     await this.outbox.updateDetails(op.resource_id, op.id, { status: "Failed" });
-    return (await this.store.db.selectFrom("email_operations").selectAll().where("resource_id", "=", op.resource_id).where("id", "=", op.id).executeTakeFirst()) ?? failed;
+    return (await this.repository.findOperation(op.resource_id, op.id)) ?? failed;
   }
 
   /** Waits for deliveries in flight (shutdown). */

@@ -3,9 +3,13 @@ import type { HandlerContext } from "./route.js";
 
 type Query = HandlerContext<unknown>["query"];
 
-/** The first value of a query parameter (SDK paging may repeat parameters such as api-version). */
-export function firstQuery(query: Query, name: string): string | undefined {
+/**
+ * The one reader of a query parameter: its first value, undefined when absent or empty (SDK paging may repeat
+ * parameters such as api-version). With `once`, a repeated parameter is a 400 InvalidQueryParameter instead.
+ */
+export function firstQuery(query: Query, name: string, options: { once?: boolean } = {}): string | undefined {
   const v = query[name];
+  if (options.once === true && Array.isArray(v)) throw new AcsError("InvalidQueryParameter", `${name} may be given once.`, { target: name });
   const first = Array.isArray(v) ? v[0] : v;
   return first === undefined || first === "" ? undefined : first;
 }
@@ -14,7 +18,7 @@ function intParam(query: Query, name: string, fallback: number, min: number, max
   const raw = firstQuery(query, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new AcsError("InvalidRequestBody", `The ${name} query parameter must be an integer from ${min} to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new AcsError("InvalidQueryParameter", `The ${name} query parameter must be an integer from ${min} to ${max}.`, { target: name });
   return n;
 }
 

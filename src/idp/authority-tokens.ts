@@ -4,7 +4,9 @@ import type { AuthorityKeys } from "./authority-keys.js";
 import type { PrincipalRecord } from "./entra-principals.js";
 
 /** The resource the Identity/SMS/Email APIs are called for, and the `aud` of their tokens. */
-export const ACS_AUDIENCE = "https://communication.azure.com";
+import { ACS_AUDIENCE } from "../auth/audiences.js";
+
+export { ACS_AUDIENCE };
 /** The resource of Teams user tokens for the Teams exchange (Teams.ManageCalls, Teams.ManageChats). */
 export const TEAMS_AUDIENCE = "https://auth.msft.communication.azure.com";
 /** Scopes MSAL adds to user flows; they do not name a resource. */

@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
-import { RBAC_CHANGED } from "../rbac/role-store.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import { ENTRA_PRINCIPAL_CHANGED, EntraPrincipalRepository } from "./entra-principal-repository.js";
 import { generateClientCertificate, type GeneratedCertificate } from "./client-certificate.js";
 import type { EntraPrincipalsTable } from "./idp-tables.js";
 import { hashSecret, verifyAgainstDummy, verifySecret } from "./secret-hash.js";
 
-export const ENTRA_PRINCIPAL_CHANGED = "entra-principal";
+export { ENTRA_PRINCIPAL_CHANGED } from "./entra-principal-repository.js";
 
 export type PrincipalKind = EntraPrincipalsTable["kind"];
 
@@ -59,7 +59,11 @@ export class EntraPrincipals {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly tenantId: () => string,
-  ) {}
+  ) {
+    this.repository = new EntraPrincipalRepository(store);
+  }
+
+  private readonly repository: EntraPrincipalRepository;
 
   async createServicePrincipal(options: {
     name: string;
@@ -75,20 +79,17 @@ export class EntraPrincipals {
     const now = this.clock.now();
     await this.store.write(async (trx, ctx) => {
       await this.requireFreeName(trx, "service-principal", options.name);
-      await trx
-        .insertInto("entra_principals")
-        .values({
-          object_id: objectId,
-          tenant_id: this.tenantId(),
-          kind: "service-principal",
-          name: options.name,
-          client_id: clientId,
-          enabled: 1,
-          password_hash: null,
-          certificate_pem: certificate?.certificatePem ?? null,
-          created_at: now,
-        })
-        .execute();
+      await this.repository.insert(trx, {
+        object_id: objectId,
+        tenant_id: this.tenantId(),
+        kind: "service-principal",
+        name: options.name,
+        client_id: clientId,
+        enabled: 1,
+        password_hash: null,
+        certificate_pem: certificate?.certificatePem ?? null,
+        created_at: now,
+      });
       if (secret !== undefined) await this.insertSecret(trx, objectId, secret.row);
       ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
     });
@@ -106,20 +107,17 @@ export class EntraPrincipals {
     const passwordHash = await hashSecret(options.password);
     await this.store.write(async (trx, ctx) => {
       await this.requireFreeName(trx, "user", options.name);
-      await trx
-        .insertInto("entra_principals")
-        .values({
-          object_id: objectId,
-          tenant_id: this.tenantId(),
-          kind: "user",
-          name: options.name,
-          client_id: null,
-          enabled: 1,
-          password_hash: passwordHash,
-          certificate_pem: null,
-          created_at: this.clock.now(),
-        })
-        .execute();
+      await this.repository.insert(trx, {
+        object_id: objectId,
+        tenant_id: this.tenantId(),
+        kind: "user",
+        name: options.name,
+        client_id: null,
+        enabled: 1,
+        password_hash: passwordHash,
+        certificate_pem: null,
+        created_at: this.clock.now(),
+      });
       ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
     });
     return (await this.find(objectId))!;
@@ -129,7 +127,7 @@ export class EntraPrincipals {
   async addSecret(objectId: string, expiresAt: number | null): Promise<IssuedSecret> {
     const secret = await this.newSecret(expiresAt);
     await this.store.write(async (trx, ctx) => {
-      const owner = await trx.selectFrom("entra_principals").select("kind").where("object_id", "=", objectId).executeTakeFirst();
+      const owner = await this.repository.find(objectId, trx);
       if (owner?.kind !== "service-principal") throw new Error("no service principal with that id");
       await this.insertSecret(trx, objectId, secret.row);
       ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
@@ -138,81 +136,43 @@ export class EntraPrincipals {
   }
 
   async removeSecret(objectId: string, secretId: string): Promise<boolean> {
-    return this.store.write(async (trx, ctx) => {
-      const result = await trx
-        .deleteFrom("entra_client_secrets")
-        .where("object_id", "=", objectId)
-        .where("id", "=", secretId)
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
-      return true;
-    });
+    return this.repository.deleteSecret(objectId, secretId);
   }
 
   async listSecrets(objectId: string): Promise<SecretInfo[]> {
-    const rows = await this.store.db
-      .selectFrom("entra_client_secrets")
-      .select(["id", "created_at", "expires_at"])
-      .where("object_id", "=", objectId)
-      .orderBy("created_at")
-      .execute();
+    const rows = await this.repository.listSecrets(objectId);
     return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }));
   }
 
   async setEnabled(objectId: string, enabled: boolean): Promise<boolean> {
-    return this.store.write(async (trx, ctx) => {
-      const result = await trx
-        .updateTable("entra_principals")
-        .set({ enabled: enabled ? 1 : 0 })
-        .where("object_id", "=", objectId)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
-      ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
-      return true;
-    });
+    return this.repository.setEnabled(objectId, enabled);
   }
 
   /** Deletes a principal with its secrets and role assignments; its tokens stop working at once. */
   async delete(objectId: string): Promise<boolean> {
-    return this.store.write(async (trx, ctx) => {
-      const result = await trx.deleteFrom("entra_principals").where("object_id", "=", objectId).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      await trx.deleteFrom("entra_client_secrets").where("object_id", "=", objectId).execute();
-      await trx.deleteFrom("rbac_role_assignments").where("principal_id", "=", objectId).execute();
-      ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
-      ctx.emit({ topic: RBAC_CHANGED, subject: objectId });
-      return true;
-    });
+    return this.repository.delete(objectId);
   }
 
   async find(objectId: string, db: Kysely<Database> = this.store.db): Promise<PrincipalRecord | undefined> {
-    const row = await db.selectFrom("entra_principals").selectAll().where("object_id", "=", objectId).executeTakeFirst();
+    const row = await this.repository.find(objectId, db);
     return row === undefined ? undefined : toRecord(row);
   }
 
   async findByClientId(clientId: string): Promise<PrincipalRecord | undefined> {
-    const row = await this.store.db.selectFrom("entra_principals").selectAll().where("client_id", "=", clientId).executeTakeFirst();
+    const row = await this.repository.findByClientId(clientId);
     return row === undefined ? undefined : toRecord(row);
   }
 
   /** A principal named on the command line: object id, client id, or name (an id match wins over a name match). */
   async resolve(ref: string): Promise<PrincipalRecord | undefined> {
-    const rows = await this.store.db
-      .selectFrom("entra_principals")
-      .selectAll()
-      .where((eb) => eb.or([eb("object_id", "=", ref), eb("client_id", "=", ref), eb("name", "=", ref)]))
-      .orderBy("created_at")
-      .execute();
+    const rows = await this.repository.matching(ref);
     const byId = rows.find((r) => r.object_id === ref || r.client_id === ref);
     const chosen = byId ?? rows[0];
     return chosen === undefined ? undefined : toRecord(chosen);
   }
 
   async list(kind?: PrincipalKind): Promise<PrincipalRecord[]> {
-    let query = this.store.db.selectFrom("entra_principals").selectAll().orderBy("created_at");
-    if (kind !== undefined) query = query.where("kind", "=", kind);
-    return (await query.execute()).map(toRecord);
+    return (await this.repository.list(kind)).map(toRecord);
   }
 
   /** client_credentials with client_secret. The presented secret names its row, so one hash is computed. */
@@ -224,15 +184,7 @@ export class EntraPrincipals {
       return { ok: false, reason: "unknown-client" };
     }
     const secretId = presented.split(SECRET_SEPARATOR, 1)[0]!;
-    const row =
-      presented.length <= 256
-        ? await this.store.db
-            .selectFrom("entra_client_secrets")
-            .selectAll()
-            .where("object_id", "=", principal.objectId)
-            .where("id", "=", secretId)
-            .executeTakeFirst()
-        : undefined;
+    const row = presented.length <= 256 ? await this.repository.findSecret(principal.objectId, secretId) : undefined;
     // Constant work: a secret id that names no secret is hashed against the dummy, like a wrong secret.
     if (row === undefined) {
       await verifyAgainstDummy(presented);
@@ -246,12 +198,7 @@ export class EntraPrincipals {
 
   /** The password grant: a built-in user's name and password. */
   async checkUserPassword(name: string, password: string): Promise<PrincipalRecord | undefined> {
-    const row = await this.store.db
-      .selectFrom("entra_principals")
-      .selectAll()
-      .where("kind", "=", "user")
-      .where("name", "=", name)
-      .executeTakeFirst();
+    const row = await this.repository.findByName("user", name);
     // Constant work: an unknown user (or one without a password) costs one hash like a known one.
     if (row === undefined || row.password_hash === null || password.length > 1024) {
       await verifyAgainstDummy(password);
@@ -272,15 +219,12 @@ export class EntraPrincipals {
     objectId: string,
     row: { id: string; hash: string; createdAt: number; expiresAt: number | null },
   ): Promise<void> {
-    await db
-      .insertInto("entra_client_secrets")
-      .values({ id: row.id, object_id: objectId, hash: row.hash, created_at: row.createdAt, expires_at: row.expiresAt })
-      .execute();
+    await this.repository.insertSecret(db, { id: row.id, object_id: objectId, hash: row.hash, created_at: row.createdAt, expires_at: row.expiresAt });
   }
 
   private async requireFreeName(db: Kysely<Database>, kind: PrincipalKind, name: string): Promise<void> {
     if (name.length === 0 || name.length > 200) throw new Error("the name must have 1 to 200 characters");
-    const taken = await db.selectFrom("entra_principals").select("object_id").where("kind", "=", kind).where("name", "=", name).executeTakeFirst();
+    const taken = await this.repository.findByName(kind, name, db);
     if (taken !== undefined) throw new Error(`a ${kind === "user" ? "user" : "service principal"} named '${name}' already exists`);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bearerToken } from "../auth/bearer/entra-authenticator.js";
+import { bearerToken } from "../auth/bearer-header.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { checkTeamsExchangeIds, withTeamsExchangeErrors } from "./teams-exchange-errors.js";

@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, type JWK } from "jose";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
 import { normalizeEs256Signature } from "../security/ecdsa.js";
 import type { Store } from "../store/store.js";
+import { SigningKeyRepository } from "./signing-key-repository.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
 import { Reloader } from "../util/reloader.js";
@@ -41,31 +42,29 @@ export class KeyRing {
   private active: RingKey | undefined;
   private header = "";
   private readonly reloader = new Reloader(() => this.load(), 1_000);
+  private readonly repository: SigningKeyRepository;
 
   constructor(
     protected readonly store: Store,
     protected readonly clock: Clock,
     private readonly spec: KeyRingSpec,
-  ) {}
+  ) {
+    this.repository = new SigningKeyRepository(store, spec.table);
+  }
 
   async load(): Promise<void> {
-    // The rings' tables have the same columns; the name is one of them.
-    const rows = await this.store.db
-      .selectFrom(this.spec.table as "signing_keys")
-      .selectAll()
-      .orderBy("created_at")
-      .execute();
+    const stored = await this.repository.list();
     const keys = new Map<string, RingKey>();
     let active: RingKey | undefined;
-    for (const row of rows) {
-      const privateKey = createPrivateKey(row.private_pem);
+    for (const row of stored) {
+      const privateKey = createPrivateKey(row.privatePem);
       const key: RingKey = {
         kid: row.kid,
         privateKey,
         publicKey: createPublicKey(privateKey),
-        publicJwk: JSON.parse(row.public_jwk) as JWK,
-        createdAt: Number(row.created_at),
-        retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+        publicJwk: JSON.parse(row.publicJwk) as JWK,
+        createdAt: row.createdAt,
+        retiredAt: row.retiredAt,
       };
       keys.set(key.kid, key);
       if (key.retiredAt === null && (active === undefined || key.createdAt >= active.createdAt)) active = key;
@@ -87,33 +86,21 @@ export class KeyRing {
   /** Generates a new signing key and retires the current one. Returns the active kid afterwards. */
   async rotate(options: { onlyIfNone?: boolean } = {}): Promise<string> {
     const { alg, changeTopic } = this.spec;
-    const table = this.spec.table as "signing_keys";
     const { privateKey, publicKey } = generateKeyPair(alg);
     const jwk = publicKey.export({ format: "jwk" }) as JWK;
     const kid = await calculateJwkThumbprint(jwk);
     const publicJwk: JWK = { ...jwk, kid, alg, use: "sig" };
-    const now = this.clock.now();
-    const created = await this.store.write(async (trx, ctx) => {
-      await ctx.lock(changeTopic);
-      if (options.onlyIfNone === true) {
-        const active = await trx.selectFrom(table).select("kid").where("retired_at", "is", null).executeTakeFirst();
-        if (active !== undefined) return false;
-      }
-      await trx.updateTable(table).set({ retired_at: now }).where("retired_at", "is", null).execute();
-      await trx
-        .insertInto(table)
-        .values({
-          kid,
-          alg,
-          private_pem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-          public_jwk: JSON.stringify(publicJwk),
-          created_at: now,
-          retired_at: null,
-        })
-        .execute();
-      ctx.emit({ topic: changeTopic, subject: kid });
-      return true;
-    });
+    const created = await this.repository.rotate(
+      {
+        kid,
+        alg,
+        privatePem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+        publicJwk: JSON.stringify(publicJwk),
+        createdAt: this.clock.now(),
+      },
+      changeTopic,
+      options,
+    );
     await this.load();
     return created ? kid : this.activeKid;
   }

@@ -1,4 +1,5 @@
 import { AcsError } from "../errors/acs-errors.js";
+import { firstQuery } from "../http/query.js";
 
 /** The Microsoft.Communication api-versions this server speaks (the 4.2 SDK sends 2025-09-01). */
 export const OLDEST_ARM_API_VERSION = "2023-04-01";
@@ -6,9 +7,8 @@ export const NEWEST_ARM_API_VERSION = "2026-03-18";
 
 /** The request's api-version, or 400 MissingApiVersionParameter / InvalidApiVersionParameter as ARM answers. */
 export function requireArmApiVersion(query: Record<string, string | string[] | undefined>): string {
-  const raw = query["api-version"];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined || v === "") throw new AcsError("MissingApiVersionParameter");
+  const v = firstQuery(query, "api-version");
+  if (v === undefined) throw new AcsError("MissingApiVersionParameter");
   const m = /^(\d{4}-\d{2}-\d{2})(-preview)?$/.exec(v);
   if (m === null || m[1]! < OLDEST_ARM_API_VERSION || m[1]! > NEWEST_ARM_API_VERSION) {
     throw new AcsError(

@@ -1,4 +1,4 @@
-import { bearerToken } from "../auth/bearer/entra-authenticator.js";
+import { parseBearer } from "../auth/bearer-header.js";
 import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import { authFail, headerValue, type Authenticator, type AuthOutcome, type AuthRequest } from "../auth/authenticator.js";
 import { managementAudiences } from "./arm-audiences.js";
@@ -13,10 +13,10 @@ export class ArmBearerAuthenticator implements Authenticator {
   constructor(private readonly verifier: EntraTokenVerifier) {}
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
-    const header = headerValue(request.headers, "authorization");
-    if (header === undefined) return authFail("MissingAuthorization");
-    if (!/^Bearer(\s|$)/i.test(header)) return authFail("UnsupportedAuthorizationScheme", "The management plane accepts Entra ID bearer tokens only.");
-    const token = bearerToken(request.headers);
+    const header = parseBearer(request.headers);
+    if (header.kind === "absent") return authFail("MissingAuthorization");
+    if (header.kind === "other-scheme") return authFail("UnsupportedAuthorizationScheme", "The management plane accepts Entra ID bearer tokens only.");
+    const token = header.token;
     if (token === undefined) return authFail("InvalidAuthorizationHeader");
     const host = headerValue(request.headers, "host") ?? "localhost";
     const audiences = managementAudiences(`https://${host}`);

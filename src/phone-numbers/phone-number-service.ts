@@ -8,6 +8,7 @@ import { newId } from "../util/crypto.js";
 import { checkE164 } from "../util/phone-number.js";
 import { numberNotFound } from "./number-not-found.js";
 import { capabilityWithin, type Capabilities, type Inventory, type InventoryNumber } from "./inventory.js";
+import { PhoneNumberRepository } from "./phone-number-repository.js";
 import type { PhoneNumberOperationsTable, PhoneNumbersTable, PhoneNumberSearchesTable } from "./phone-numbers-tables.js";
 
 export const PHONE_NUMBER_CHANGED = "phone-number";
@@ -48,7 +49,12 @@ export class PhoneNumberService {
     readonly inventory: Inventory,
     private readonly clock: Clock,
     private readonly options: PhoneNumberServiceOptions,
-  ) {}
+  ) {
+    this.repository = new PhoneNumberRepository(store);
+  }
+
+  /** The storage; ReservationService shares it. */
+  readonly repository: PhoneNumberRepository;
 
   now(): number {
     return this.clock.now();
@@ -63,15 +69,12 @@ export class PhoneNumberService {
   /** Numbers nobody owns or holds (holds of `holderId` excepted), among `candidates`. */
   private async freeNumbers(db: Kysely<Database>, candidates: InventoryNumber[], now: number, holderId?: string): Promise<InventoryNumber[]> {
     if (candidates.length === 0) return [];
-    const numbers = candidates.map((c) => c.phoneNumber);
-    const owned = await db.selectFrom("phone_numbers").select("phone_number").where("phone_number", "in", numbers).execute();
-    const held = await db
-      .selectFrom("phone_number_holds")
-      .select(["phone_number", "holder_id"])
-      .where("phone_number", "in", numbers)
-      .where("expires_at", ">", now)
-      .execute();
-    const taken = new Set([...owned.map((r) => r.phone_number), ...held.filter((h) => h.holder_id !== holderId).map((h) => h.phone_number)]);
+    const taken = await this.repository.takenNumbers(
+      db,
+      candidates.map((c) => c.phoneNumber),
+      now,
+      holderId,
+    );
     return candidates.filter((c) => !taken.has(c.phoneNumber));
   }
 
@@ -85,20 +88,17 @@ export class PhoneNumberService {
     now: number,
     expiresAt: number,
   ): Promise<InventoryNumber[]> {
-    await trx.deleteFrom("phone_number_holds").where("expires_at", "<=", now).execute();
+    await this.repository.deleteExpiredHolds(trx, now);
     const free = await this.freeNumbers(trx, candidates, now, holder.id);
     const taken: InventoryNumber[] = [];
     let cursor = 0;
     while (cursor < free.length && taken.length < quantity) {
       const batch = free.slice(cursor, cursor + (quantity - taken.length));
       cursor += batch.length;
-      const inserted = await trx
-        .insertInto("phone_number_holds")
-        .values(batch.map((n) => ({ phone_number: n.phoneNumber, resource_id: resourceId, holder_kind: holder.kind, holder_id: holder.id, expires_at: expiresAt })))
-        .onConflict((oc) => oc.column("phone_number").doNothing())
-        .returning("phone_number")
-        .execute();
-      const got = new Set(inserted.map((r) => r.phone_number));
+      const got = await this.repository.insertHolds(
+        trx,
+        batch.map((n) => ({ phone_number: n.phoneNumber, resource_id: resourceId, holder_kind: holder.kind, holder_id: holder.id, expires_at: expiresAt })),
+      );
       taken.push(...batch.filter((n) => got.has(n.phoneNumber)));
     }
     return taken;
@@ -113,9 +113,7 @@ export class PhoneNumberService {
     now: number,
     outcome: { resourceLocation?: string; error?: { code: string; message: string } },
   ): Promise<void> {
-    await trx
-      .insertInto("phone_number_operations")
-      .values({
+    await this.repository.insertOperation(trx, {
         id,
         resource_id: resourceId,
         operation_type: type,
@@ -125,8 +123,7 @@ export class PhoneNumberService {
         error_message: outcome.error?.message ?? null,
         created_at: now,
         last_action_at: now,
-      })
-      .execute();
+    });
   }
 
   /** Starts (and completes) a search: holds matching free numbers until searchExpiresBy. */
@@ -151,9 +148,7 @@ export class PhoneNumberService {
       const candidates = this.inventory.numbersMatching({ ...filter, capabilities: request.capabilities });
       const held = await this.takeHolds(trx, resource.id, { kind: "search", id: searchId }, candidates, request.quantity, now, expiresAt);
       const block = held[0]?.block ?? offered[0];
-      await trx
-        .insertInto("phone_number_searches")
-        .values({
+      await this.repository.insertSearch(trx, {
           id: searchId,
           resource_id: resource.id,
           country_code: cc,
@@ -167,8 +162,7 @@ export class PhoneNumberService {
           created_at: now,
           expires_at: expiresAt,
           purchased_at: null,
-        })
-        .execute();
+      });
       const error =
         held.length === 0
           ? { code: "OutOfStock", message: `No ${request.phoneNumberType} numbers with these capabilities are available in ${cc}${request.areaCode !== undefined ? ` area code ${request.areaCode}` : ""}.` }
@@ -182,25 +176,14 @@ export class PhoneNumberService {
   }
 
   async getSearch(resource: Resource, searchId: string): Promise<PhoneNumberSearchesTable> {
-    const row = await this.store.db
-      .selectFrom("phone_number_searches")
-      .selectAll()
-      .where("id", "=", searchId)
-      .where("resource_id", "=", resource.id)
-      .executeTakeFirst();
+    const row = await this.repository.findSearch(resource.id, searchId);
     if (row === undefined) throw new AcsError("SearchNotFound");
     return row;
   }
 
   /** Deletes a holder's unexpired holds; returns how many there were. */
   async releaseHolds(trx: Transaction<Database>, holderId: string, now: number): Promise<number> {
-    const rows = await trx
-      .deleteFrom("phone_number_holds")
-      .where("holder_id", "=", holderId)
-      .where("expires_at", ">", now)
-      .returning("phone_number")
-      .execute();
-    return rows.length;
+    return this.repository.releaseHolds(trx, holderId, now);
   }
 
   /** Moves numbers to the resource (their holds must have been taken out by the caller). */
@@ -229,14 +212,9 @@ export class PhoneNumberService {
         purchased_at: now,
       };
     });
-    const inserted = await trx
-      .insertInto("phone_numbers")
-      .values(rows)
-      .onConflict((oc) => oc.column("phone_number").doNothing())
-      .returning("phone_number")
-      .execute();
+    const inserted = await this.repository.insertNumbers(trx, rows);
     // Only possible when a hold expired under a concurrent purchase: refuse rather than hand a number out twice.
-    if (inserted.length !== rows.length) throw new AcsError("SearchExpired", "Some of the numbers were taken after the hold expired; search again.");
+    if (inserted !== rows.length) throw new AcsError("SearchExpired", "Some of the numbers were taken after the hold expired; search again.");
     for (const n of numbers) ctx.emit({ topic: PHONE_NUMBER_CHANGED, resourceId: resource.id, subject: n });
   }
 
@@ -245,25 +223,14 @@ export class PhoneNumberService {
     const operationId = `purchase_${newId()}`;
     const now = this.clock.now();
     return this.store.write(async (trx, ctx) => {
-      const search = await trx
-        .selectFrom("phone_number_searches")
-        .selectAll()
-        .where("id", "=", searchId)
-        .where("resource_id", "=", resource.id)
-        .executeTakeFirst();
+      const search = await this.repository.findSearch(resource.id, searchId, trx);
       if (search === undefined) throw new AcsError("SearchNotFound", "The search was not found on this resource.");
       if (search.purchased_at !== null) throw new AcsError("SearchAlreadyPurchased");
       if (Number(search.expires_at) <= now) throw new AcsError("SearchExpired");
       const numbers = JSON.parse(search.phone_numbers) as string[];
       if (numbers.length === 0) throw new AcsError("SearchNotFound", "The search found no numbers; there is nothing to purchase.");
       // Claim the search first: of two concurrent purchases, the second waits here and then finds it purchased.
-      const claimed = await trx
-        .updateTable("phone_number_searches")
-        .set({ purchased_at: now })
-        .where("id", "=", searchId)
-        .where("purchased_at", "is", null)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) throw new AcsError("SearchAlreadyPurchased");
+      if (!(await this.repository.claimSearch(trx, searchId, now))) throw new AcsError("SearchAlreadyPurchased");
       // Taking the holds out (row locks on PostgreSQL) decides any race with a search that found them expired.
       if ((await this.releaseHolds(trx, searchId, now)) !== numbers.length) throw new AcsError("SearchExpired");
       await this.buy(trx, ctx, resource, numbers, () => ({ calling: search.calling as Capabilities["calling"], sms: search.sms as Capabilities["sms"] }), now);
@@ -273,54 +240,28 @@ export class PhoneNumberService {
   }
 
   async getOperation(resource: Resource, operationId: string): Promise<PhoneNumberOperationsTable> {
-    const row = await this.store.db
-      .selectFrom("phone_number_operations")
-      .selectAll()
-      .where("id", "=", operationId)
-      .where("resource_id", "=", resource.id)
-      .executeTakeFirst();
+    const row = await this.repository.findOperation(resource.id, operationId);
     if (row === undefined) throw new AcsError("PhoneNumberOperationNotFound");
     return row;
   }
 
   async cancelOperation(resource: Resource, operationId: string): Promise<void> {
-    const deleted = await this.store.write((trx) =>
-      trx.deleteFrom("phone_number_operations").where("id", "=", operationId).where("resource_id", "=", resource.id).executeTakeFirst(),
-    );
-    if (Number(deleted.numDeletedRows) === 0) throw new AcsError("PhoneNumberOperationNotFound");
+    if (!(await this.repository.deleteOperation(resource.id, operationId))) throw new AcsError("PhoneNumberOperationNotFound");
   }
 
   async getNumber(resource: Resource, phoneNumber: string): Promise<PhoneNumbersTable> {
-    const row = await this.store.db
-      .selectFrom("phone_numbers")
-      .selectAll()
-      .where("phone_number", "=", normalizePhoneNumber(phoneNumber))
-      .where("resource_id", "=", resource.id)
-      .executeTakeFirst();
+    const row = await this.repository.findNumber(resource.id, normalizePhoneNumber(phoneNumber));
     if (row === undefined) throw numberNotFound(normalizePhoneNumber(phoneNumber));
     return row;
   }
 
   /** The resource's number if it owns it, else undefined (SMS sender check). */
   async findOwned(resourceId: string, phoneNumber: string): Promise<PhoneNumbersTable | undefined> {
-    return this.store.db
-      .selectFrom("phone_numbers")
-      .selectAll()
-      .where("phone_number", "=", phoneNumber)
-      .where("resource_id", "=", resourceId)
-      .executeTakeFirst();
+    return this.repository.findNumber(resourceId, phoneNumber);
   }
 
   async listNumbers(resource: Resource, skip: number, top: number): Promise<{ rows: PhoneNumbersTable[]; more: boolean }> {
-    const rows = await this.store.db
-      .selectFrom("phone_numbers")
-      .selectAll()
-      .where("resource_id", "=", resource.id)
-      .orderBy("phone_number")
-      .offset(skip)
-      .limit(top + 1)
-      .execute();
-    return { rows: rows.slice(0, top), more: rows.length > top };
+    return this.repository.listNumbers(resource.id, skip, top);
   }
 
   async updateCapabilities(resource: Resource, phoneNumber: string, change: Partial<Capabilities>): Promise<{ operationId: string; number: PhoneNumbersTable }> {
@@ -328,7 +269,7 @@ export class PhoneNumberService {
     const operationId = `capabilities_${newId()}`;
     const now = this.clock.now();
     return this.store.write(async (trx, ctx) => {
-      const row = await trx.selectFrom("phone_numbers").selectAll().where("phone_number", "=", normalized).where("resource_id", "=", resource.id).executeTakeFirst();
+      const row = await this.repository.findNumber(resource.id, normalized, trx);
       // ACS's recorded answer for a capabilities update of a number of another resource (api-version 2022-12-01).
       if (row === undefined) throw new AcsError("InsufficientPermissions", "Phone number not owned by this resource.", { target: "phonenumber" });
       const offered = this.inventory.find(normalized)?.block.capabilities ?? { calling: row.calling, sms: row.sms };
@@ -336,7 +277,7 @@ export class PhoneNumberService {
       if (!capabilityWithin(next.calling, offered.calling as Capabilities["calling"]) || !capabilityWithin(next.sms, offered.sms as Capabilities["sms"])) {
         throw new AcsError("CapabilitiesNotSupported", `This number offers calling '${offered.calling}' and sms '${offered.sms}'.`);
       }
-      await trx.updateTable("phone_numbers").set({ calling: next.calling, sms: next.sms }).where("phone_number", "=", normalized).execute();
+      await this.repository.setCapabilities(trx, normalized, next);
       ctx.emit({ topic: PHONE_NUMBER_CHANGED, resourceId: resource.id, subject: normalized });
       await this.insertOperation(trx, resource.id, operationId, "updatePhoneNumberCapabilities", now, {
         resourceLocation: `/phoneNumbers/${encodeURIComponent(normalized)}`,
@@ -351,8 +292,7 @@ export class PhoneNumberService {
     const operationId = `release_${newId()}`;
     const now = this.clock.now();
     await this.store.write(async (trx, ctx) => {
-      const deleted = await trx.deleteFrom("phone_numbers").where("phone_number", "=", normalized).where("resource_id", "=", resource.id).executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) throw numberNotFound(normalized);
+      if (!(await this.repository.deleteNumber(trx, resource.id, normalized))) throw numberNotFound(normalized);
       ctx.emit({ topic: PHONE_NUMBER_CHANGED, resourceId: resource.id, subject: normalized });
       await this.insertOperation(trx, resource.id, operationId, "releasePhoneNumber", now, {});
     });

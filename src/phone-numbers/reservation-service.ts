@@ -24,27 +24,13 @@ export class ReservationService {
 
 
   async getReservation(resource: Resource, id: string) {
-    const row = await this.store.db
-      .selectFrom("phone_number_reservations")
-      .selectAll()
-      .where("id", "=", id)
-      .where("resource_id", "=", resource.id)
-      .executeTakeFirst();
+    const row = await this.numbers.repository.findReservation(id, resource.id);
     if (row === undefined) throw new AcsError("ReservationNotFound");
     return row;
   }
 
   async listReservations(resource: Resource, skip: number, top: number) {
-    const rows = await this.store.db
-      .selectFrom("phone_number_reservations")
-      .selectAll()
-      .where("resource_id", "=", resource.id)
-      .orderBy("created_at")
-      .orderBy("id")
-      .offset(skip)
-      .limit(top + 1)
-      .execute();
-    return { rows: rows.slice(0, top), more: rows.length > top };
+    return this.numbers.repository.listReservations(resource.id, skip, top);
   }
 
   /**
@@ -53,8 +39,9 @@ export class ReservationService {
    */
   async upsertReservation(resource: Resource, id: string, add: string[], remove: string[]) {
     const now = this.clock.now();
+    const repository = this.numbers.repository;
     return this.store.write(async (trx) => {
-      const existing = await trx.selectFrom("phone_number_reservations").selectAll().where("id", "=", id).executeTakeFirst();
+      const existing = await repository.findReservation(id, undefined, trx);
       if (existing !== undefined && existing.resource_id !== resource.id) throw new AcsError("ReservationNotFound");
       if (existing !== undefined && (existing.status !== "active" || Number(existing.expires_at) <= now)) throw new AcsError("ReservationNotActive");
       const createdAt = existing === undefined ? now : Number(existing.created_at);
@@ -63,7 +50,7 @@ export class ReservationService {
       const errors = new Map<string, { code: string; message: string }>();
       for (const n of remove) {
         current.delete(n);
-        await trx.deleteFrom("phone_number_holds").where("phone_number", "=", n).where("holder_id", "=", id).execute();
+        await repository.deleteHolds(trx, id, n);
       }
       const wanted: InventoryNumber[] = [];
       for (const n of add) {
@@ -78,37 +65,36 @@ export class ReservationService {
         else errors.set(w.phoneNumber, { code: "PhoneNumberNotAvailable", message: "The number is purchased or held by someone else." });
       }
       // Every number of the reservation is held until the new expiry.
-      await trx.updateTable("phone_number_holds").set({ expires_at: expiresAt }).where("holder_id", "=", id).execute();
+      await repository.extendHolds(trx, id, expiresAt);
       const numbers = JSON.stringify([...current].sort());
       if (existing === undefined) {
-        await trx
-          .insertInto("phone_number_reservations")
-          .values({ id, resource_id: resource.id, status: "active", phone_numbers: numbers, created_at: now, updated_at: now, expires_at: expiresAt })
-          .execute();
+        await repository.insertReservation(trx, { id, resource_id: resource.id, status: "active", phone_numbers: numbers, created_at: now, updated_at: now, expires_at: expiresAt });
       } else {
-        await trx.updateTable("phone_number_reservations").set({ phone_numbers: numbers, updated_at: now, expires_at: expiresAt }).where("id", "=", id).execute();
+        await repository.updateReservation(trx, id, { phone_numbers: numbers, updated_at: now, expires_at: expiresAt });
       }
-      const row = await trx.selectFrom("phone_number_reservations").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      const row = (await repository.findReservation(id, undefined, trx))!;
       return { row, created: existing === undefined, errors };
     });
   }
 
   async deleteReservation(resource: Resource, id: string): Promise<void> {
     const now = this.clock.now();
+    const repository = this.numbers.repository;
     await this.store.write(async (trx) => {
-      const row = await trx.selectFrom("phone_number_reservations").selectAll().where("id", "=", id).where("resource_id", "=", resource.id).executeTakeFirst();
+      const row = await repository.findReservation(id, resource.id, trx);
       if (row === undefined) throw new AcsError("ReservationNotFound");
       if (row.status !== "active" || Number(row.expires_at) <= now) throw new AcsError("ReservationNotActive");
-      await trx.deleteFrom("phone_number_holds").where("holder_id", "=", id).execute();
-      await trx.deleteFrom("phone_number_reservations").where("id", "=", id).execute();
+      await repository.deleteHolds(trx, id);
+      await repository.deleteReservation(trx, id);
     });
   }
 
   async purchaseReservation(resource: Resource, id: string): Promise<{ operationId: string; numbers: string[] }> {
     const operationId = `reservationPurchase_${newId()}`;
     const now = this.clock.now();
+    const repository = this.numbers.repository;
     return this.store.write(async (trx, ctx) => {
-      const row = await trx.selectFrom("phone_number_reservations").selectAll().where("id", "=", id).where("resource_id", "=", resource.id).executeTakeFirst();
+      const row = await repository.findReservation(id, resource.id, trx);
       if (row === undefined) throw new AcsError("ReservationNotFound");
       if (row.status !== "active") throw new AcsError("ReservationNotActive");
       if (Number(row.expires_at) <= now) throw new AcsError("ReservationExpired");
@@ -116,7 +102,7 @@ export class ReservationService {
       if (numbers.length === 0) throw new AcsError("ReservationEmpty");
       if ((await this.numbers.releaseHolds(trx, id, now)) !== numbers.length) throw new AcsError("ReservationExpired");
       await this.numbers.buy(trx, ctx, resource, numbers, (n) => ({ ...n.block.capabilities }), now);
-      await trx.updateTable("phone_number_reservations").set({ status: "completed", updated_at: now }).where("id", "=", id).execute();
+      await repository.updateReservation(trx, id, { status: "completed", updated_at: now });
       await this.numbers.insertOperation(trx, resource.id, operationId, "reservationPurchase", now, {});
       return { operationId, numbers };
     });

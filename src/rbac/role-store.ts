@@ -2,30 +2,25 @@ import { randomUUID } from "node:crypto";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { BUILT_IN_ROLES, type RoleDefinition } from "./role-definitions.js";
+import { RoleRepository, type RoleAssignment } from "./role-repository.js";
 
-export const RBAC_CHANGED = "rbac";
+export { RBAC_CHANGED, type RoleAssignment } from "./role-repository.js";
 /** The scope of an assignment that covers every resource. */
 export const ALL_RESOURCES = "*";
 
-export interface RoleAssignment {
-  id: string;
-  principalId: string;
-  roleName: string;
-  /** A resource id, or `*`. */
-  scope: string;
-  createdAt: number;
-}
-
-/** Custom role definitions and role assignments. Every write announces an `rbac` change (caches reload). */
+/** Role definitions (built-in and custom) and role assignments; storage is `RoleRepository`. */
 export class RoleStore {
+  private readonly repository: RoleRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new RoleRepository(store);
+  }
 
   async definitions(): Promise<RoleDefinition[]> {
-    const rows = await this.store.db.selectFrom("rbac_role_definitions").selectAll().orderBy("name").execute();
-    const custom = rows.map((r) => {
+    const custom = (await this.repository.listDefinitions()).map((r) => {
       const p = JSON.parse(r.permissions) as Pick<RoleDefinition, "actions" | "notActions" | "dataActions" | "notDataActions">;
       return { name: r.name, description: r.description, builtIn: false, ...p };
     });
@@ -44,62 +39,20 @@ export class RoleStore {
       dataActions: role.dataActions,
       notDataActions: role.notDataActions,
     });
-    await this.store.write(async (trx, ctx) => {
-      const existing = await trx.selectFrom("rbac_role_definitions").select("id").where("name", "=", role.name).executeTakeFirst();
-      if (existing === undefined) {
-        await trx
-          .insertInto("rbac_role_definitions")
-          .values({ id: randomUUID(), name: role.name, description: role.description, permissions, created_at: this.clock.now() })
-          .execute();
-      } else {
-        await trx.updateTable("rbac_role_definitions").set({ description: role.description, permissions }).where("id", "=", existing.id).execute();
-      }
-      ctx.emit({ topic: RBAC_CHANGED, subject: null });
-    });
+    await this.repository.saveDefinition({ name: role.name, description: role.description, permissions }, { id: randomUUID(), createdAt: this.clock.now() });
   }
 
   async assign(principalId: string, roleName: string, scope: string): Promise<RoleAssignment> {
     const role = await this.findDefinition(roleName);
     if (role === undefined) throw new Error(`no role named '${roleName}'`);
-    return this.store.write(async (trx, ctx) => {
-      const existing = await trx
-        .selectFrom("rbac_role_assignments")
-        .selectAll()
-        .where("principal_id", "=", principalId)
-        .where("role_name", "=", role.name)
-        .where("scope", "=", scope)
-        .executeTakeFirst();
-      if (existing !== undefined) {
-        return { id: existing.id, principalId, roleName: role.name, scope, createdAt: Number(existing.created_at) };
-      }
-      const assignment = { id: randomUUID(), principalId, roleName: role.name, scope, createdAt: this.clock.now() };
-      await trx
-        .insertInto("rbac_role_assignments")
-        .values({ id: assignment.id, principal_id: principalId, role_name: role.name, scope, created_at: assignment.createdAt })
-        .execute();
-      ctx.emit({ topic: RBAC_CHANGED, subject: principalId });
-      return assignment;
-    });
+    return this.repository.addAssignment({ id: randomUUID(), principalId, roleName: role.name, scope, createdAt: this.clock.now() });
   }
 
   async remove(principalId: string, roleName: string, scope: string): Promise<boolean> {
-    return this.store.write(async (trx, ctx) => {
-      const result = await trx
-        .deleteFrom("rbac_role_assignments")
-        .where("principal_id", "=", principalId)
-        .where((eb) => eb(eb.fn("lower", ["role_name"]), "=", roleName.toLowerCase()))
-        .where("scope", "=", scope)
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      ctx.emit({ topic: RBAC_CHANGED, subject: principalId });
-      return true;
-    });
+    return this.repository.removeAssignment(principalId, roleName, scope);
   }
 
   async assignments(principalId?: string): Promise<RoleAssignment[]> {
-    let query = this.store.db.selectFrom("rbac_role_assignments").selectAll().orderBy("created_at");
-    if (principalId !== undefined) query = query.where("principal_id", "=", principalId);
-    const rows = await query.execute();
-    return rows.map((r) => ({ id: r.id, principalId: r.principal_id, roleName: r.role_name, scope: r.scope, createdAt: Number(r.created_at) }));
+    return this.repository.listAssignments(principalId);
   }
 }

@@ -6,6 +6,7 @@ import { allowsOutbound } from "../phone-numbers/inventory.js";
 import type { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
+import { SmsRepository } from "./sms-repository.js";
 import type { Clock } from "../util/clock.js";
 import type { EventRecorder } from "../events/event-recorder.js";
 import { smsDeliveryReportEvent } from "../events/sms-events.js";
@@ -83,7 +84,11 @@ export class SmsService {
     private readonly dispatcher: WebhookDispatcher,
     private readonly clock: Clock,
     private readonly options: SmsServiceOptions,
-  ) {}
+  ) {
+    this.repository = new SmsRepository(store);
+  }
+
+  private readonly repository: SmsRepository;
 
   attachEvents(recorder: EventRecorder): void {
     this.events = recorder;
@@ -114,19 +119,7 @@ export class SmsService {
     const sender = describePrincipal(principal);
 
     const candidates = request.smsRecipients.map((r) => r.to).filter(isE164);
-    const optedOut = new Set(
-      candidates.length === 0
-        ? []
-        : (
-            await this.store.db
-              .selectFrom("sms_opt_outs")
-              .select("to_number")
-              .where("resource_id", "=", resource.id)
-              .where("from_number", "=", request.from)
-              .where("to_number", "in", candidates)
-              .execute()
-          ).map((r) => r.to_number),
-    );
+    const optedOut = new Set(await this.repository.optedOut(resource.id, request.from, candidates));
 
     const accepted: SmsMessagesTable[] = [];
     const results = await this.store.write(async (trx) => {
@@ -167,22 +160,12 @@ export class SmsService {
           tag: tag ?? null,
           created_at: now,
         };
-        const inserted = await trx
-          .insertInto("sms_messages")
-          .values(row)
-          .onConflict((oc) => oc.columns(["resource_id", "repeatability_request_id"]).doNothing())
-          .returning("id")
-          .executeTakeFirst();
-        if (inserted === undefined) {
-          const original = await trx
-            .selectFrom("sms_messages")
-            .select("id")
-            .where("resource_id", "=", resource.id)
-            .where("repeatability_request_id", "=", r.repeatabilityRequestId!)
-            .executeTakeFirst();
+        const inserted = await this.repository.insertMessage(trx, row);
+        if (!inserted.inserted) {
+          const originalId = inserted.originalId;
           out.push(
-            fail(409, `Repeated repeatabilityRequestId: this message was already accepted as ${original?.id ?? "an earlier message"} and is not sent again.`, {
-              ...(original !== undefined ? { messageId: original.id } : {}),
+            fail(409, `Repeated repeatabilityRequestId: this message was already accepted as ${originalId ?? "an earlier message"} and is not sent again.`, {
+              ...(originalId !== undefined ? { messageId: originalId } : {}),
             }),
           );
           continue;
@@ -240,7 +223,7 @@ export class SmsService {
 
   /** The delivery report of one message (GET /deliveryReports/{id}). */
   async deliveryReport(resource: Resource, id: string): Promise<DeliveryReportData> {
-    const row = await this.store.db.selectFrom("sms_messages").selectAll().where("id", "=", id).where("resource_id", "=", resource.id).executeTakeFirst();
+    const row = await this.repository.findMessage(resource.id, id);
     if (row === undefined) throw new AcsError("DeliveryReportNotFound");
     return this.reportData(row);
   }
@@ -257,24 +240,13 @@ export class SmsService {
           continue;
         }
         if (action === "add") {
-          await trx
-            .insertInto("sms_opt_outs")
-            .values({ resource_id: resource.id, from_number: from, to_number: to, created_at: now })
-            .onConflict((oc) => oc.columns(["resource_id", "from_number", "to_number"]).doNothing())
-            .execute();
+          await this.repository.addOptOut(trx, resource.id, from, to, now);
           out.push({ to, httpStatusCode: 200, isOptedOut: true });
         } else if (action === "remove") {
-          await trx.deleteFrom("sms_opt_outs").where("resource_id", "=", resource.id).where("from_number", "=", from).where("to_number", "=", to).execute();
+          await this.repository.removeOptOut(trx, resource.id, from, to);
           out.push({ to, httpStatusCode: 200, isOptedOut: false });
         } else {
-          const found = await trx
-            .selectFrom("sms_opt_outs")
-            .select("to_number")
-            .where("resource_id", "=", resource.id)
-            .where("from_number", "=", from)
-            .where("to_number", "=", to)
-            .executeTakeFirst();
-          out.push({ to, httpStatusCode: 200, isOptedOut: found !== undefined });
+          out.push({ to, httpStatusCode: 200, isOptedOut: await this.repository.isOptedOut(trx, resource.id, from, to) });
         }
       }
       return out;
@@ -284,22 +256,14 @@ export class SmsService {
   // --- delivery-report webhooks stored per resource (CLI) ---
 
   async addWebhook(resourceId: string, url: string): Promise<void> {
-    await this.store.write((trx) =>
-      trx
-        .insertInto("sms_webhooks")
-        .values({ resource_id: resourceId, url, created_at: this.clock.now() })
-        .onConflict((oc) => oc.columns(["resource_id", "url"]).doNothing())
-        .execute(),
-    );
+    await this.repository.addWebhook(resourceId, url, this.clock.now());
   }
 
   async removeWebhook(resourceId: string, url: string): Promise<boolean> {
-    const result = await this.store.write((trx) => trx.deleteFrom("sms_webhooks").where("resource_id", "=", resourceId).where("url", "=", url).executeTakeFirst());
-    return Number(result.numDeletedRows) > 0;
+    return this.repository.removeWebhook(resourceId, url);
   }
 
   async storedWebhooks(resourceId: string): Promise<string[]> {
-    const rows = await this.store.db.selectFrom("sms_webhooks").select("url").where("resource_id", "=", resourceId).orderBy("created_at").execute();
-    return rows.map((r) => r.url);
+    return this.repository.listWebhooks(resourceId);
   }
 }

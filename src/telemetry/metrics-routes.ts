@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { FastifyRequest } from "fastify";
-import { headerValue } from "../auth/authenticator.js";
+import { parseBearer } from "../auth/bearer-header.js";
 import { realPeer, TrustedProxies } from "../security/transport.js";
 import { AcsError } from "../errors/acs-errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
@@ -26,7 +26,6 @@ export function metricsAccess(bindHost: string, token: string | undefined): Metr
   return isLoopbackHost(bindHost) ? { kind: "open" } : { kind: "closed" };
 }
 
-const BEARER = /^Bearer (.+)$/i;
 
 const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
 
@@ -57,7 +56,8 @@ export function metricsRoutes(metrics: SwitchboardMetrics, access: MetricsAccess
           throw new AcsError("MetricsNotExposed", "Without metrics.token, /metrics answers clients on this machine only (not through a proxy).");
         }
         if (access.kind === "token") {
-          const presented = BEARER.exec(headerValue(ctx.headers, "authorization") ?? "")?.[1]?.trim();
+          const header = parseBearer(ctx.headers);
+          const presented = header.kind === "bearer" ? header.credential : undefined;
           if (presented === undefined || !constantTimeEqual(sha256Base64(presented), sha256Base64(access.token))) {
             throw new AcsError("MetricsUnauthorized", undefined, { headers: { "www-authenticate": 'Bearer realm="metrics"' } });
           }

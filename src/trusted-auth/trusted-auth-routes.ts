@@ -1,4 +1,4 @@
-import { bearerToken } from "../auth/bearer/entra-authenticator.js";
+import { bearerToken } from "../auth/bearer-header.js";
 import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import type { Principal } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";

@@ -166,4 +166,17 @@ describe.each(backendNames)("Phone Numbers refusals and isolation (%s)", (backen
       expect(typeof res.body.error.code).toBe("string");
     }
   });
+
+  it("answers a bad paging parameter with 400 InvalidQueryParameter naming it", async () => {
+    const key = srv.currentResource().keys.primary.value;
+    for (const [path, name] of [
+      ["/phoneNumbers?top=0", "top"],
+      ["/phoneNumbers?skip=-1", "skip"],
+      ["/availablePhoneNumbers/reservations?maxPageSize=abc", "maxPageSize"],
+    ] as const) {
+      const res = await signedFetch(api(srv, path, V), { method: "GET", accessKey: key });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error, path).toMatchObject({ code: "InvalidQueryParameter", target: name, message: expect.stringContaining(`The ${name} query parameter`) });
+    }
+  });
 });

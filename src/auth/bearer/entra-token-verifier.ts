@@ -1,3 +1,4 @@
+import { ACS_AUDIENCES } from "../audiences.js";
 import { decodeJwt, type JWTPayload } from "jose";
 import type { ErrorCode } from "../../errors/acs-errors.js";
 import type { AuthorityKeys } from "../../idp/authority-keys.js";
@@ -12,8 +13,6 @@ import type { TokenPurpose, TrustedIssuers } from "./trusted-issuers.js";
 export const BEARER_ALGORITHMS: readonly AllowedAlgorithm[] = ["RS256", "PS256", "ES256", "RS384", "RS512", "ES384", "EdDSA"];
 /** At most five minutes of clock skew on exp and nbf. */
 export const MAX_CLOCK_SKEW_SEC = 300;
-/** `aud` values the built-in authority's tokens may carry for the ACS data plane (MSAL's `…//.default` gives the second). */
-export const ACS_AUDIENCES = ["https://communication.azure.com", "https://communication.azure.com/"];
 /** `aud` values of the built-in authority's tokens, per purpose. */
 export const BUILT_IN_AUDIENCES: Record<TokenPurpose, readonly string[]> = {
   dataPlane: ACS_AUDIENCES,

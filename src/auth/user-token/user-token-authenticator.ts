@@ -1,8 +1,7 @@
 import type { UserTokenService } from "../../identity/user-token-service.js";
 import type { ResourceRegistry } from "../../resources/resource-registry.js";
-import { authFail, headerValue, NOT_MINE, type Authenticator, type AuthOutcome, type AuthRequest } from "../authenticator.js";
-
-const BEARER = /^Bearer (.+)$/i;
+import { authFail, NOT_MINE, type Authenticator, type AuthOutcome, type AuthRequest } from "../authenticator.js";
+import { parseBearer } from "../bearer-header.js";
 
 /** End-user authentication (Chat, Calling): a user access token issued by this server's Identity API. */
 export class UserTokenAuthenticator implements Authenticator {
@@ -16,16 +15,14 @@ export class UserTokenAuthenticator implements Authenticator {
   ) {}
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
-    const authorization = headerValue(request.headers, "authorization");
-    if (authorization === undefined) return NOT_MINE;
-    const match = BEARER.exec(authorization);
-    if (match === null) return NOT_MINE;
+    const header = parseBearer(request.headers);
+    if (header.kind !== "bearer" || header.credential === "") return NOT_MINE;
     let resource = request.resource;
     if (this.registry !== undefined) {
       await this.registry.settled();
       resource = this.registry.get(resource.id) ?? resource;
     }
-    const result = await this.tokens.check(match[1]!.trim(), resource);
+    const result = await this.tokens.check(header.credential, resource);
     if (result.ok) return { kind: "ok", principal: result.principal };
     return result.identity === undefined ? authFail(result.code) : { kind: "fail", code: result.code, identity: result.identity };
   }

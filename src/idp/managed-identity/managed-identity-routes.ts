@@ -1,3 +1,4 @@
+import { ACS_AUDIENCES } from "../../auth/audiences.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../../http/route.js";
 import type { Clock } from "../../util/clock.js";
 import type { AuthorityKeys } from "../authority-keys.js";
@@ -13,8 +14,7 @@ export const IDENTITY_HEADER = "x-identity-header";
 const API_VERSIONS = new Set(["2019-08-01", "2018-02-01"]);
 /** Resources a managed identity may request tokens for (with and without the trailing slash the SDKs add). */
 const RESOURCES = new Set([
-  "https://communication.azure.com",
-  "https://communication.azure.com/",
+  ...ACS_AUDIENCES,
   "https://management.azure.com",
   "https://management.azure.com/",
 ]);

@@ -1,5 +1,5 @@
 import { decodeJwt } from "jose";
-import { bearerToken } from "../../auth/bearer/entra-authenticator.js";
+import { bearerToken } from "../../auth/bearer-header.js";
 import type { EntraTokenVerifier } from "../../auth/bearer/entra-token-verifier.js";
 import { defineRoute, type Reply, type RouteSpec } from "../../http/route.js";
 
