@@ -68,7 +68,7 @@ describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (b
   });
 
   it("PKCE cannot be downgraded to plain (explicit or by omitting the method)", async () => {
-    for (const extra of [{ code_challenge_method: "plain" }, {}]) {
+    for (const extra of [{ code_challenge_method: "plain" }, {}] as Array<Record<string, string>>) {
       const res = await authorize({ client_id: spa.clientId, redirect_uri: SPA_REDIRECT, code_challenge: "x".repeat(43), ...extra });
       expect(res.status).toBe(302);
       const back = new URL(res.headers.get("location")!);
