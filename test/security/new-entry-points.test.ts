@@ -2,6 +2,8 @@
  * Attack classes of the entry points added after the first security round (sign-in, ARM) that no feature test covers:
  * each test fails if its protection is removed. SECURITY.md lists them.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
@@ -132,5 +134,45 @@ describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (b
     // The same token does reach its own group, so the refusals above are about the path, not the token.
     const own = await rawRequest(`${srv.httpsUrl}/subscriptions/${sub}/resourceGroups/rg-other/${tail}?${ARM_API}`, { headers: { authorization: `Bearer ${bearer}` } });
     expect({ status: own.status, code: own.body?.error?.code }).toEqual({ status: 404, code: "ResourceGroupNotFound" });
+  });
+
+  it("webhooks: metadata and link-local addresses in any spelling, and private hosts, are refused; a redirect is not followed", async () => {
+    const url = `${srv.httpUrl}/events/subscriptions`;
+    for (const endpoint of [
+      "http://2852039166/latest/meta-data", // 169.254.169.254 as one decimal number
+      "http://0xa9.0xfe.0xa9.0xfe/latest",
+      "http://[::ffff:169.254.169.254]/",
+      "http://[fe80::1]/",
+      "http://METADATA.google.internal/",
+      "http://10.0.0.1/hook",
+      "http://192.168.1.1/hook",
+      "http://user:pw@127.0.0.1/hook",
+    ]) {
+      const res = await signedFetch(url, { method: "POST", body: { endpoint }, accessKey: accessKey(srv) });
+      expect({ endpoint, status: res.status, code: res.body?.error?.code }).toEqual({ endpoint, status: 400, code: "InvalidRequestBody" });
+    }
+    expect((await signedFetch(url, { accessKey: accessKey(srv) })).body).toEqual({ value: [] });
+
+    // An allowed (loopback) endpoint that redirects elsewhere: the target is never contacted, the subscription fails.
+    let targetHits = 0;
+    const target = http.createServer((req, res) => {
+      targetHits++;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+    const redirector = http.createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook` }).end());
+    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => redirector.listen(0, "127.0.0.1", r));
+    try {
+      for (const schema of ["eventgrid", "cloudevents"]) {
+        const endpoint = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/hook`;
+        const res = await signedFetch(url, { method: "POST", body: { endpoint, schema }, accessKey: accessKey(srv) });
+        expect(res.status).toBe(201);
+        expect(res.body).toMatchObject({ status: "failed" });
+      }
+      expect(targetHits).toBe(0);
+    } finally {
+      target.close();
+      redirector.close();
+    }
   });
 });
