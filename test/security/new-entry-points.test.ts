@@ -134,7 +134,7 @@ describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (b
     // The same token does reach its own group, so the refusals above are about the path, not the token.
     const own = await rawRequest(`${srv.httpsUrl}/subscriptions/${sub}/resourceGroups/rg-other/${tail}?${ARM_API}`, { headers: { authorization: `Bearer ${bearer}` } });
     expect({ status: own.status, code: own.body?.error?.code }).toEqual({ status: 404, code: "ResourceGroupNotFound" });
-  });
+  }, 60_000);
 
   it("webhooks: metadata and link-local addresses in any spelling, and private hosts, are refused; a redirect is not followed", async () => {
     const url = `${srv.httpUrl}/events/subscriptions`;
@@ -155,7 +155,7 @@ describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (b
 
     // An allowed (loopback) endpoint that redirects elsewhere: the target is never contacted, the subscription fails.
     let targetHits = 0;
-    const target = http.createServer((req, res) => {
+    const target = http.createServer((_req, res) => {
       targetHits++;
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
