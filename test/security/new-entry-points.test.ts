@@ -1,5 +1,5 @@
 /**
- * Attack classes of the entry points added after the first security round (sign-in, ARM) that no feature test covers:
+ * Attack classes of the entry points added after the first security round (sign-in, ARM, webhooks, console) that no feature test covers:
  * each test fails if its protection is removed. SECURITY.md lists them.
  */
 import http from "node:http";
@@ -10,6 +10,7 @@ import { signedFetch } from "../support/signed-fetch.js";
 import type { TestServer } from "../support/test-server.js";
 import { signInOverHttp } from "../signin/headless-signin.js";
 import { recordSecrets, runSigninCli } from "../signin/signin-support.js";
+import { consoleLink } from "../console/console-support.js";
 import { armClient, credentialOf, principalWithRole } from "../management/arm-support.js";
 import { accessKey, expectAcsError, newUser, rawRequest, startServer } from "./support.js";
 
@@ -25,7 +26,7 @@ interface Sp {
   tenantId: string;
 }
 
-describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (backend) => {
+describe.each(backendNames)("new entry points: sign-in, ARM, webhook and console attacks (%s)", (backend) => {
   let srv: TestServer;
   let web: Sp;
   let other: Sp;
@@ -173,6 +174,40 @@ describe.each(backendNames)("new entry points: sign-in and ARM attacks (%s)", (b
     } finally {
       target.close();
       redirector.close();
+    }
+  });
+
+  it("console: a forged session cookie, another session's CSRF token and a reused link are refused; every page forbids framing", async () => {
+    const session = async () => {
+      const link = await consoleLink(srv, ["--operator", "sec"]);
+      const res = await fetch(link, { redirect: "manual" });
+      expect(res.status).toBe(303);
+      const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+      const home = await fetch(`${srv.httpsUrl}/console`, { headers: { cookie } });
+      const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(await home.text())![1]!;
+      secrets.push(cookie.slice(cookie.indexOf("=") + 1), csrf);
+      return { link, cookie, csrf };
+    };
+    const a = await session();
+    const b = await session();
+    const reused = await fetch(a.link, { redirect: "manual" });
+    expect({ status: reused.status, cookie: reused.headers.get("set-cookie") }).toEqual({ status: 400, cookie: null });
+
+    const api = `${srv.httpsUrl}/console/api/identities`;
+    const forged = `${a.cookie.slice(0, a.cookie.indexOf("=") + 1)}${"A".repeat(43)}`;
+    for (const cookie of [forged, `${a.cookie}x`, ""]) {
+      const res = await fetch(api, { headers: cookie === "" ? {} : { cookie } });
+      expect({ cookie, status: res.status, code: ((await res.json()) as any).error?.code }).toEqual({ cookie, status: 401, code: "MissingAuthorization" });
+    }
+    const post = (cookie: string, csrf: string) =>
+      fetch(api, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ resource: srv.resource.id, csrf }), redirect: "manual" });
+    const crossed = await post(a.cookie, b.csrf);
+    expect({ status: crossed.status, code: ((await crossed.json()) as any).error?.code }).toEqual({ status: 403, code: "Forbidden" });
+    expect(await post(a.cookie, a.csrf).then((r) => r.status)).toBeLessThan(400); // the same request with its own token works
+
+    for (const p of ["/console", "/console/resources", "/console/keys", "/console/identities", "/console/activity", "/console/outbox", "/console/signin?token=x"]) {
+      const res = await fetch(`${srv.httpsUrl}${p}`, { headers: { cookie: a.cookie }, redirect: "manual" });
+      expect({ p, frame: res.headers.get("x-frame-options"), ancestors: /frame-ancestors 'none'/.test(res.headers.get("content-security-policy") ?? "") }).toEqual({ p, frame: "DENY", ancestors: true });
     }
   });
 });
