@@ -10,6 +10,7 @@ import { signedFetch } from "../support/signed-fetch.js";
 import type { TestServer } from "../support/test-server.js";
 import { signInOverHttp } from "../signin/headless-signin.js";
 import { recordSecrets, runSigninCli } from "../signin/signin-support.js";
+import type { MiCreateOutput } from "../../src/cli/mi-command.js";
 import { consoleLink } from "../console/console-support.js";
 import { armClient, credentialOf, principalWithRole } from "../management/arm-support.js";
 import { accessKey, expectAcsError, newUser, rawRequest, startServer } from "./support.js";
@@ -209,5 +210,26 @@ describe.each(backendNames)("new entry points: sign-in, ARM, webhook and console
       const res = await fetch(`${srv.httpsUrl}${p}`, { headers: { cookie: a.cookie }, redirect: "manual" });
       expect({ p, frame: res.headers.get("x-frame-options"), ancestors: /frame-ancestors 'none'/.test(res.headers.get("content-security-policy") ?? "") }).toEqual({ p, frame: "DENY", ancestors: true });
     }
+  });
+
+  it("managed identity: one workload's header never yields another workload's identity, and no token for an arbitrary audience", async () => {
+    const create = async (name: string) =>
+      JSON.parse(await runSigninCli(srv, ["mi", "create", "--json", "--endpoint", srv.httpsUrl, "--name", name, "--role", "Contributor"])) as MiCreateOutput;
+    const mine = await create("sec-orders");
+    const theirs = await create("sec-billing");
+    secrets.push(mine.identityHeader!, theirs.identityHeader!);
+    const acs = encodeURIComponent("https://communication.azure.com/");
+    const ask = (query: string) => fetch(`${mine.identityEndpoint}?api-version=2019-08-01&${query}`, { headers: { "x-identity-header": mine.identityHeader! } });
+    for (const select of [`client_id=${theirs.clientId}`, `client_id=${theirs.clientId.toUpperCase()}`, `object_id=${theirs.principalId}`, `principal_id=${theirs.principalId}`, "mi_res_id=/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/sec-billing"]) {
+      const res = await ask(`resource=${acs}&${select}`);
+      expect({ select, status: res.status, error: ((await res.json()) as any).error }).toEqual({ select, status: 400, error: "invalid_request" });
+    }
+    for (const audience of ["https://evil.example/", `api://${web.clientId}`, srv.httpsUrl, "https://communication.azure.com.evil.example/", "https://graph.microsoft.com/"]) {
+      const res = await ask(`resource=${encodeURIComponent(audience)}`);
+      expect({ audience, status: res.status, error: ((await res.json()) as any).error }).toEqual({ audience, status: 400, error: "invalid_resource" });
+    }
+    const own = await ask(`resource=${acs}&client_id=${mine.clientId}`);
+    expect(own.status).toBe(200);
+    secrets.push(((await own.json()) as any).access_token);
   });
 });
