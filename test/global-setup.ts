@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadOrCreateTlsMaterial } from "../src/http/tls.js";
+import { randomBytes } from "node:crypto";
+import { dropTestSchemas } from "./support/backends.js";
 import { collectRun, scanLogs } from "./support/secret-scan.js";
 
 /**
@@ -9,7 +11,7 @@ import { collectRun, scanLogs } from "./support/secret-scan.js";
  * and exports NODE_EXTRA_CA_CERTS, so the official SDK clients in every worker trust the test servers' HTTPS
  * listeners exactly as a user's process would.
  */
-export default async function setup(): Promise<() => void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const root = mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
   const tls = await loadOrCreateTlsMaterial({ dataDir: root });
   process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
@@ -18,9 +20,14 @@ export default async function setup(): Promise<() => void> {
   const logDir = path.join(root, "logs");
   mkdirSync(logDir, { recursive: true });
   process.env.SWITCHBOARD_TEST_LOG_DIR = logDir;
+  // Every PostgreSQL schema of this run starts with this prefix, so the teardown can drop them all.
+  const schemaPrefix = `sb_${randomBytes(3).toString("hex")}_`;
+  process.env.SWITCHBOARD_TEST_SCHEMA_PREFIX = schemaPrefix;
 
-  // Teardown: the logs of the whole run must hold no key, token, signature or string-to-sign.
-  return () => {
+  // Teardown: the run's schemas go; the logs of the whole run must hold no key, token, signature or string-to-sign.
+  return async () => {
+    const dropped = await dropTestSchemas(schemaPrefix);
+    if (dropped > 0) process.stdout.write(`dropped ${dropped} PostgreSQL test schemas\n`);
     const { logs, secrets } = collectRun(logDir);
     const findings = scanLogs(logs, secrets);
     if (findings.length > 0) {

@@ -21,7 +21,8 @@ export const backendNames: BackendName[] = testDatabaseUrl === undefined ? ["sql
  */
 export async function freshPostgresUrl(): Promise<string> {
   if (testDatabaseUrl === undefined) throw new Error("SWITCHBOARD_TEST_DATABASE_URL is not set");
-  const schema = `sb_${randomBytes(6).toString("hex")}`;
+  // The run's prefix (global-setup.ts) lets the run drop its schemas at the end.
+  const schema = `${process.env.SWITCHBOARD_TEST_SCHEMA_PREFIX ?? "sb_"}${randomBytes(6).toString("hex")}`;
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();
   try {
@@ -37,4 +38,21 @@ export async function freshPostgresUrl(): Promise<string> {
 /** Config overrides that select a backend for a test server or store. */
 export async function backendConfig(name: BackendName): Promise<{ databaseUrl?: string; inMemory?: boolean }> {
   return name === "postgres" ? { databaseUrl: await freshPostgresUrl() } : {};
+}
+
+/**
+ * Drops every schema whose name starts with `prefix` (one statement each: a single transaction would need a lock per
+ * table). Schemas pile up otherwise, and a catalog of 100,000 relations makes every migration's introspection slow.
+ */
+export async function dropTestSchemas(prefix: string): Promise<number> {
+  if (testDatabaseUrl === undefined || !/^sb_[0-9a-z_]*$/.test(prefix)) return 0;
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>("select nspname from pg_namespace where starts_with(nspname, $1)", [prefix]);
+    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+    return rows.length;
+  } finally {
+    await client.end();
+  }
 }
