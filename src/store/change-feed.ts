@@ -43,9 +43,12 @@ export class ChangeFeed {
     private readonly options: { pollMs: number; now: () => number; onError?: (err: unknown) => void },
   ) {
     store.onLocalChanges((changes, ids) => {
-      // Delivered now; the poll that reads them back from the table must not deliver them again.
+      // Delivered now; the poll that reads them back from the table must not deliver them again. A poll that read
+      // them between the commit and this call (PostgreSQL: another connection sees the commit first) has already
+      // delivered them: those are not delivered twice.
+      const fresh = changes.filter((_, i) => ids[i] === undefined || !this.seen.has(ids[i]!));
       for (const id of ids) this.seen.add(id);
-      this.dispatch(changes);
+      if (fresh.length > 0) this.dispatch(fresh);
     });
   }
 
