@@ -1,43 +1,19 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { runCli } from "./entra-support.js";
+import { startOidcIssuer } from "../support/oidc-issuer.js";
 
-/** A small OIDC issuer on loopback: its own discovery document and JWKS, and a count of JWKS fetches. */
+/** The shared loopback issuer; its tokens here are for the data-plane audience configured below unless a test says. */
 async function startIssuer() {
-  const { privateKey, publicKey } = await generateKeyPair("ES256");
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "issuer-key-1", alg: "ES256", use: "sig" };
-  let jwksFetches = 0;
-  const server = http.createServer((req, res) => {
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    res.setHeader("content-type", "application/json");
-    if (req.url === "/realms/test/.well-known/openid-configuration") {
-      res.end(JSON.stringify({ issuer: `${base}/realms/test`, jwks_uri: `${base}/realms/test/certs`, token_endpoint: `${base}/realms/test/token` }));
-    } else if (req.url === "/realms/test/certs") {
-      jwksFetches++;
-      res.end(JSON.stringify({ keys: [jwk] }));
-    } else {
-      res.statusCode = 404;
-      res.end("{}");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = await startOidcIssuer();
   return {
-    issuer: `${base}/realms/test`,
-    discoveryUrl: `${base}/realms/test/.well-known/openid-configuration`,
-    jwksFetches: () => jwksFetches,
-    sign: (claims: Record<string, unknown>, key = privateKey, kid = "issuer-key-1") =>
-      new SignJWT({ aud: "switchboard-api", iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, ...claims })
-        .setProtectedHeader({ alg: "ES256", kid })
-        .setIssuer(`${base}/realms/test`)
-        .sign(key),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    ...issuer,
+    sign: (claims: Record<string, unknown>, key?: Parameters<typeof issuer.sign>[1], kid?: string) =>
+      issuer.sign({ aud: "switchboard-api", ...claims }, key, kid),
   };
 }
 

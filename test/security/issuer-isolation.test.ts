@@ -11,7 +11,7 @@ import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
 import type { TestServer } from "../support/test-server.js";
 import { createSp, runCli } from "../entra/entra-support.js";
-import { startOidcIssuer } from "./oidc-issuer.js";
+import { startOidcIssuer } from "../support/oidc-issuer.js";
 import { accessKey, API, expectAcsError, rawRequest, startServer } from "./support.js";
 
 const USER_OID = "3b0c6f1e-2a4d-4e8f-9a1b-7c2d5e6f8a90";

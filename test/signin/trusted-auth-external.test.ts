@@ -1,41 +1,20 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { startOidcIssuer, type OidcIssuer } from "../support/oidc-issuer.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { runSigninCli } from "./signin-support.js";
 
-/** A loopback OIDC issuer (key set only), like a real Entra tenant's for the sample's own API app. */
-async function startIssuer() {
-  const { privateKey, publicKey } = await generateKeyPair("ES256");
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" };
-  const server = http.createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] })));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    issuer: `${base}/tenant`,
-    jwksUri: `${base}/keys`,
-    sign: (claims: Record<string, unknown>) =>
-      new SignJWT({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, ...claims })
-        .setProtectedHeader({ alg: "ES256", kid: "k1" })
-        .setIssuer(`${base}/tenant`)
-        .sign(privateKey),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 const OID = "3e0a4c1b-2f55-4d7e-9a61-7c2b8d9e0f13";
 const TID = "9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e";
 
 describe.each(backendNames)("the trusted authentication service with a trusted external issuer (%s)", (backend) => {
-  let issuer: Awaited<ReturnType<typeof startIssuer>>;
+  let issuer: OidcIssuer;
   let srv: TestServer;
   let baseUrl: string;
   const call = (token: string, method = "GET", path = "/api/user") => fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    issuer = await startIssuer();
+    issuer = await startOidcIssuer();
     srv = await startTestServer({
       backend,
       config: { entra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audiences: ["switchboard-api", "contoso-chat-api"] }] } },
