@@ -57,7 +57,7 @@ export interface Switchboard {
 }
 
 /** Every route of the server. Each service adds its list here. */
-function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[], bus: RealtimeBus): RouteSpec[] {
+function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec[], bus: RealtimeBus, chatListening: () => boolean): RouteSpec[] {
   const trustedAuth = new TrustedAuthStore(core.store, core.clock);
   return [
     ...armRoutes,
@@ -69,7 +69,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...messagingRoutes(core.messaging),
     ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
-    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat, chatRealtime(core, bus))),
+    ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat, chatRealtime(core, bus, chatListening))),
     ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
     ...trustedAuthRoutes({
       store: trustedAuth,
@@ -81,10 +81,11 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
 }
 
 /** Chat events to connected users, through the realtime bus to every replica's sockets. */
-function chatRealtime(core: Core, bus: RealtimeBus): ChatRealtime {
+function chatRealtime(core: Core, bus: RealtimeBus, listening: () => boolean): ChatRealtime {
   return new ChatRealtime(
     () => core.store.db,
     (resourceId, identities, event, payload) => bus.publish({ kind: "toIdentities", resourceId, identities, scope: "chat", message: { type: "chatEvent", event, payload } }),
+    listening,
   );
 }
 
@@ -120,8 +121,11 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   let boundHttpsPort: number | undefined;
   const consoleModule = openConsole(core, { metrics, authorizer, httpsPort: () => boundHttpsPort });
   const bus = openRealtimeBus({ databaseUrl: config.databaseUrl, db: core.store.db, log: core.log });
+  // Chat events are built (two reads per write) only when a socket may hear them: any socket here, or, with
+  // replicas sharing the bus, possibly one on another replica.
+  let signaling: { readonly connectionCount: number } | undefined;
   const app = createHttpApp({
-    routes: [...allRoutes(core, metrics, arm.routes, bus), ...consoleModule.routes()],
+    routes: [...allRoutes(core, metrics, arm.routes, bus, () => bus.shared || (signaling?.connectionCount ?? 0) > 0), ...consoleModule.routes()],
     log: core.log,
     onRequestDone: createRequestObserver(core.activity, metrics),
     bodyLimitFor: (route) => bodyLimitFor(route, config.email.maxMessageBytes),
@@ -170,6 +174,7 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
     identityStates: core.identityStates,
     bus,
   });
+  signaling = calling.signaling;
   calling.attach(httpsServer);
   // Every resource but the default one has an HTTPS listener of its own (docs/management.md).
   const resourceListeners = new ResourceListeners(core.registry, {

@@ -59,6 +59,8 @@ export class ChatRealtime {
   constructor(
     private readonly db: () => Db,
     private readonly publish: ChatRealtimePublish,
+    /** False while no socket can hear an event: then none is built (chat-service.ts skips the push). */
+    readonly listening: () => boolean = () => true,
   ) {}
 
   private members(threadId: string): Promise<Member[]> {

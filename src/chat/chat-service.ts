@@ -84,7 +84,7 @@ export class ChatService {
 
   /** A realtime push never fails the operation that raised it (the change is committed). */
   private async push(send: (realtime: ChatRealtime) => Promise<void>): Promise<void> {
-    if (this.realtime !== undefined) await send(this.realtime).catch(() => undefined);
+    if (this.realtime !== undefined && this.realtime.listening()) await send(this.realtime).catch(() => undefined);
   }
 
   /** The thread and the caller's participant row, or 404. */
