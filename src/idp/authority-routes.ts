@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { entraError, entraFail } from "../errors/entra-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { HashQueueFull, type GuessThrottle } from "../security/guess-throttle.js";
 import type { Clock } from "../util/clock.js";
@@ -7,7 +7,7 @@ import { managementResources } from "../management/arm-audiences.js";
 import { authorityIssuer, parseScopeRequest, type AuthorityTokens } from "./authority-tokens.js";
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion.js";
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
-import { runSigninStep } from "./signin/entra-reply.js";
+import { runEntraStep } from "./entra-reply.js";
 import type { SigninGrant } from "./signin/signin-grant.js";
 import { hashSource } from "./secret-hash.js";
 
@@ -24,80 +24,39 @@ export interface AuthorityDeps {
 
 type Form = Record<string, string | undefined>;
 
-/** The Entra error shape MSAL parses: `{"error","error_description","error_codes",…}`. invalid_client is 401. */
-function entraError(error: string, description: string, now: number, retryAfterSec?: number): Reply {
-  const code = Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
-  return {
-    status: retryAfterSec !== undefined ? 429 : error === "invalid_client" ? 401 : 400,
-    headers: { "cache-control": "no-store", ...(retryAfterSec !== undefined ? { "retry-after": String(retryAfterSec) } : {}) },
-    body: {
-      error,
-      error_description: description,
-      error_codes: code === 0 ? [] : [code],
-      timestamp: new Date(now).toISOString().replace("T", " ").slice(0, 19) + "Z",
-      trace_id: randomUUID(),
-      correlation_id: randomUUID(),
-    },
-  };
-}
-
-class EntraFailure extends Error {
-  constructor(
-    readonly error: string,
-    readonly description: string,
-    readonly retryAfterSec?: number,
-  ) {
-    super(error);
-  }
-}
-
-const lockedOut = (retryAfterSec: number): never => {
-  throw new EntraFailure(
-    "invalid_grant",
-    `AADSTS50053: The account is locked because of too many sign-in attempts with an incorrect secret or password. Retry after ${retryAfterSec} seconds.`,
-    retryAfterSec,
-  );
-};
-const fail = (error: string, description: string): never => {
-  throw new EntraFailure(error, description);
-};
-
 /** Step: the authority answers on HTTPS only (secrets must not cross plain HTTP) and for its own tenant only. */
 function requireTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): string {
-  if (ctx.request.protocol !== "https") fail("invalid_request", "AADSTS90010: The authority is served over HTTPS only.");
+  if (ctx.request.protocol !== "https") entraFail("HttpsOnly");
   const tenant = ctx.params.tenant ?? "";
-  if (tenant.toLowerCase() !== keys.tenantId) fail("invalid_request", `AADSTS90002: Tenant '${tenant.slice(0, 64)}' not found.`);
+  if (tenant.toLowerCase() !== keys.tenantId) entraFail("TenantNotFound", tenant);
   return keys.tenantId;
 }
 
 /**
- * Runs an authority endpoint; a refusal from any step is rendered once, in the Entra error shape, and its code
- * (`AADSTS7000215`, or the OAuth error when there is none) goes to the request log line and the metrics.
+ * Runs an authority endpoint; a refusal from any step (the user grants' included) is rendered once, in the Entra
+ * error shape, and its code (`AADSTS7000215`, or the OAuth error when there is none) goes to the request log line and
+ * the metrics (entra-reply.ts).
  */
-async function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof HashQueueFull) {
-      ctx.request.facts.errorCode = "AADSTS50196";
-      return entraError("temporarily_unavailable", "AADSTS50196: Too many requests are being checked at once. Retry shortly.", clock.now(), 1);
+function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply> | Reply): Promise<Reply> {
+  return runEntraStep(ctx, () => clock.now(), async () => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof HashQueueFull) throw entraError("HashQueueFull").retryAfter(1);
+      throw err;
     }
-    if (!(err instanceof EntraFailure)) throw err;
-    ctx.request.facts.errorCode = /AADSTS\d+/.exec(err.description)?.[0] ?? err.error;
-    return entraError(err.error, err.description, clock.now(), err.retryAfterSec);
-  }
+  });
 }
 
 /** Step: who the client is (client_credentials: secret or certificate; password: a registered public client). */
 async function authenticateClient(form: Form, grant: string, tokenEndpoint: string, issuer: string, deps: AuthorityDeps) {
   const clientId = form.client_id ?? "";
-  if (clientId === "") fail("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+  if (clientId === "") entraFail("MissingParameter", "client_id");
   const client = await deps.principals.findByClientId(clientId);
-  const unknown = `AADSTS700016: Application with identifier '${clientId.slice(0, 64)}' was not found in the directory.`;
   if (grant === "password") {
     // Users sign in to applications only: a managed identity (or any other kind) is no client of the password grant.
-    if (client === undefined || client.kind !== "service-principal") fail("unauthorized_client", unknown);
-    if (!client!.enabled) fail("unauthorized_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+    if (client === undefined || client.kind !== "service-principal") entraFail("ApplicationNotFound", clientId);
+    if (!client!.enabled) entraFail("ApplicationDisabled", clientId);
     return { client: client!, auth: "public" as const };
   }
   if (form.client_secret !== undefined) {
@@ -105,24 +64,24 @@ async function authenticateClient(form: Form, grant: string, tokenEndpoint: stri
     if (check.ok) return { client: check.principal, auth: "secret" as const };
     switch (check.reason) {
       case "unknown-client":
-        return fail("invalid_client", unknown);
+        return entraFail("ClientNotFound", clientId);
       case "disabled":
-        return fail("invalid_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+        return entraFail("ClientDisabled", clientId);
       case "expired-secret":
-        return fail("invalid_client", `AADSTS7000222: The provided client secret keys for app '${clientId}' are expired.`);
+        return entraFail("ClientSecretExpired", clientId);
       default:
-        return fail("invalid_client", `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+        return entraFail("InvalidClientSecret", clientId);
     }
   }
   if (form.client_assertion !== undefined) {
-    if (form.client_assertion_type !== CLIENT_ASSERTION_TYPE) fail("invalid_request", "AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.");
-    if (client === undefined) fail("invalid_client", unknown);
+    if (form.client_assertion_type !== CLIENT_ASSERTION_TYPE) entraFail("InvalidClientAssertionType");
+    if (client === undefined) entraFail("ClientNotFound", clientId);
     const check = await verifyClientAssertion(form.client_assertion, client!, [tokenEndpoint, issuer], deps.clock);
-    if (!check.ok) fail("invalid_client", check.description);
-    if (!client!.enabled) fail("invalid_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+    if (!check.ok) throw check.failure;
+    if (!client!.enabled) entraFail("ClientDisabled", clientId);
     return { client: client!, auth: "certificate" as const };
   }
-  return fail("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  return entraFail("ClientCredentialMissing");
 }
 
 /** What an attempt counts against: the client id, the user name (password grant) and the source address. */
@@ -142,10 +101,10 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
   if (userGrant !== undefined) {
     const origin = typeof ctx.headers.origin === "string" ? ctx.headers.origin : undefined;
     const request = { issuer, tenantId, origin, annotate: ctx.annotate, setSubject: ctx.setSubject };
-    return runSigninStep(() => deps.clock.now(), () => userGrant(form, request));
+    return userGrant(form, request);
   }
   if (grant !== "client_credentials" && grant !== "password") {
-    fail("unsupported_grant_type", `AADSTS70003: The app requested an unsupported grant type '${grant.slice(0, 40)}'.`);
+    entraFail("UnsupportedGrantType", grant);
   }
   // Secrets and passwords can be guessed: per client, per user name and per source, failures lock out (back-off).
   const guessable = form.client_secret !== undefined || grant === "password";
@@ -154,20 +113,20 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
     const wait = deps.guessing!.throttle.attempt(keys);
     if (wait !== undefined) {
       ctx.annotate({ throttled: true });
-      lockedOut(wait);
+      throw entraError("AccountLocked", wait).retryAfter(wait);
     }
   }
   const source = keys.find((k) => k.startsWith("source:")) ?? "";
   const { client, auth } = await hashSource.run(source, () => authenticateClient(form, grant, tokenEndpoint, issuer, deps));
   ctx.annotate({ grant, clientId: client.clientId! });
   const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app", managementResources(ctx.baseUrl));
-  if (!scope.ok) return fail("invalid_scope", scope.description);
+  if (!scope.ok) throw scope.failure;
 
   let subject: PrincipalRecord = client;
   if (grant === "password") {
     const user = await hashSource.run(source, () => deps.principals.checkUserPassword(form.username ?? "", form.password ?? ""));
-    if (user === undefined) fail("invalid_grant", "AADSTS50126: Error validating credentials due to invalid username or password.");
-    if (!user!.enabled) fail("invalid_grant", "AADSTS50057: The user account is disabled.");
+    if (user === undefined) entraFail("InvalidUserCredentials");
+    if (!user!.enabled) entraFail("UserDisabled");
     subject = user!;
   }
   if (keys.length > 0) {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { entraError, type EntraError } from "../errors/entra-errors.js";
 import type { Clock } from "../util/clock.js";
 import type { AuthorityKeys } from "./authority-keys.js";
 import type { PrincipalRecord } from "./entra-principals.js";
@@ -19,7 +20,7 @@ const DEFAULT_DELEGATED: Record<(typeof RESOURCES)[number], string[]> = {
 
 export type ScopeRequest =
   | { ok: true; audience: string; /** Delegated scopes (user flows); empty for app tokens. */ scp: string[]; resourceScopes: string[] }
-  | { ok: false; description: string };
+  | { ok: false; failure: EntraError };
 
 /**
  * Reads the `scope` of a token request: every non-OIDC scope must belong to one known resource. The app flow
@@ -27,7 +28,7 @@ export type ScopeRequest =
  */
 export function parseScopeRequest(scope: string | undefined, flow: "app" | "user", extraResources: readonly string[] = []): ScopeRequest {
   const requested = (scope ?? "").split(/\s+/).filter((s) => s !== "" && !OIDC_SCOPES.has(s.toLowerCase()));
-  if (requested.length === 0) return { ok: false, description: "AADSTS90014: The request body must contain the 'scope' parameter." };
+  if (requested.length === 0) return { ok: false, failure: entraError("ScopeMissing") };
   // Extra resources: the management plane (src/management/arm-audiences.ts), longest first so a host:port wins.
   const known = [...RESOURCES, ...[...extraResources].sort((a, b) => b.length - a.length)];
   let audience: string | undefined;
@@ -35,22 +36,22 @@ export function parseScopeRequest(scope: string | undefined, flow: "app" | "user
   for (const s of requested) {
     const resource = known.find((r) => s.startsWith(`${r}/`));
     if (resource === undefined) {
-      return { ok: false, description: `AADSTS500011: The resource principal named ${s.slice(0, 200)} was not found in the tenant.` };
+      return { ok: false, failure: entraError("ScopeResourceNotFound", s) };
     }
     if (audience !== undefined && audience !== resource) {
-      return { ok: false, description: "AADSTS28000: Provide a value for the input parameter scope that names only one resource." };
+      return { ok: false, failure: entraError("ScopeNamesSeveralResources") };
     }
     audience = resource;
     const suffix = s.slice(resource.length + 1).replace(/^\/+/, "");
     if (flow === "app") {
       if (suffix !== ".default" || requested.length !== 1) {
-        return { ok: false, description: `AADSTS1002012: The provided value for scope ${s.slice(0, 200)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.` };
+        return { ok: false, failure: entraError("ScopeNotDefault", s) };
       }
       continue;
     }
     if (suffix === ".default" || suffix === "clients/.default") for (const d of DEFAULT_DELEGATED[resource as (typeof RESOURCES)[number]] ?? ["user_impersonation"]) scp.add(d);
     else if (/^[\w./-]{1,100}$/.test(suffix)) scp.add(suffix);
-    else return { ok: false, description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid.` };
+    else return { ok: false, failure: entraError("ScopeValueInvalid") };
   }
   return { ok: true, audience: audience!, scp: [...scp], resourceScopes: requested };
 }

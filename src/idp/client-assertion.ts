@@ -1,4 +1,5 @@
 import { verifyJwt } from "../auth/jwt.js";
+import { entraError, type EntraError } from "../errors/entra-errors.js";
 import type { Clock } from "../util/clock.js";
 import { describeCertificate } from "./client-certificate.js";
 import type { PrincipalRecord } from "./entra-principals.js";
@@ -6,7 +7,7 @@ import type { PrincipalRecord } from "./entra-principals.js";
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const MAX_SKEW_SEC = 300;
 
-export type AssertionCheck = { ok: true } | { ok: false; aadsts: number; description: string };
+export type AssertionCheck = { ok: true } | { ok: false; failure: EntraError };
 
 /**
  * The certificate credential (RFC 7523), as MSAL's ClientCertificateCredential sends it: a JWT signed with the
@@ -20,11 +21,11 @@ export async function verifyClientAssertion(
   clock: Clock,
 ): Promise<AssertionCheck> {
   if (principal.certificatePem === null) {
-    return { ok: false, aadsts: 700027, description: "AADSTS700027: The client has no certificate credential registered." };
+    return { ok: false, failure: entraError("NoCertificateCredential") };
   }
   const cert = describeCertificate(principal.certificatePem);
   if (cert.validTo <= clock.now()) {
-    return { ok: false, aadsts: 700027, description: "AADSTS700027: The registered certificate has expired." };
+    return { ok: false, failure: entraError("CertificateExpired") };
   }
   const result = await verifyJwt(assertion, {
     algorithms: ["PS256", "RS256"],
@@ -40,15 +41,15 @@ export async function verifyClientAssertion(
   });
   if (!result.ok) {
     if (result.code === "TokenExpired" || result.code === "TokenNotYetValid") {
-      return { ok: false, aadsts: 700024, description: "AADSTS700024: Client assertion is not within its valid time range." };
+      return { ok: false, failure: entraError("AssertionOutOfTimeRange") };
     }
     if (result.reason === "claim:aud") {
-      return { ok: false, aadsts: 700026, description: "AADSTS700026: Client assertion audience is not the token endpoint." };
+      return { ok: false, failure: entraError("AssertionAudienceInvalid") };
     }
-    return { ok: false, aadsts: 700027, description: `AADSTS700027: Client assertion failed signature validation (${result.reason}).` };
+    return { ok: false, failure: entraError("AssertionSignatureInvalid", result.reason) };
   }
   if (result.payload.sub !== principal.clientId) {
-    return { ok: false, aadsts: 700021, description: "AADSTS700021: Client assertion subject does not match client_id." };
+    return { ok: false, failure: entraError("AssertionSubjectMismatch") };
   }
   return { ok: true };
 }

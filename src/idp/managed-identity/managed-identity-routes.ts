@@ -1,6 +1,8 @@
 import { ACS_AUDIENCES } from "../../auth/audiences.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../../http/route.js";
+import { entraFail } from "../../errors/entra-errors.js";
 import type { Clock } from "../../util/clock.js";
+import { runEntraStep } from "../entra-reply.js";
 import type { AuthorityKeys } from "../authority-keys.js";
 import { authorityIssuer, type AuthorityTokens } from "../authority-tokens.js";
 import type { PrincipalRecord } from "../entra-principals.js";
@@ -20,17 +22,15 @@ const RESOURCES = new Set([
 ]);
 
 /**
- * Every refusal is a 400 or 401 answered at once: msal-node retries 404, 408, 429 and 5xx for seconds, so a bad
- * request must never look like one of those.
+ * Every refusal is a 400 or 401 answered at once (errors/entra-errors.ts, `Mi*`, rendered `brief`): msal-node
+ * retries 404, 408, 429 and 5xx for seconds, so a bad request must never look like one of those.
  */
-function refuse(status: 400 | 401 | 403, error: string, description: string): Reply {
-  return { status, headers: { "cache-control": "no-store" }, body: { error, error_description: description } };
-}
+const runMi = (ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply> | Reply) => runEntraStep(ctx, () => clock.now(), fn, "brief");
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** The identity a request names (client_id, object_id, mi_res_id/msi_res_id), or the workload's default. */
-function selectIdentity(ctx: HandlerContext<unknown>, identities: PrincipalRecord[]): PrincipalRecord | Reply {
+function selectIdentity(ctx: HandlerContext<unknown>, identities: PrincipalRecord[]): PrincipalRecord {
   const clientId = one(ctx.query.client_id);
   const objectId = one(ctx.query.object_id) ?? one(ctx.query.principal_id);
   const resId = one(ctx.query.mi_res_id) ?? one(ctx.query.msi_res_id);
@@ -41,10 +41,8 @@ function selectIdentity(ctx: HandlerContext<unknown>, identities: PrincipalRecor
     const name = resId.split("/").filter((s) => s !== "").pop() ?? "";
     chosen = identities.find((p) => p.name.toLowerCase() === name.toLowerCase());
   } else chosen = identities[0];
-  if (chosen === undefined) {
-    return refuse(400, "invalid_request", "Identity not found: the workload may not use the managed identity named in client_id, object_id or mi_res_id.");
-  }
-  if (!chosen.enabled) return refuse(400, "invalid_request", "The managed identity is disabled.");
+  if (chosen === undefined) return entraFail("MiIdentityNotFound");
+  if (!chosen.enabled) entraFail("MiIdentityDisabled");
   return chosen;
 }
 
@@ -59,20 +57,15 @@ export interface ManagedIdentityRouteDeps {
 async function issue(ctx: HandlerContext<unknown>, secret: string | undefined, deps: ManagedIdentityRouteDeps): Promise<Reply> {
   const apiVersion = one(ctx.query["api-version"]);
   if (apiVersion === undefined || !API_VERSIONS.has(apiVersion)) {
-    return refuse(400, "invalid_request", "api-version must be 2019-08-01 (App Service) or 2018-02-01 (IMDS).");
+    entraFail("MiApiVersionInvalid");
   }
   const resource = one(ctx.query.resource);
-  if (resource === undefined || resource === "") return refuse(400, "invalid_request", "Required query parameter resource is missing.");
-  if (!RESOURCES.has(resource)) {
-    return refuse(400, "invalid_resource", `AADSTS500011: The resource principal named ${resource.slice(0, 200)} was not found in the tenant.`);
-  }
-  if (secret === undefined || secret === "") return refuse(401, "unauthorized_client", "The X-IDENTITY-HEADER header is missing.");
+  if (resource === undefined || resource === "") return entraFail("MiResourceMissing");
+  if (!RESOURCES.has(resource)) entraFail("MiResourceNotFound", resource);
+  if (secret === undefined || secret === "") return entraFail("MiIdentityHeaderMissing");
   const identities = await deps.identities.identitiesFor(secret);
-  if (identities === undefined || identities.length === 0) {
-    return refuse(401, "unauthorized_client", "The identity header does not belong to any workload.");
-  }
+  if (identities === undefined || identities.length === 0) return entraFail("MiUnknownWorkload");
   const chosen = selectIdentity(ctx, identities);
-  if (!("objectId" in chosen)) return chosen;
   ctx.setSubject(`sp:${chosen.objectId}`);
   ctx.annotate({ clientId: chosen.clientId!, resourceRequested: resource });
   // The token's issuer is the authority as reached over HTTPS (the verifier accepts only https issuers).
@@ -106,15 +99,12 @@ export function managedIdentityRoutes(deps: ManagedIdentityRouteDeps): RouteSpec
       url,
       auth: "none",
       requireApiVersion: false,
-      handle: async (ctx) => {
-        if (one(ctx.headers.metadata as string | string[] | undefined)?.toLowerCase() !== "true") {
-          return refuse(400, "invalid_request", "Required metadata header not specified.");
-        }
-        if (!withSecret) {
-          return refuse(401, "unauthorized_client", "Set AZURE_POD_IDENTITY_AUTHORITY_HOST to the workload's endpoint (https://<host>:<port>/mi/<identity header>).");
-        }
-        return issue(ctx, ctx.params.workload, deps);
-      },
+      handle: (ctx) =>
+        runMi(ctx, deps.clock, () => {
+          if (one(ctx.headers.metadata as string | string[] | undefined)?.toLowerCase() !== "true") entraFail("MiMetadataHeaderMissing");
+          if (!withSecret) entraFail("MiImdsNeedsWorkload");
+          return issue(ctx, ctx.params.workload, deps);
+        }),
     });
   return [
     defineRoute({
@@ -123,7 +113,7 @@ export function managedIdentityRoutes(deps: ManagedIdentityRouteDeps): RouteSpec
       url: APP_SERVICE_PATH,
       auth: "none",
       requireApiVersion: false,
-      handle: (ctx) => issue(ctx, one(ctx.headers[IDENTITY_HEADER] as string | string[] | undefined), deps),
+      handle: (ctx) => runMi(ctx, deps.clock, () => issue(ctx, one(ctx.headers[IDENTITY_HEADER] as string | string[] | undefined), deps)),
     }),
     imds(`/mi/:workload${IMDS_TOKEN_PATH}`, true),
     imds(`/mi/:workload${IMDS_TOKEN_PATH}/`, true),

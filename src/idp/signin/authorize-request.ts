@@ -1,6 +1,6 @@
+import { EntraError, entraError } from "../../errors/entra-errors.js";
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
 import type { AppRegistration, AppRegistrations } from "./app-registrations.js";
-import { SigninFailure } from "./entra-reply.js";
 import { findSigninApp } from "./signin-client.js";
 import { resolveUserScopes } from "./user-scopes.js";
 
@@ -26,8 +26,8 @@ export interface AuthorizeRequest {
 
 /** Refused before the redirect URI is known to be the app's: an error page, never a redirect. */
 export class AuthorizePageError extends Error {
-  constructor(readonly description: string) {
-    super(description);
+  constructor(readonly failure: EntraError) {
+    super(failure.description);
   }
 }
 
@@ -35,10 +35,9 @@ export class AuthorizePageError extends Error {
 export class AuthorizeRedirectError extends Error {
   constructor(
     readonly request: Pick<AuthorizeRequest, "redirectUri" | "responseMode" | "state">,
-    readonly error: string,
-    readonly description: string,
+    readonly failure: EntraError,
   ) {
-    super(error);
+    super(failure.error);
   }
 }
 
@@ -54,37 +53,35 @@ export async function readAuthorizeRequest(
   try {
     found = await findSigninApp(params.client_id, principals, apps);
   } catch (err) {
-    if (err instanceof SigninFailure) throw new AuthorizePageError(err.description);
+    if (err instanceof EntraError) throw new AuthorizePageError(err);
     throw err;
   }
   const redirectUri = params.redirect_uri ?? "";
   if (!found.app.redirectUris.includes(redirectUri)) {
-    throw new AuthorizePageError(
-      `AADSTS50011: The redirect URI '${redirectUri.slice(0, 300)}' specified in the request does not match the redirect URIs configured for the application '${found.client.clientId}'.`,
-    );
+    throw new AuthorizePageError(entraError("RedirectUriMismatch", redirectUri, found.client.clientId!));
   }
   const rawMode = params.response_mode ?? "query";
   const responseMode: ResponseMode = rawMode === "fragment" || rawMode === "form_post" ? rawMode : "query";
   const state = params.state;
   const back = { redirectUri, responseMode, state };
-  if (rawMode !== responseMode) throw new AuthorizeRedirectError(back, "invalid_request", "AADSTS900144: response_mode must be query, fragment or form_post.");
+  if (rawMode !== responseMode) throw new AuthorizeRedirectError(back, entraError("ResponseModeInvalid"));
   if (params.response_type !== "code") {
-    throw new AuthorizeRedirectError(back, "unsupported_response_type", "AADSTS700054: response_type must be 'code'.");
+    throw new AuthorizeRedirectError(back, entraError("ResponseTypeUnsupported"));
   }
   const challenge = params.code_challenge;
   if (challenge !== undefined && challenge !== "") {
     if ((params.code_challenge_method ?? "plain") !== "S256") {
-      throw new AuthorizeRedirectError(back, "invalid_request", "AADSTS501491: code_challenge_method must be S256.");
+      throw new AuthorizeRedirectError(back, entraError("CodeChallengeMethodInvalid"));
     }
-    if (!S256_CHALLENGE.test(challenge)) throw new AuthorizeRedirectError(back, "invalid_request", "AADSTS501491: Invalid size of Code_Challenge parameter.");
+    if (!S256_CHALLENGE.test(challenge)) throw new AuthorizeRedirectError(back, entraError("CodeChallengeInvalid"));
   } else if (found.app.publicClient) {
-    throw new AuthorizeRedirectError(back, "invalid_request", "AADSTS9002325: Proof Key for Code Exchange is required for public clients.");
+    throw new AuthorizeRedirectError(back, entraError("PkceRequired"));
   }
   const scopes = await resolveUserScopes(params.scope, found.client.clientId!, apps);
-  if (!scopes.ok) throw new AuthorizeRedirectError(back, "invalid_scope", scopes.description);
+  if (!scopes.ok) throw new AuthorizeRedirectError(back, scopes.failure);
   const prompt = params.prompt;
   if (prompt !== undefined && prompt !== "" && !["login", "none", "select_account", "consent"].includes(prompt)) {
-    throw new AuthorizeRedirectError(back, "invalid_request", "AADSTS90023: prompt must be login, none, select_account or consent.");
+    throw new AuthorizeRedirectError(back, entraError("PromptInvalid"));
   }
   const carried = Object.fromEntries(CARRIED.map((k) => [k, params[k]]));
   return {

@@ -1,4 +1,5 @@
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../../http/route.js";
+import { entraError } from "../../errors/entra-errors.js";
 import type { Clock } from "../../util/clock.js";
 import type { AuthorityKeys } from "../authority-keys.js";
 import type { EntraPrincipals } from "../entra-principals.js";
@@ -50,16 +51,23 @@ function respond(request: Pick<AuthorizeRequest, "redirectUri" | "responseMode">
 
 /** Step: the tenant and HTTPS, as the token endpoint checks them; a page, since a browser is on the other end. */
 function checkTenant(ctx: HandlerContext<unknown>, keys: AuthorityKeys): void {
-  if (ctx.request.protocol !== "https") throw new AuthorizePageError("AADSTS90010: The authority is served over HTTPS only.");
-  if ((ctx.params.tenant ?? "").toLowerCase() !== keys.tenantId) throw new AuthorizePageError(`AADSTS90002: Tenant '${(ctx.params.tenant ?? "").slice(0, 64)}' not found.`);
+  if (ctx.request.protocol !== "https") throw new AuthorizePageError(entraError("HttpsOnly"));
+  if ((ctx.params.tenant ?? "").toLowerCase() !== keys.tenantId) throw new AuthorizePageError(entraError("TenantNotFound", ctx.params.tenant ?? ""));
 }
 
-async function guarded(fn: () => Promise<Reply>): Promise<Reply> {
+/** Runs a page of the authorize endpoint; a refusal's code goes to the request log line and metrics like the token endpoint's. */
+async function guarded(ctx: HandlerContext<unknown>, fn: () => Promise<Reply>): Promise<Reply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AuthorizePageError) return page(400, messagePage("Sign-in failed", err.description));
-    if (err instanceof AuthorizeRedirectError) return respond(err.request, { error: err.error, error_description: err.description, state: err.request.state });
+    if (err instanceof AuthorizePageError) {
+      ctx.request.facts.errorCode = err.failure.logCode;
+      return page(400, messagePage("Sign-in failed", err.failure.description));
+    }
+    if (err instanceof AuthorizeRedirectError) {
+      ctx.request.facts.errorCode = err.failure.logCode;
+      return respond(err.request, { error: err.failure.error, error_description: err.failure.description, state: err.request.state });
+    }
     throw err;
   }
 }
@@ -114,12 +122,12 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        guarded(async () => {
+        guarded(ctx, async () => {
           checkTenant(ctx, deps.keys);
           const req = await readAuthorizeRequest(flatten(ctx.query), deps.principals, deps.apps);
           const user = await sessionUser(ctx);
           if (req.prompt === "none") {
-            if (user === undefined) throw new AuthorizeRedirectError(req, "login_required", "AADSTS50058: A silent sign-in request was sent but no user is signed in.");
+            if (user === undefined) throw new AuthorizeRedirectError(req, entraError("LoginRequired"));
             return issueCode(ctx, req, user);
           }
           // Single sign-on: a live session answers at once unless the app asks for the form.
@@ -135,7 +143,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
       requireApiVersion: false,
       bodyFormat: "form",
       handle: (ctx) =>
-        guarded(async () => {
+        guarded(ctx, async () => {
           checkTenant(ctx, deps.keys);
           const form = (ctx.body ?? {}) as Params;
           const req = await readAuthorizeRequest(form, deps.principals, deps.apps);
@@ -164,7 +172,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): RouteSpec[] {
       auth: "none",
       requireApiVersion: false,
       handle: (ctx) =>
-        guarded(async () => {
+        guarded(ctx, async () => {
           checkTenant(ctx, deps.keys);
           await deps.sessions.end(parseCookies(ctx.headers.cookie).get(SESSION_COOKIE));
           const clear = { "set-cookie": SigninSessions.clearCookie(tenantPath()) };

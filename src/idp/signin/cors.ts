@@ -1,6 +1,5 @@
-import type { Reply } from "../../http/route.js";
+import { EntraError } from "../../errors/entra-errors.js";
 import type { AppRegistrations } from "./app-registrations.js";
-import { runSigninStep } from "./entra-reply.js";
 import type { SigninGrant } from "./signin-grant.js";
 
 /**
@@ -8,14 +7,21 @@ import type { SigninGrant } from "./signin-grant.js";
  * of one of the requesting app's registered redirect URIs (what Entra ID calls the SPA platform). Refusals carry the
  * header too, so the app can read the error.
  */
-export function withSpaCors(grant: SigninGrant, apps: AppRegistrations, now: () => number): SigninGrant {
-  return async (form, request) => {
-    const reply: Reply = await runSigninStep(now, () => grant(form, request));
-    const origin = request.origin;
-    if (origin === undefined || form.client_id === undefined) return reply;
+export function withSpaCors(grant: SigninGrant, apps: AppRegistrations): SigninGrant {
+  const corsHeaders = async (form: Record<string, string | undefined>, origin: string | undefined): Promise<Record<string, string>> => {
+    if (origin === undefined || form.client_id === undefined) return {};
     const app = await apps.get(form.client_id);
     const allowed = app?.redirectUris.some((uri) => new URL(uri).origin === origin) === true;
-    if (!allowed) return reply;
-    return { ...reply, headers: { ...reply.headers, "access-control-allow-origin": origin, vary: "Origin" } };
+    return allowed ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
+  };
+  return async (form, request) => {
+    let reply;
+    try {
+      reply = await grant(form, request);
+    } catch (err) {
+      if (err instanceof EntraError) Object.assign(err.headers, await corsHeaders(form, request.origin));
+      throw err;
+    }
+    return { ...reply, headers: { ...reply.headers, ...(await corsHeaders(form, request.origin)) } };
   };
 }

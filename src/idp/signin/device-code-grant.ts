@@ -1,5 +1,5 @@
 import type { DeviceCodes } from "./device-codes.js";
-import { refuse } from "./entra-reply.js";
+import { entraFail } from "../../errors/entra-errors.js";
 import { authenticateSigninClient } from "./signin-client.js";
 import { requireUser, type SigninGrant, type SigninGrantDeps } from "./signin-grant.js";
 import { resolveUserScopes } from "./user-scopes.js";
@@ -13,18 +13,18 @@ export function deviceCodeGrant(deps: SigninGrantDeps & { deviceCodes: DeviceCod
     const { client, auth } = await authenticateSigninClient(form, deps.principals, deps.apps);
     request.annotate({ grant: "device_code", clientId: client.clientId! });
     const deviceCode = form.device_code ?? form.code ?? "";
-    if (deviceCode === "") refuse("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'device_code'.");
+    if (deviceCode === "") entraFail("MissingParameter", "device_code");
     const polled = await deps.deviceCodes.poll(deviceCode, client.clientId!);
     switch (polled.state) {
       case "pending":
-        return refuse("authorization_pending", "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.");
+        return entraFail("AuthorizationPending");
       case "expired":
-        return refuse("expired_token", "AADSTS70019: Verification code expired.");
+        return entraFail("DeviceCodeExpired");
       case "used":
-        return refuse("invalid_grant", "AADSTS54005: The device code was already redeemed.");
+        return entraFail("DeviceCodeRedeemed");
       case "unknown":
       case "client":
-        return refuse("invalid_grant", "AADSTS70000: The provided device code is invalid.");
+        return entraFail("DeviceCodeInvalid");
       default:
         break;
     }
@@ -32,7 +32,7 @@ export function deviceCodeGrant(deps: SigninGrantDeps & { deviceCodes: DeviceCod
     const user = await requireUser(deps.principals, approved.userObjectId);
     request.setSubject(`entra-user:${user.objectId}`);
     const scopes = await resolveUserScopes(approved.scope, client.clientId!, deps.apps);
-    if (!scopes.ok) return refuse("invalid_scope", scopes.description);
+    if (!scopes.ok) throw scopes.failure;
     return userTokenResponse(deps, { issuer: request.issuer, user, client, clientAuth: auth, scopes, scopeString: approved.scope, nonce: null });
   };
 }

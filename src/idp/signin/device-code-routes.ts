@@ -5,7 +5,8 @@ import type { EntraPrincipals } from "../entra-principals.js";
 import type { AppRegistrations } from "./app-registrations.js";
 import { checkCsrf, issueCsrf } from "./csrf.js";
 import { formatUserCode, type DeviceCodes } from "./device-codes.js";
-import { refuse, runSigninStep } from "./entra-reply.js";
+import { entraError, entraFail } from "../../errors/entra-errors.js";
+import { runEntraStep } from "../entra-reply.js";
 import { findSigninApp } from "./signin-client.js";
 import { checkThrottledPassword, throttledPage, type SigninGuessing } from "./signin-guessing.js";
 import type { SigninKeys } from "./signin-keys.js";
@@ -43,6 +44,11 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
     rawBody: html,
     headers: { ...pageHeaders(), ...(setCookie !== undefined ? { "set-cookie": setCookie } : {}) },
   });
+  const tenantNotFound = (ctx: HandlerContext<unknown>): Reply => {
+    const failure = entraError("TenantNotFoundPage");
+    ctx.request.facts.errorCode = failure.logCode;
+    return page(400, messagePage("Sign-in failed", failure.description));
+  };
   const codeForm = (status: number, error?: string) => {
     const csrf = issueCsrf(deps.signinKeys, tenantPath());
     return page(status, deviceCodePage({ action: action(), csrf: csrf.field, ...(error !== undefined ? { error } : {}) }), csrf.setCookie);
@@ -62,12 +68,12 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
       requireApiVersion: false,
       bodyFormat: "form",
       handle: (ctx) =>
-        runSigninStep(() => deps.clock.now(), async () => {
-          if (wrongTenant(ctx)) refuse("invalid_request", "AADSTS90002: Tenant not found (the authority is served over HTTPS only).");
+        runEntraStep(ctx, () => deps.clock.now(), async () => {
+          if (wrongTenant(ctx)) entraFail("TenantNotFoundOrHttp");
           const form = (ctx.body ?? {}) as Form;
           const { client } = await findSigninApp(form.client_id, deps.principals, deps.apps);
           const scopes = await resolveUserScopes(form.scope, client.clientId!, deps.apps);
-          if (!scopes.ok) refuse("invalid_scope", scopes.description);
+          if (!scopes.ok) throw scopes.failure;
           const started = await deps.deviceCodes.start(client.clientId!, form.scope!);
           const verificationUri = `${ctx.baseUrl}${action()}`;
           ctx.annotate({ clientId: client.clientId! });
@@ -91,7 +97,7 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
       url: "/:tenant/devicelogin",
       auth: "none",
       requireApiVersion: false,
-      handle: (ctx) => (wrongTenant(ctx) ? page(400, messagePage("Sign-in failed", "AADSTS90002: Tenant not found.")) : codeForm(200)),
+      handle: (ctx) => (wrongTenant(ctx) ? tenantNotFound(ctx) : codeForm(200)),
     }),
     defineRoute({
       operation: "idp.devicelogin.submit",
@@ -101,7 +107,7 @@ export function deviceCodeRoutes(deps: DeviceCodeDeps): RouteSpec[] {
       requireApiVersion: false,
       bodyFormat: "form",
       async handle(ctx): Promise<Reply> {
-        if (wrongTenant(ctx)) return page(400, messagePage("Sign-in failed", "AADSTS90002: Tenant not found."));
+        if (wrongTenant(ctx)) return tenantNotFound(ctx);
         const form = (ctx.body ?? {}) as Form;
         if (!checkCsrf(deps.signinKeys, ctx.headers.cookie, form.csrf)) return codeForm(403, "Your sign-in page expired. Please enter the code again.");
         const pending = await deps.deviceCodes.pending(form.user_code ?? "");

@@ -1,7 +1,7 @@
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
 import { hashSecret, verifySecret } from "../secret-hash.js";
 import type { AppRegistration, AppRegistrations } from "./app-registrations.js";
-import { refuse } from "./entra-reply.js";
+import { entraFail } from "../../errors/entra-errors.js";
 
 export interface SigninClient {
   client: PrincipalRecord;
@@ -11,13 +11,12 @@ export interface SigninClient {
 
 /** An application users may sign in to: an enabled service principal with an app registration. */
 export async function findSigninApp(clientId: string | undefined, principals: EntraPrincipals, apps: AppRegistrations): Promise<{ client: PrincipalRecord; app: AppRegistration }> {
-  if (clientId === undefined || clientId === "") refuse("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
-  const unknown = `AADSTS700016: Application with identifier '${clientId!.slice(0, 64)}' was not found in the directory.`;
+  if (clientId === undefined || clientId === "") entraFail("MissingParameter", "client_id");
   const client = await principals.findByClientId(clientId!);
-  if (client === undefined || client.kind !== "service-principal") return refuse("unauthorized_client", unknown);
-  if (!client.enabled) refuse("unauthorized_client", `AADSTS7000112: Application '${clientId}' is disabled.`);
+  if (client === undefined || client.kind !== "service-principal") return entraFail("ApplicationNotFound", clientId!);
+  if (!client.enabled) entraFail("ApplicationDisabled", clientId!);
   const app = await apps.get(clientId!);
-  if (app === undefined) return refuse("unauthorized_client", `AADSTS700054: Application '${clientId}' has no redirect URIs or scopes for user sign-in (switchboard sp update --redirect-uri).`);
+  if (app === undefined) return entraFail("SigninNotConfigured", clientId!);
   return { client, app };
 }
 
@@ -26,11 +25,11 @@ export async function authenticateSigninClient(form: Record<string, string | und
   const { client, app } = await findSigninApp(form.client_id, principals, apps);
   if (form.client_secret !== undefined) {
     const check = await principals.checkClientSecret(client.clientId!, form.client_secret);
-    if (!check.ok) refuse("invalid_client", `AADSTS7000215: Invalid client secret provided for app '${client.clientId}'.`);
+    if (!check.ok) entraFail("InvalidSigninClientSecret", client.clientId!);
     return { client, app, auth: "secret" };
   }
-  if (form.client_assertion !== undefined) refuse("invalid_client", "AADSTS700025: Sign-in grants take a client secret (or none, for a public client).");
-  if (!app.publicClient) refuse("invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  if (form.client_assertion !== undefined) entraFail("SigninAssertionNotAccepted");
+  if (!app.publicClient) entraFail("ClientCredentialMissing");
   return { client, app, auth: "public" };
 }
 

@@ -1,7 +1,7 @@
 import type { Reply } from "../../http/route.js";
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
 import type { AppRegistrations } from "./app-registrations.js";
-import { refuse } from "./entra-reply.js";
+import { entraFail } from "../../errors/entra-errors.js";
 import type { UserTokenDeps } from "./user-token-response.js";
 
 export type TokenForm = Record<string, string | undefined>;
@@ -20,7 +20,7 @@ export interface SigninGrantDeps extends UserTokenDeps {
 /** The signed-in user must still exist and be enabled when a code or refresh token is redeemed. */
 export async function requireUser(principals: EntraPrincipals, objectId: string): Promise<PrincipalRecord> {
   const user = await principals.find(objectId);
-  if (user === undefined || user.kind !== "user") return refuse("invalid_grant", "AADSTS50034: The user account does not exist in this directory.");
-  if (!user.enabled) refuse("invalid_grant", "AADSTS50057: The user account is disabled.");
+  if (user === undefined || user.kind !== "user") return entraFail("UserNotFound");
+  if (!user.enabled) entraFail("UserDisabled");
   return user;
 }

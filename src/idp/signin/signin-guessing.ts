@@ -1,3 +1,4 @@
+import { entraError, type EntraError } from "../../errors/entra-errors.js";
 import type { HandlerContext, Reply } from "../../http/route.js";
 import { HashQueueFull, type GuessThrottle } from "../../security/guess-throttle.js";
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
@@ -16,8 +17,6 @@ export type PasswordCheck =
   /** Locked out (or the hashing queue is full): the page shows `message` with status 429 and Retry-After. */
   | { kind: "throttled"; retryAfterSec: number; message: string };
 
-export const lockoutMessage = (sec: number): string =>
-  `AADSTS50053: The account is locked because of too many sign-in attempts with an incorrect secret or password. Retry after ${sec} seconds.`;
 
 /**
  * The sign-in pages' password check under the same throttle as the token endpoint's password grant: per user name
@@ -37,8 +36,7 @@ export async function checkThrottledPassword(
     const wait = guessing!.throttle.attempt(keys);
     if (wait !== undefined) {
       ctx.annotate({ throttled: true });
-      ctx.request.facts.errorCode = "AADSTS50053";
-      return { kind: "throttled", retryAfterSec: wait, message: lockoutMessage(wait) };
+      return throttled(ctx, entraError("AccountLocked", wait), wait);
     }
   }
   let user: PrincipalRecord | undefined;
@@ -46,8 +44,7 @@ export async function checkThrottledPassword(
     user = await hashSource.run(source ?? "", () => checkSigninPassword(principals, username, password));
   } catch (err) {
     if (!(err instanceof HashQueueFull)) throw err;
-    ctx.request.facts.errorCode = "AADSTS50196";
-    return { kind: "throttled", retryAfterSec: 1, message: "AADSTS50196: Too many sign-in attempts are being checked at once. Retry shortly." };
+    return throttled(ctx, entraError("SigninHashQueueFull"), 1);
   }
   if (user === undefined) return { kind: "wrong" };
   if (keys.length > 0) {
@@ -55,6 +52,12 @@ export async function checkThrottledPassword(
     guessing!.throttle.forgive(keys.filter((k) => k.startsWith("source:")));
   }
   return { kind: "user", user };
+}
+
+/** The page shows the catalogue's message; its code goes to the request log line and metrics. */
+function throttled(ctx: HandlerContext<unknown>, failure: EntraError, retryAfterSec: number): PasswordCheck {
+  ctx.request.facts.errorCode = failure.logCode;
+  return { kind: "throttled", retryAfterSec, message: failure.description };
 }
 
 /** A page reply made a throttling answer: 429 with Retry-After. */

@@ -64,8 +64,8 @@ export async function openSignin(deps: {
     apps,
     refreshTokens,
     grants: {
-      authorization_code: withSpaCors(authorizationCodeGrant({ ...grantDeps, codes }), apps, () => clock.now()),
-      refresh_token: withSpaCors(refreshTokenGrant(grantDeps), apps, () => clock.now()),
+      authorization_code: withSpaCors(authorizationCodeGrant({ ...grantDeps, codes }), apps),
+      refresh_token: withSpaCors(refreshTokenGrant(grantDeps), apps),
       [DEVICE_CODE_GRANT]: deviceGrant,
       // MSAL sends the short form Entra ID accepts too.
       device_code: deviceGrant,
@@ -73,7 +73,7 @@ export async function openSignin(deps: {
     routes: (guessing) => [
       ...authorizeRoutes({ keys: deps.keys, principals: deps.principals, apps, codes, sessions, signinKeys, clock, ...(guessing !== undefined ? { guessing } : {}) }),
       ...deviceCodeRoutes({ keys: deps.keys, principals: deps.principals, apps, deviceCodes, sessions, signinKeys, clock, ...(guessing !== undefined ? { guessing } : {}) }),
-      userinfoRoute(deps.verifier),
+      userinfoRoute(deps.verifier, clock),
       asset("signin.css", "text/css; charset=utf-8", SIGNIN_CSS),
       asset("form-post.js", "text/javascript; charset=utf-8", FORM_POST_JS),
     ],

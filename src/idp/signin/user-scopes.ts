@@ -1,3 +1,4 @@
+import { entraError, type EntraError } from "../../errors/entra-errors.js";
 import { parseScopeRequest } from "../authority-tokens.js";
 import type { AppRegistrations } from "./app-registrations.js";
 
@@ -15,7 +16,7 @@ export type UserScopes =
       openid: boolean;
       offlineAccess: boolean;
     }
-  | { ok: false; description: string };
+  | { ok: false; failure: EntraError };
 
 /**
  * The scopes of a user sign-in: OIDC scopes, plus the scopes of one resource: an ACS/Teams resource, or an API app
@@ -28,14 +29,14 @@ export async function resolveUserScopes(scope: string | undefined, clientId: str
   const rest = all.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
   const base = { openid: oidc.includes("openid"), offlineAccess: oidc.includes("offline_access") };
   if (rest.length === 0) {
-    if (oidc.length === 0) return { ok: false, description: "AADSTS900144: The request body must contain the following parameter: 'scope'." };
+    if (oidc.length === 0) return { ok: false, failure: entraError("ScopeParameterMissing") };
     return { ok: true, audience: clientId, scp: oidc.filter((s) => s !== "offline_access"), granted: oidc, ...base };
   }
   const api = rest.map((s) => API_SCOPE.exec(s));
   if (api.every((m) => m !== null)) {
     const apiClient = api[0]![1]!.toLowerCase();
     if (api.some((m) => m![1]!.toLowerCase() !== apiClient)) {
-      return { ok: false, description: "AADSTS28000: Provide a value for the input parameter scope that names only one resource." };
+      return { ok: false, failure: entraError("ScopeNamesSeveralResources") };
     }
     const app = await apps.get(apiClient);
     const names = new Set<string>();
@@ -43,12 +44,12 @@ export async function resolveUserScopes(scope: string | undefined, clientId: str
       const name = m![2]!;
       if (name === ".default") for (const s of app?.exposedScopes ?? []) names.add(s);
       else if (app?.exposedScopes.includes(name) === true) names.add(name);
-      else return { ok: false, description: `AADSTS65005: The application asked for scope '${m![0].slice(0, 200)}' that doesn't exist on the resource.` };
+      else return { ok: false, failure: entraError("ScopeNotExposed", m![0]) };
     }
-    if (names.size === 0) return { ok: false, description: `AADSTS65005: The resource api://${apiClient} exposes no scopes.` };
+    if (names.size === 0) return { ok: false, failure: entraError("NoExposedScopes", apiClient) };
     return { ok: true, audience: apiClient, scp: [...names], granted: [...rest, ...oidc], ...base };
   }
-  if (api.some((m) => m !== null)) return { ok: false, description: "AADSTS28000: Provide a value for the input parameter scope that names only one resource." };
+  if (api.some((m) => m !== null)) return { ok: false, failure: entraError("ScopeNamesSeveralResources") };
   const parsed = parseScopeRequest(rest.join(" "), "user");
   if (!parsed.ok) return parsed;
   return { ok: true, audience: parsed.audience, scp: parsed.scp, granted: [...parsed.resourceScopes, ...oidc], ...base };
