@@ -48,4 +48,34 @@ describe.each(backendNames)("token endpoint failures in the request log and metr
     expect(last.status).toBe(200);
     expect(last.code).toBeUndefined();
   });
+  it("logs a refusal of a user grant (refresh_token) with its AADSTS code and none of the request's secrets", async () => {
+    const refresh = "rt-must-not-be-logged-0123456789";
+    const res = await token(sp.tenantId, { grant_type: "refresh_token", client_id: sp.clientId, refresh_token: refresh, client_secret: sp.clientSecret! });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; error_codes: number[] };
+    expect(body.error).toBe("unauthorized_client");
+    expect(body.error_codes).toEqual([700054]);
+    expect(requestLines().at(-1)).toMatchObject({ status: 400, code: "AADSTS700054" });
+    expect(srv.readLog()).not.toContain(refresh);
+    expect(srv.readLog()).not.toContain(sp.clientSecret!);
+  });
+
+  it("logs and counts a managed identity refusal under its OAuth error, without the presented header", async () => {
+    const header = "sbmi-not-a-workload-header-must-not-be-logged";
+    const res = await fetch(`${srv.httpsUrl}/msi/token?api-version=2019-08-01&resource=${encodeURIComponent("https://communication.azure.com")}`, {
+      headers: { "x-identity-header": header },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: "unauthorized_client", error_description: "The identity header does not belong to any workload." });
+    const line = srv
+      .readLog()
+      .split("\n")
+      .filter((l) => l.includes('"op":"mi.token.app-service"'))
+      .map((l) => JSON.parse(l) as { status: number; code?: string })
+      .at(-1);
+    expect(line).toMatchObject({ status: 401, code: "unauthorized_client" });
+    const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^switchboard_auth_failures_total\{code="unauthorized_client"\} [1-9]/m);
+    expect(srv.readLog()).not.toContain(header);
+  });
 });
