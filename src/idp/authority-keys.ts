@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { KeyRing } from "../keys/key-ring.js";
+import { AuthorityTenantRepository } from "./authority-tenant-repository.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 
@@ -16,6 +17,7 @@ const RETIRED_KEY_PUBLISHED_MS = 25 * 60 * 60_000;
  */
 export class AuthorityKeys extends KeyRing {
   private tenant: string | undefined;
+  private readonly tenants: AuthorityTenantRepository;
 
   constructor(store: Store, clock: Clock) {
     super(store, clock, {
@@ -24,20 +26,12 @@ export class AuthorityKeys extends KeyRing {
       changeTopic: AUTHORITY_KEY_CHANGED,
       publishedAfterRetirementMs: RETIRED_KEY_PUBLISHED_MS,
     });
+    this.tenants = new AuthorityTenantRepository(store);
   }
 
   /** Creates the default tenant (with `pinnedTenantId` if given) and a signing key on first start; loads them otherwise. */
   async ensure(pinnedTenantId?: string): Promise<void> {
-    const existing = await this.store.db.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
-    if (existing === undefined) {
-      const id = pinnedTenantId ?? randomUUID();
-      await this.store.write(async (trx) => {
-        const again = await trx.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
-        if (again === undefined) await trx.insertInto("idp_tenants").values({ id, is_default: 1, created_at: this.clock.now() }).execute();
-      });
-    }
-    const row = await this.store.db.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirstOrThrow();
-    this.tenant = row.id;
+    this.tenant = (await this.tenants.defaultTenantId()) ?? (await this.tenants.ensureDefault(pinnedTenantId ?? randomUUID(), this.clock.now()));
     await this.ensureKey();
   }
 

@@ -1,12 +1,11 @@
-import type { Kysely } from "kysely";
 import type { EntraTokenVerifier } from "../auth/bearer/entra-token-verifier.js";
 import type { UserScope } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
+import { EntraUserIdentityRepository } from "./entra-user-identity-repository.js";
 import { newIdentityId } from "../identity/identity-id.js";
 import type { IdentityRepository } from "../identity/identity-repository.js";
 import type { IssuedToken, UserTokenService } from "../identity/user-token-service.js";
 import type { Resource } from "../resources/resource.js";
-import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 
@@ -39,13 +38,17 @@ export interface ExchangeResult extends IssuedToken {
  * token is issued for has a row in `identities`, so the ordinary user-token check (revocation, deletion) applies.
  */
 export class TokenExchange {
+  private readonly mappings: EntraUserIdentityRepository;
+
   constructor(
     private readonly verifier: EntraTokenVerifier,
     private readonly store: Store,
     private readonly identities: IdentityRepository,
     private readonly tokens: UserTokenService,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.mappings = new EntraUserIdentityRepository(store);
+  }
 
   async exchangeTeamsToken(resource: Resource, request: { token: string; appId: string; userId: string }): Promise<ExchangeResult> {
     // A Teams user token is issued for the Teams resource (Teams.ManageCalls / Teams.ManageChats), nothing else.
@@ -89,33 +92,22 @@ export class TokenExchange {
 
   /** The same Entra user (issuer + oid) always maps to the same `8:acs:` identity of a resource. */
   private async mappedIdentity(resource: Resource, issuer: string, objectId: string): Promise<string> {
-    const find = (db: Kysely<Database>) =>
-      db
-        .selectFrom("entra_user_identities")
-        .select("identity_id")
-        .where("resource_id", "=", resource.id)
-        .where("issuer", "=", issuer)
-        .where("object_id", "=", objectId)
-        .executeTakeFirst();
-    const existing = await find(this.store.db);
-    if (existing !== undefined) return existing.identity_id;
+    const existing = await this.mappings.find(resource.id, issuer, objectId);
+    if (existing !== undefined) return existing;
     const candidate = newIdentityId(resource.id);
     try {
       return await this.store.write(async (trx) => {
-        const again = await find(trx);
-        if (again !== undefined) return again.identity_id;
+        const again = await this.mappings.find(resource.id, issuer, objectId, trx);
+        if (again !== undefined) return again;
         const now = this.clock.now();
         await this.identities.insert(trx, candidate, resource.id, now);
-        await trx
-          .insertInto("entra_user_identities")
-          .values({ resource_id: resource.id, issuer, object_id: objectId, identity_id: candidate, created_at: now })
-          .execute();
+        await this.mappings.insert(trx, { resource_id: resource.id, issuer, object_id: objectId, identity_id: candidate, created_at: now });
         return candidate;
       });
     } catch (err) {
       // A concurrent first exchange of the same user won the insert: use its identity.
-      const winner = await find(this.store.db);
-      if (winner !== undefined) return winner.identity_id;
+      const winner = await this.mappings.find(resource.id, issuer, objectId);
+      if (winner !== undefined) return winner;
       throw err;
     }
   }

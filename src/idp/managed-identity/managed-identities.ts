@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { RBAC_CHANGED } from "../../rbac/role-store.js";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
+import { EntraPrincipalRepository } from "../entra-principal-repository.js";
+import { ManagedIdentityRepository } from "./managed-identity-repository.js";
 import { ENTRA_PRINCIPAL_CHANGED, type PrincipalRecord } from "../entra-principals.js";
 import { digestSecret, newBearerSecret, SECRET_PREFIXES } from "../signin/secret-digest.js";
 
@@ -24,11 +26,17 @@ export interface CreatedManagedIdentity extends ManagedIdentityInfo {
  * one is its default, `client_id` / `object_id` select another.
  */
 export class ManagedIdentities {
+  private readonly repository: ManagedIdentityRepository;
+  private readonly principals: EntraPrincipalRepository;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly tenantId: () => string,
-  ) {}
+  ) {
+    this.repository = new ManagedIdentityRepository(store);
+    this.principals = new EntraPrincipalRepository(store);
+  }
 
   /** Creates an identity in a new workload named like it, or in the existing workload `workload`. */
   async create(options: { name: string; workload?: string }): Promise<CreatedManagedIdentity> {
@@ -38,39 +46,36 @@ export class ManagedIdentities {
     const now = this.clock.now();
     const header = newBearerSecret(SECRET_PREFIXES.identityHeader);
     return this.store.write(async (trx, ctx) => {
-      const taken = await trx.selectFrom("entra_principals").select("object_id").where("kind", "=", "managed-identity").where("name", "=", options.name).executeTakeFirst();
+      const taken = await this.principals.findByName("managed-identity", options.name, trx);
       if (taken !== undefined) throw new Error(`a managed identity named '${options.name}' already exists`);
       let workloadId: string;
       let workloadName: string;
       let issued: string | undefined;
       if (options.workload !== undefined) {
-        const w = await trx.selectFrom("mi_workloads").selectAll().where("name", "=", options.workload).executeTakeFirst();
+        const w = await this.repository.findWorkloadByName(options.workload, trx);
         if (w === undefined) throw new Error(`no workload named '${options.workload}' (see: switchboard mi list)`);
         workloadId = w.id;
         workloadName = w.name;
       } else {
-        const clash = await trx.selectFrom("mi_workloads").select("id").where("name", "=", options.name).executeTakeFirst();
+        const clash = await this.repository.findWorkloadByName(options.name, trx);
         if (clash !== undefined) throw new Error(`a workload named '${options.name}' already exists`);
         workloadId = randomUUID();
         workloadName = options.name;
         issued = header;
-        await trx.insertInto("mi_workloads").values({ id: workloadId, name: workloadName, header_hash: digestSecret(header), created_at: now }).execute();
+        await this.repository.insertWorkload(trx, { id: workloadId, name: workloadName, header_hash: digestSecret(header), created_at: now });
       }
-      await trx
-        .insertInto("entra_principals")
-        .values({
-          object_id: objectId,
-          tenant_id: this.tenantId(),
-          kind: "managed-identity",
-          name: options.name,
-          client_id: clientId,
-          enabled: 1,
-          password_hash: null,
-          certificate_pem: null,
-          created_at: now,
-        })
-        .execute();
-      await trx.insertInto("mi_identities").values({ object_id: objectId, workload_id: workloadId, created_at: now }).execute();
+      await this.principals.insert(trx, {
+        object_id: objectId,
+        tenant_id: this.tenantId(),
+        kind: "managed-identity",
+        name: options.name,
+        client_id: clientId,
+        enabled: 1,
+        password_hash: null,
+        certificate_pem: null,
+        created_at: now,
+      });
+      await this.repository.insertLink(trx, { object_id: objectId, workload_id: workloadId, created_at: now });
       ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: objectId });
       return {
         name: options.name,
@@ -84,14 +89,7 @@ export class ManagedIdentities {
   }
 
   async list(): Promise<ManagedIdentityInfo[]> {
-    const rows = await this.store.db
-      .selectFrom("entra_principals as p")
-      .innerJoin("mi_identities as m", "m.object_id", "p.object_id")
-      .innerJoin("mi_workloads as w", "w.id", "m.workload_id")
-      .select(["p.name as name", "p.client_id as clientId", "p.object_id as principalId", "w.name as workload", "p.created_at as createdAt"])
-      .orderBy("p.created_at")
-      .execute();
-    return rows.map((r) => ({ ...r, clientId: r.clientId!, createdAt: Number(r.createdAt) }));
+    return (await this.repository.list()).map((r) => ({ ...r, clientId: r.clientId! }));
   }
 
   /** Deletes an identity (name, client id or object id) with its role assignments; an emptied workload goes too. */
@@ -99,14 +97,7 @@ export class ManagedIdentities {
     const found = (await this.list()).find((m) => m.name === ref || m.clientId === ref || m.principalId === ref);
     if (found === undefined) return undefined;
     await this.store.write(async (trx, ctx) => {
-      const link = await trx.selectFrom("mi_identities").select("workload_id").where("object_id", "=", found.principalId).executeTakeFirst();
-      await trx.deleteFrom("entra_principals").where("object_id", "=", found.principalId).execute();
-      await trx.deleteFrom("mi_identities").where("object_id", "=", found.principalId).execute();
-      await trx.deleteFrom("rbac_role_assignments").where("principal_id", "=", found.principalId).execute();
-      if (link !== undefined) {
-        const left = await trx.selectFrom("mi_identities").select("object_id").where("workload_id", "=", link.workload_id).executeTakeFirst();
-        if (left === undefined) await trx.deleteFrom("mi_workloads").where("id", "=", link.workload_id).execute();
-      }
+      await this.repository.deleteIdentity(trx, found.principalId);
       ctx.emit({ topic: ENTRA_PRINCIPAL_CHANGED, subject: found.principalId });
       ctx.emit({ topic: RBAC_CHANGED, subject: found.principalId });
     });
@@ -119,15 +110,9 @@ export class ManagedIdentities {
    */
   async identitiesFor(header: string): Promise<PrincipalRecord[] | undefined> {
     if (header.length > 200) return undefined;
-    const workload = await this.store.db.selectFrom("mi_workloads").select("id").where("header_hash", "=", digestSecret(header)).executeTakeFirst();
+    const workload = await this.repository.findWorkloadByHeaderHash(digestSecret(header));
     if (workload === undefined) return undefined;
-    const rows = await this.store.db
-      .selectFrom("entra_principals as p")
-      .innerJoin("mi_identities as m", "m.object_id", "p.object_id")
-      .selectAll("p")
-      .where("m.workload_id", "=", workload.id)
-      .orderBy("p.created_at")
-      .execute();
+    const rows = await this.repository.principalsOfWorkload(workload.id);
     return rows.map((row) => ({
       objectId: row.object_id,
       tenantId: row.tenant_id,

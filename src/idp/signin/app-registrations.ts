@@ -1,4 +1,5 @@
 import type { Store } from "../../store/store.js";
+import { AppRegistrationRepository } from "./signin-repository.js";
 import type { Clock } from "../../util/clock.js";
 
 /** How a service principal works as an application users sign in to. */
@@ -37,13 +38,17 @@ export function checkScopeName(value: string): string {
 
 /** Redirect URIs, public-client flag and exposed scopes of applications (table idp_app_registrations). */
 export class AppRegistrations {
+  private readonly repository: AppRegistrationRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new AppRegistrationRepository(store);
+  }
 
   async get(clientId: string): Promise<AppRegistration | undefined> {
-    const row = await this.store.db.selectFrom("idp_app_registrations").selectAll().where("client_id", "=", clientId).executeTakeFirst();
+    const row = await this.repository.find(clientId);
     if (row === undefined) return undefined;
     return {
       clientId: row.client_id,
@@ -55,8 +60,8 @@ export class AppRegistrations {
 
   /** Every registered redirect URI (the sign-out endpoint returns only to one of them). */
   async allRedirectUris(): Promise<Set<string>> {
-    const rows = await this.store.db.selectFrom("idp_app_registrations").select("redirect_uris").execute();
-    return new Set(rows.flatMap((r) => JSON.parse(r.redirect_uris) as string[]));
+    const lists = await this.repository.redirectUriLists();
+    return new Set(lists.flatMap((list) => JSON.parse(list) as string[]));
   }
 
   async save(app: AppRegistration): Promise<AppRegistration> {
@@ -69,10 +74,7 @@ export class AppRegistrations {
       exposed_scopes: JSON.stringify(exposedScopes),
       updated_at: this.clock.now(),
     };
-    await this.store.write(async (trx) => {
-      await trx.deleteFrom("idp_app_registrations").where("client_id", "=", app.clientId).execute();
-      await trx.insertInto("idp_app_registrations").values(values).execute();
-    });
+    await this.repository.save(values);
     return { clientId: app.clientId, publicClient: app.publicClient, redirectUris, exposedScopes };
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
 import { constantTimeEqual } from "../../util/crypto.js";
+import { AuthorizationCodeRepository } from "./signin-repository.js";
 import { digestSecret, newBearerSecret, SECRET_PREFIXES } from "./secret-digest.js";
 
 /** Codes live at most ten minutes (Entra ID: about ten); a shorter life needs no configuration. */
@@ -28,33 +29,34 @@ export function pkceChallenge(verifier: string): string {
 
 /** Authorization codes: single use, stored as SHA-256, bound to client, redirect URI and PKCE challenge. */
 export class AuthorizationCodes {
+  private readonly repository: AuthorizationCodeRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new AuthorizationCodeRepository(store);
+  }
 
   async issue(grant: CodeGrant): Promise<string> {
     const code = newBearerSecret(SECRET_PREFIXES.code);
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
-      await trx
-        .insertInto("idp_authorization_codes")
-        .values({
-          code_hash: digestSecret(code),
-          client_id: grant.clientId,
-          redirect_uri: grant.redirectUri,
-          user_object_id: grant.userObjectId,
-          scope: grant.scope,
-          nonce: grant.nonce,
-          code_challenge: grant.codeChallenge,
-          created_at: now,
-          expires_at: now + CODE_LIFETIME_MS,
-          used_at: null,
-        })
-        .execute();
-      // Spent and expired codes are of no use: drop them as we go.
-      await trx.deleteFrom("idp_authorization_codes").where("expires_at", "<", now - CODE_LIFETIME_MS).execute();
-    });
+    // Spent and expired codes are of no use: drop them as we go.
+    await this.repository.insert(
+      {
+        code_hash: digestSecret(code),
+        client_id: grant.clientId,
+        redirect_uri: grant.redirectUri,
+        user_object_id: grant.userObjectId,
+        scope: grant.scope,
+        nonce: grant.nonce,
+        code_challenge: grant.codeChallenge,
+        created_at: now,
+        expires_at: now + CODE_LIFETIME_MS,
+        used_at: null,
+      },
+      now - CODE_LIFETIME_MS,
+    );
     return code;
   }
 
@@ -63,19 +65,10 @@ export class AuthorizationCodes {
     if (code.length > 200) return { ok: false, reason: "unknown" };
     const hash = digestSecret(code);
     const now = this.clock.now();
-    const row = await this.store.write(async (trx) => {
-      const found = await trx.selectFrom("idp_authorization_codes").selectAll().where("code_hash", "=", hash).executeTakeFirst();
-      if (found === undefined || found.used_at !== null) return found;
-      const claimed = await trx
-        .updateTable("idp_authorization_codes")
-        .set({ used_at: now })
-        .where("code_hash", "=", hash)
-        .where("used_at", "is", null)
-        .executeTakeFirst();
-      return Number(claimed.numUpdatedRows) === 1 ? { ...found, used_at: null } : { ...found, used_at: now };
-    });
-    if (row === undefined) return { ok: false, reason: "unknown" };
-    if (row.used_at !== null) return { ok: false, reason: "used" };
+    const claim = await this.repository.claim(hash, now);
+    if (claim === undefined) return { ok: false, reason: "unknown" };
+    if (!claim.claimed) return { ok: false, reason: "used" };
+    const row = claim.row;
     if (Number(row.expires_at) <= now) return { ok: false, reason: "expired" };
     if (row.client_id !== clientId) return { ok: false, reason: "client" };
     if (row.redirect_uri !== redirectUri) return { ok: false, reason: "redirect-uri" };

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
+import { DeviceCodeRepository } from "./signin-repository.js";
 import { digestSecret, newBearerSecret, SECRET_PREFIXES } from "./secret-digest.js";
 
 /** Device codes are valid 15 minutes (Entra ID: 15). */
@@ -29,45 +30,36 @@ export type DevicePoll =
 
 /** The device code flow's codes: the device's secret (stored as SHA-256) and the short code a user types. */
 export class DeviceCodes {
+  private readonly repository: DeviceCodeRepository;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new DeviceCodeRepository(store);
+  }
 
   async start(clientId: string, scope: string): Promise<{ deviceCode: string; userCode: string; expiresInSec: number }> {
     const deviceCode = newBearerSecret(SECRET_PREFIXES.deviceCode);
     const userCode = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join("");
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
-      await trx.deleteFrom("idp_device_codes").where("expires_at", "<", now).execute();
-      await trx
-        .insertInto("idp_device_codes")
-        .values({ device_code_hash: digestSecret(deviceCode), user_code: userCode, client_id: clientId, scope, user_object_id: null, created_at: now, expires_at: now + DEVICE_CODE_LIFETIME_MS, used_at: null })
-        .execute();
-    });
+    await this.repository.insert(
+      { device_code_hash: digestSecret(deviceCode), user_code: userCode, client_id: clientId, scope, user_object_id: null, created_at: now, expires_at: now + DEVICE_CODE_LIFETIME_MS, used_at: null },
+      now,
+    );
     return { deviceCode, userCode, expiresInSec: DEVICE_CODE_LIFETIME_MS / 1000 };
   }
 
   /** A code a user typed: pending (not approved, not expired) or undefined. */
   async pending(userCodeInput: string): Promise<PendingDeviceCode | undefined> {
     const userCode = normalizeUserCode(userCodeInput);
-    const row = await this.store.db.selectFrom("idp_device_codes").selectAll().where("user_code", "=", userCode).executeTakeFirst();
+    const row = await this.repository.findByUserCode(userCode);
     if (row === undefined || row.user_object_id !== null || Number(row.expires_at) <= this.clock.now()) return undefined;
     return { userCode: row.user_code, clientId: row.client_id, scope: row.scope };
   }
 
   async approve(userCode: string, userObjectId: string): Promise<boolean> {
-    const now = this.clock.now();
-    return this.store.write(async (trx) => {
-      const result = await trx
-        .updateTable("idp_device_codes")
-        .set({ user_object_id: userObjectId })
-        .where("user_code", "=", normalizeUserCode(userCode))
-        .where("user_object_id", "is", null)
-        .where("expires_at", ">", now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    });
+    return this.repository.approve(normalizeUserCode(userCode), userObjectId, this.clock.now());
   }
 
   /** The token endpoint's poll: approved codes are handed out once. */
@@ -76,13 +68,14 @@ export class DeviceCodes {
     const hash = digestSecret(deviceCode);
     const now = this.clock.now();
     return this.store.write(async (trx): Promise<DevicePoll> => {
-      const row = await trx.selectFrom("idp_device_codes").selectAll().where("device_code_hash", "=", hash).executeTakeFirst();
+      const row = await this.repository.findByHash(hash, trx);
       if (row === undefined) return { state: "unknown" };
       if (row.client_id !== clientId) return { state: "client" };
       if (row.used_at !== null) return { state: "used" };
       if (Number(row.expires_at) <= now) return { state: "expired" };
       if (row.user_object_id === null) return { state: "pending" };
-      await trx.updateTable("idp_device_codes").set({ used_at: now }).where("device_code_hash", "=", hash).execute();
+      // Handed out once: a concurrent poll that lost the race is told the code was used.
+      if (!(await this.repository.markUsed(trx, hash, now))) return { state: "used" };
       return { state: "approved", clientId: row.client_id, userObjectId: row.user_object_id, scope: row.scope };
     });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
+import { RefreshTokenRepository } from "./signin-repository.js";
 import { digestSecret, newBearerSecret, SECRET_PREFIXES } from "./secret-digest.js";
 
 /** Refresh tokens live 24 hours for every client (Entra ID gives SPAs 24 h; one rule keeps tests honest). */
@@ -22,18 +23,20 @@ export type RefreshRotation =
  * presenting a spent token again means it leaked: the whole family is revoked.
  */
 export class RefreshTokens {
+  private readonly repository: RefreshTokenRepository;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new RefreshTokenRepository(store);
+  }
 
   /** The first token of a new family (a sign-in). */
   async issue(grant: Omit<RefreshGrant, "familyId">): Promise<string> {
     const token = newBearerSecret(SECRET_PREFIXES.refreshToken);
     const familyId = randomUUID();
-    await this.store.write(async (trx) => {
-      await trx.insertInto("idp_refresh_tokens").values(this.row(token, { ...grant, familyId })).execute();
-    });
+    await this.repository.insert(this.row(token, { ...grant, familyId }));
     return token;
   }
 
@@ -43,19 +46,18 @@ export class RefreshTokens {
     const now = this.clock.now();
     const next = newBearerSecret(SECRET_PREFIXES.refreshToken);
     return this.store.write(async (trx): Promise<RefreshRotation> => {
-      const row = await trx.selectFrom("idp_refresh_tokens").selectAll().where("token_hash", "=", hash).executeTakeFirst();
+      const row = await this.repository.find(hash, trx);
       if (row === undefined) return { ok: false, reason: "unknown" };
       if (row.client_id !== clientId) return { ok: false, reason: "client" };
       if (row.revoked_at !== null) return { ok: false, reason: "revoked" };
       if (row.used_at !== null) {
-        await trx.updateTable("idp_refresh_tokens").set({ revoked_at: now }).where("family_id", "=", row.family_id).where("revoked_at", "is", null).execute();
+        await this.repository.revokeFamily(trx, row.family_id, now);
         return { ok: false, reason: "reused" };
       }
       if (Number(row.expires_at) <= now) return { ok: false, reason: "expired" };
-      const spent = await trx.updateTable("idp_refresh_tokens").set({ used_at: now }).where("token_hash", "=", hash).where("used_at", "is", null).executeTakeFirst();
-      if (Number(spent.numUpdatedRows) !== 1) return { ok: false, reason: "reused" };
+      if (!(await this.repository.markUsed(trx, hash, now))) return { ok: false, reason: "reused" };
       const grant = { familyId: row.family_id, clientId: row.client_id, userObjectId: row.user_object_id, scope: row.scope };
-      await trx.insertInto("idp_refresh_tokens").values(this.row(next, grant)).execute();
+      await this.repository.insert(this.row(next, grant), trx);
       return { ok: true, grant, refreshToken: next };
     });
   }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
+import { SigninKeyRepository } from "./signin-repository.js";
 import { constantTimeEqual } from "../../util/crypto.js";
 
 const KEY_ID = "cookie-hmac";
@@ -8,25 +9,18 @@ const KEY_ID = "cookie-hmac";
 /** The HMAC key that signs session cookies and CSRF tokens; one per database, so every replica agrees. */
 export class SigninKeys {
   private key: Buffer | undefined;
+  private readonly repository: SigninKeyRepository;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new SigninKeyRepository(store);
+  }
 
   async ensure(): Promise<void> {
-    const existing = await this.store.db.selectFrom("idp_signin_keys").select("secret").where("id", "=", KEY_ID).executeTakeFirst();
-    if (existing === undefined) {
-      await this.store.write(async (trx, ctx) => {
-        await ctx.lock("idp_signin_keys");
-        const again = await trx.selectFrom("idp_signin_keys").select("id").where("id", "=", KEY_ID).executeTakeFirst();
-        if (again === undefined) {
-          await trx.insertInto("idp_signin_keys").values({ id: KEY_ID, secret: randomBytes(32).toString("base64"), created_at: this.clock.now() }).execute();
-        }
-      });
-    }
-    const row = await this.store.db.selectFrom("idp_signin_keys").select("secret").where("id", "=", KEY_ID).executeTakeFirstOrThrow();
-    this.key = Buffer.from(row.secret, "base64");
+    const secret = (await this.repository.secret(KEY_ID)) ?? (await this.repository.insertIfMissing(KEY_ID, randomBytes(32).toString("base64"), this.clock.now()));
+    this.key = Buffer.from(secret, "base64");
   }
 
   /** base64url HMAC-SHA256 of `purpose` + value. */

@@ -1,5 +1,6 @@
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
+import { SigninSessionRepository } from "./signin-repository.js";
 import { digestSecret, newBearerSecret, SECRET_PREFIXES } from "./secret-digest.js";
 import type { SigninKeys } from "./signin-keys.js";
 
@@ -13,22 +14,21 @@ export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
  * database holds its hash, so signing out ends the session everywhere.
  */
 export class SigninSessions {
+  private readonly repository: SigninSessionRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly keys: SigninKeys,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new SigninSessionRepository(store);
+  }
 
   /** Starts a session for a user; returns the cookie value. */
   async start(userObjectId: string): Promise<string> {
     const id = newBearerSecret(SECRET_PREFIXES.session);
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
-      await trx
-        .insertInto("idp_sessions")
-        .values({ id_hash: digestSecret(id), user_object_id: userObjectId, created_at: now, expires_at: now + SESSION_LIFETIME_MS, ended_at: null })
-        .execute();
-    });
+    await this.repository.insert({ id_hash: digestSecret(id), user_object_id: userObjectId, created_at: now, expires_at: now + SESSION_LIFETIME_MS, ended_at: null });
     return this.keys.sign(SESSION_PURPOSE, id);
   }
 
@@ -36,7 +36,7 @@ export class SigninSessions {
   async userOf(cookie: string | undefined): Promise<string | undefined> {
     const id = this.keys.unsign(SESSION_PURPOSE, cookie);
     if (id === undefined) return undefined;
-    const row = await this.store.db.selectFrom("idp_sessions").selectAll().where("id_hash", "=", digestSecret(id)).executeTakeFirst();
+    const row = await this.repository.find(digestSecret(id));
     if (row === undefined || row.ended_at !== null || Number(row.expires_at) <= this.clock.now()) return undefined;
     return row.user_object_id;
   }
@@ -44,9 +44,7 @@ export class SigninSessions {
   async end(cookie: string | undefined): Promise<void> {
     const id = this.keys.unsign(SESSION_PURPOSE, cookie);
     if (id === undefined) return;
-    await this.store.write(async (trx) => {
-      await trx.updateTable("idp_sessions").set({ ended_at: this.clock.now() }).where("id_hash", "=", digestSecret(id)).execute();
-    });
+    await this.repository.end(digestSecret(id), this.clock.now());
   }
 
   /** Set-Cookie for a session on the authority's tenant path: HttpOnly, Secure, SameSite=Lax. */

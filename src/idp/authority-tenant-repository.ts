@@ -1,0 +1,19 @@
+import type { Store } from "../store/store.js";
+
+/** Storage of the authority's tenants (`idp_tenants`): today one, the default. */
+export class AuthorityTenantRepository {
+  constructor(private readonly store: Store) {}
+
+  async defaultTenantId(): Promise<string | undefined> {
+    return (await this.store.db.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst())?.id;
+  }
+
+  /** Makes `id` the default tenant unless there is one already (several processes may start at once); returns the default's id. */
+  async ensureDefault(id: string, now: number): Promise<string> {
+    await this.store.write(async (trx) => {
+      const again = await trx.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
+      if (again === undefined) await trx.insertInto("idp_tenants").values({ id, is_default: 1, created_at: now }).execute();
+    });
+    return (await this.defaultTenantId())!;
+  }
+}
