@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManagementRepository, type ArmEmailDomainRow } from "../../src/management/management-repository.js";
+import { IdentityRepository } from "../../src/identity/identity-repository.js";
 import { ResourceRepository } from "../../src/resources/resource-repository.js";
+import { SmsRepository } from "../../src/sms/sms-repository.js";
 import type { Store } from "../../src/store/store.js";
 import { backendNames } from "../support/backends.js";
 import { createTestDatabase, type TestDatabase } from "./store-fixture.js";
@@ -135,3 +137,31 @@ describe.each(backendNames)("ManagementRepository on %s", (backend) => {
     expect(await rows(b.id)).toEqual([{ domain: "x.example", sender_usernames: '["b"]' }]);
   });
 });
+
+describe.each(backendNames)("ResourceRepository.delete purges the resource's data on %s", (backend) => {
+  it("removes the resource's rows in every table and leaves another resource's alone; a second delete is false", async () => {
+    tdb = await createTestDatabase(backend);
+    const store = await tdb.open();
+    const resources = new ResourceRepository(store, () => 1);
+    const identities = new IdentityRepository(store);
+    const sms = new SmsRepository(store);
+    const management = new ManagementRepository(store);
+    const keep = await resources.ensureDefault({ name: "dev" });
+    const gone = await resources.create("gone", []);
+    for (const r of [keep, gone]) {
+      await store.write(async (trx) => {
+        await identities.insert(trx, `id-${r.name}`, r.id, 1);
+        await sms.addOptOut(trx, r.id, "+14255550100", "+14255550111", 1);
+      });
+      await management.writeLinkedDomain(r.id, "x.example", "[]", 1);
+    }
+    expect(await resources.delete(gone.id)).toBe(true);
+    expect(await resources.delete(gone.id)).toBe(false);
+    expect((await resources.list()).map((r) => r.name)).toEqual(["dev"]);
+    for (const table of ["identities", "sms_opt_outs", "email_domains"] as const) {
+      const rows = await store.db.selectFrom(table).select("resource_id").execute();
+      expect(rows.map((r) => r.resource_id), table).toEqual([keep.id]);
+    }
+  });
+});
+
