@@ -1,7 +1,5 @@
 import { WireError, type ErrorDetail } from "./wire-error.js";
 
-export type { ErrorDetail } from "./wire-error.js";
-
 /**
  * The error catalogue: every client-caused failure has a stable code, one HTTP status and a default message.
  * One handler (error-handler.ts) renders them as the ACS envelope `{"error":{"code","message"}}`.

@@ -79,7 +79,7 @@ export type ArmErrorCode = Entry<ArmErrorName>["code"];
 /** The `{name}` placeholders of a template. */
 type Placeholders<S extends string> = S extends `${string}{${infer K}}${infer Rest}` ? K | Placeholders<Rest> : never;
 type ParamsOf<N extends ArmErrorName> = Placeholders<Entry<N>["message"] | (Entry<N> extends { target: infer T extends string } ? T : never)>;
-export type ArmErrorParams<N extends ArmErrorName> = [ParamsOf<N>] extends [never] ? [] : [params: Record<ParamsOf<N>, string>];
+type ArmErrorParams<N extends ArmErrorName> = [ParamsOf<N>] extends [never] ? [] : [params: Record<ParamsOf<N>, string>];
 
 /** Fills `{name}` placeholders in one pass (a value containing braces is not read again). */
 export function fillTemplate(template: string, params: Record<string, string>): string {
