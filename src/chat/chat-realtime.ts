@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import { parseMetadata } from "./chat-checks.js";
+import { ChatEventRepository } from "./chat-event-repository.js";
 import type { ParticipantRow } from "./chat-repository.js";
 
 /**
@@ -56,6 +57,8 @@ function retention(text: string | null): Record<string, unknown> {
 }
 
 export class ChatRealtime {
+  private readonly reads = new ChatEventRepository();
+
   constructor(
     private readonly db: () => Db,
     private readonly publish: ChatRealtimePublish,
@@ -64,15 +67,15 @@ export class ChatRealtime {
   ) {}
 
   private members(threadId: string): Promise<Member[]> {
-    return this.db().selectFrom("chat_participants").select(["raw_id", "display_name", "share_history_time", "metadata"]).where("thread_id", "=", threadId).execute();
+    return this.reads.recipients(this.db(), threadId);
   }
 
   private thread(threadId: string) {
-    return this.db().selectFrom("chat_threads").selectAll().where("id", "=", threadId).executeTakeFirst();
+    return this.reads.findThread(this.db(), threadId);
   }
 
   private async message(resourceId: string, threadId: string, messageId: number, event: "chatMessageReceived" | "chatMessageEdited" | "chatMessageDeleted"): Promise<void> {
-    const m = await this.db().selectFrom("chat_messages").selectAll().where("thread_id", "=", threadId).where("id", "=", messageId).executeTakeFirst();
+    const m = await this.reads.findMessage(this.db(), threadId, messageId);
     if (m === undefined || m.sender_raw_id === null) return;
     const members = await this.members(threadId);
     const payload: Record<string, unknown> = {

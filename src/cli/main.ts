@@ -2,7 +2,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { AcsError } from "../errors/acs-errors.js";
+import { WireError } from "../errors/wire-error.js";
 import { registerActivityCommand } from "./activity-command.js";
 import { registerEmailCommand } from "./email-command.js";
 import { registerEnvCommand } from "./env-command.js";
@@ -55,7 +55,7 @@ export function buildProgram(): Command {
 }
 
 function describeError(err: unknown): string {
-  if (err instanceof AcsError) return `${err.code}: ${err.message}`;
+  if (err instanceof WireError) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import { ConsoleSessionRepository } from "./console-repository.js";
 import { constantTimeEqual } from "../util/crypto.js";
 
 export const CONSOLE_COOKIE = "sb_console";
@@ -51,18 +52,20 @@ export function parseCookie(header: string | undefined, name: string): string | 
  * expires) starts a session whose id is likewise stored only as its SHA-256.
  */
 export class ConsoleAuth {
+  private readonly repository: ConsoleSessionRepository;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repository = new ConsoleSessionRepository(store);
+  }
 
   /** A new one-time link token for an operator. */
   async createLink(operator: string, lifetimeMs = LINK_LIFETIME_MS, userObjectId?: string): Promise<{ token: string; expiresAt: number }> {
     const token = newSecret(LINK_PREFIX);
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
-      await trx.insertInto("console_links").values({ token_hash: digest(token), operator, user_object_id: userObjectId ?? null, created_at: now, expires_at: now + lifetimeMs, used_at: null }).execute();
-    });
+    await this.repository.insertLink({ token_hash: digest(token), operator, user_object_id: userObjectId ?? null, created_at: now, expires_at: now + lifetimeMs, used_at: null });
     return { token, expiresAt: now + lifetimeMs };
   }
 
@@ -72,20 +75,10 @@ export class ConsoleAuth {
     const hash = digest(token);
     const now = this.clock.now();
     return this.store.write(async (trx) => {
-      const spent = await trx
-        .updateTable("console_links")
-        .set({ used_at: now })
-        .where("token_hash", "=", hash)
-        .where("used_at", "is", null)
-        .where("expires_at", ">", now)
-        .executeTakeFirst();
-      if (Number(spent.numUpdatedRows) !== 1) return undefined;
-      const link = await trx.selectFrom("console_links").select(["operator", "user_object_id"]).where("token_hash", "=", hash).executeTakeFirstOrThrow();
+      if (!(await this.repository.spendLink(trx, hash, now))) return undefined;
+      const link = await this.repository.getLink(trx, hash);
       const secret = newSecret(SESSION_PREFIX);
-      await trx
-        .insertInto("console_sessions")
-        .values({ id_hash: digest(secret), operator: link.operator, user_object_id: link.user_object_id, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null })
-        .execute();
+      await this.repository.insertSession(trx, { id_hash: digest(secret), operator: link.operator, user_object_id: link.user_object_id, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null });
       return { cookie: secret, session: sessionOf(link.operator, link.user_object_id, secret) };
     });
   }
@@ -95,10 +88,7 @@ export class ConsoleAuth {
     const secret = newSecret(SESSION_PREFIX);
     const now = this.clock.now();
     await this.store.write(async (trx) => {
-      await trx
-        .insertInto("console_sessions")
-        .values({ id_hash: digest(secret), operator, user_object_id: userObjectId, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null })
-        .execute();
+      await this.repository.insertSession(trx, { id_hash: digest(secret), operator, user_object_id: userObjectId, created_at: now, expires_at: now + CONSOLE_SESSION_MS, ended_at: null });
     });
     return { cookie: secret, session: sessionOf(operator, userObjectId, secret) };
   }
@@ -106,16 +96,14 @@ export class ConsoleAuth {
   /** The live session of a cookie value, or undefined. */
   async session(cookie: string | undefined): Promise<ConsoleSession | undefined> {
     if (cookie === undefined || !cookie.startsWith(SESSION_PREFIX) || cookie.length > 200) return undefined;
-    const row = await this.store.db.selectFrom("console_sessions").selectAll().where("id_hash", "=", digest(cookie)).executeTakeFirst();
+    const row = await this.repository.findSession(digest(cookie));
     if (row === undefined || row.ended_at !== null || Number(row.expires_at) <= this.clock.now()) return undefined;
     return sessionOf(row.operator, row.user_object_id, cookie);
   }
 
   async end(cookie: string | undefined): Promise<void> {
     if (cookie === undefined) return;
-    await this.store.write(async (trx) => {
-      await trx.updateTable("console_sessions").set({ ended_at: this.clock.now() }).where("id_hash", "=", digest(cookie)).execute();
-    });
+    await this.repository.endSession(digest(cookie), this.clock.now());
   }
 
   static checkCsrf(session: ConsoleSession, presented: string | undefined): boolean {

@@ -4,6 +4,7 @@ import type { RoleStore } from "../rbac/role-store.js";
 import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import { csrfField, esc, table, time } from "./console-html.js";
+import { ConsoleViewRepository } from "./console-repository.js";
 
 export interface ExtraPageDeps {
   store: Store;
@@ -41,12 +42,13 @@ export function metricsRows(text: string): string[][] {
 
 /** The read-only pages: Phone numbers, Chat, Calls, Principals, Roles, Signing keys, Metrics. */
 export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
+  const views = new ConsoleViewRepository(deps.store);
   return [
     {
       url: "/console/phone-numbers",
       title: "Phone numbers",
       async body(r) {
-        const rows = await deps.store.db.selectFrom("phone_numbers").selectAll().where("resource_id", "=", r.id).orderBy("phone_number").limit(LIMIT).execute();
+        const rows = await views.phoneNumbers(r.id, LIMIT);
         return table(
           "Owned phone numbers",
           ["Number", "Country", "Type", "Calling", "SMS", "Purchased"],
@@ -59,7 +61,7 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
       url: "/console/chat",
       title: "Chat",
       async body(r) {
-        const rows = await deps.store.db.selectFrom("chat_threads").selectAll().where("resource_id", "=", r.id).where("deleted_at", "is", null).orderBy("created_at", "desc").limit(LIMIT).execute();
+        const rows = await views.chatThreads(r.id, LIMIT);
         return table(
           "Chat threads",
           ["Topic", "Thread", "Created by", "Created", "Messages"],
@@ -137,7 +139,7 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
       url: "/console/signing-keys",
       title: "Signing keys",
       async body(_r, csrf) {
-        const rows = await deps.store.db.selectFrom("signing_keys").select(["kid", "created_at", "retired_at"]).orderBy("created_at", "desc").limit(LIMIT).execute();
+        const rows = await views.signingKeys(LIMIT);
         const rotate = `<form method="post" action="/console/api/signing-keys/rotate">${csrfField(csrf)}<button type="submit">Rotate signing key</button></form>
 <p>Rotating starts signing new user tokens with a new key; tokens signed with older keys stay valid until they expire.</p>`;
         return rotate + table(

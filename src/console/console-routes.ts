@@ -18,6 +18,7 @@ import { CONSOLE_ASSETS, esc, layout, pageHeaders, table, time } from "./console
 import { ACTIVITY_SINCE, activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
 import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
+import { ConsoleViewRepository } from "./console-repository.js";
 import { userSigninRoutes, type UserSigninDeps } from "./console-user-signin.js";
 
 export interface ConsoleDeps {
@@ -73,6 +74,7 @@ function hostOnly(host: string | undefined): string {
 }
 
 export function createConsole(deps: ConsoleDeps): ConsoleModule {
+  const views = new ConsoleViewRepository(deps.store);
   const streams = new Set<PassThrough>();
   const pollMs = deps.outboxPollMs ?? 500;
 
@@ -166,10 +168,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   }
 
   async function listIdentities(resource: Resource, search: string, after: string | undefined): Promise<{ rows: IdentityRow[]; next?: string }> {
-    let q = deps.store.db.selectFrom("identities").selectAll().where("resource_id", "=", resource.id);
-    if (search !== "") q = q.where("id", ">=", search).where("id", "<", `${search}\uffff`);
-    if (after !== undefined) q = q.where("id", ">", after);
-    const rows = await q.orderBy("id").limit(PAGE_SIZE + 1).execute();
+    const rows = await views.listIdentities(resource.id, search, after, PAGE_SIZE + 1);
     const page = rows.slice(0, PAGE_SIZE).map((r) => ({
       id: r.id,
       createdAt: Number(r.created_at),
@@ -180,7 +179,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   }
 
   async function findIdentity(resource: Resource, id: string): Promise<IdentityRow | undefined> {
-    const r = await deps.store.db.selectFrom("identities").selectAll().where("id", "=", id).where("resource_id", "=", resource.id).executeTakeFirst();
+    const r = await views.findIdentity(resource.id, id);
     if (r === undefined) return undefined;
     return { id: r.id, createdAt: Number(r.created_at), deletedAt: r.deleted_at === null ? null : Number(r.deleted_at), revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) };
   }
@@ -193,8 +192,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   }
 
   async function count(tableName: "identities" | "outbox_messages" | "calls" | "chat_threads", resourceId: string): Promise<number> {
-    const row = await deps.store.db.selectFrom(tableName).select((eb) => eb.fn.countAll<number>().as("n")).where("resource_id", "=", resourceId).executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return views.count(tableName, resourceId);
   }
 
   /** Server-Sent Events: every message of the resource created from `since` (epoch ms; default: now) on. */

@@ -1,7 +1,10 @@
+import { WireError, type ErrorDetail } from "./wire-error.js";
+
 /**
  * The error catalogue: every client-caused failure has a stable code, one HTTP status and a default message.
  * One handler (error-handler.ts) renders them as the ACS envelope `{"error":{"code","message"}}`.
- * Services add their codes here so that the whole surface stays in one list.
+ * Services add their codes here so that the whole surface stays in one list. The management plane (ARM) has its own
+ * dialect in arm-errors.ts, rendered by the same handler.
  */
 export const errorCatalogue = {
   // --- authentication (401) ---
@@ -121,16 +124,8 @@ export const errorCatalogue = {
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
   InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
-  // --- management plane (ARM codes, docs/management.md) ---
+  // --- resources: an endpoint or a row whose resource was deleted meanwhile (ARM codes are in arm-errors.ts) ---
   ResourceNotFound: [404, "The resource was not found."],
-  ResourceGroupNotFound: [404, "The resource group was not found."],
-  SubscriptionNotFound: [404, "The subscription was not found."],
-  OperationNotFound: [404, "The operation was not found."],
-  InvalidRequestContent: [400, "The request content is not valid."],
-  InvalidResourceName: [400, "The resource name is not valid."],
-  MissingApiVersionParameter: [400, "The api-version query parameter (?api-version=) is required for all requests."],
-  InvalidApiVersionParameter: [400, "The api-version is not supported."],
-  Conflict: [409, "The request conflicts with the current state of the resource."],
   // --- quotas (security/quotas.ts) ---
   TooManyRequests: [429, "Too many requests. Retry after the time in the Retry-After header."],
   // --- server side ---
@@ -140,19 +135,9 @@ export const errorCatalogue = {
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
-export interface ErrorDetail {
-  code: string;
-  message: string;
-  target?: string;
-}
-
-/** A client-visible failure. Throw it anywhere in the pipeline; the error handler renders it once. */
-export class AcsError extends Error {
+/** A client-visible failure in the ACS dialect. Throw it anywhere in the pipeline; the error handler renders it once. */
+export class AcsError extends WireError {
   readonly code: ErrorCode;
-  readonly status: number;
-  readonly target: string | undefined;
-  readonly details: ErrorDetail[] | undefined;
-  readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ErrorCode,
@@ -160,22 +145,8 @@ export class AcsError extends Error {
     options: { target?: string; details?: ErrorDetail[]; headers?: Record<string, string> } = {},
   ) {
     const [status, defaultMessage] = errorCatalogue[code];
-    super(message ?? defaultMessage);
+    super(status, message ?? defaultMessage, options);
     this.name = "AcsError";
     this.code = code;
-    this.status = status;
-    this.target = options.target;
-    this.details = options.details;
-    this.headers = options.headers;
-  }
-
-  toBody(): { error: { code: string; message: string; target?: string; details?: ErrorDetail[] } } {
-    const error: { code: string; message: string; target?: string; details?: ErrorDetail[] } = {
-      code: this.code,
-      message: this.message,
-    };
-    if (this.target !== undefined) error.target = this.target;
-    if (this.details !== undefined) error.details = this.details;
-    return { error };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import { ChatEventRepository } from "../chat/chat-event-repository.js";
 import { identifierFromRawId } from "../chat/communication-identifier.js";
 import type { Database } from "../store/schema.js";
 import type { AcsEvent } from "./event-envelope.js";
@@ -55,15 +56,17 @@ function participantModel(p: Member): Record<string, unknown> {
  * when no active subscription of the resource wants the types.
  */
 export class ChatEvents {
+  private readonly reads = new ChatEventRepository();
+
   constructor(private readonly recorder: EventRecorder) {}
 
   private members(db: Db, threadId: string): Promise<Member[]> {
-    return db.selectFrom("chat_participants").select(["raw_id", "display_name", "metadata"]).where("thread_id", "=", threadId).orderBy("raw_id").execute();
+    return this.reads.members(db, threadId);
   }
 
   private async message(db: Db, resource: EventResource, threadId: string, messageId: number, per: string, inThread: string, extra: (m: { deleted_at: number | null; edited_at: number | null }) => Record<string, unknown>): Promise<void> {
     if (!(await this.recorder.wants(db, resource.id, [per, inThread]))) return;
-    const m = await db.selectFrom("chat_messages").selectAll().where("thread_id", "=", threadId).where("id", "=", messageId).executeTakeFirst();
+    const m = await this.reads.findMessage(db, threadId, messageId);
     if (m === undefined || m.sender_raw_id === null) return;
     const sender = m.sender_raw_id;
     const transactionId = randomUUID();
@@ -104,7 +107,7 @@ export class ChatEvents {
   }
 
   private async thread(db: Db, threadId: string) {
-    return db.selectFrom("chat_threads").selectAll().where("id", "=", threadId).executeTakeFirstOrThrow();
+    return this.reads.getThread(db, threadId);
   }
 
   /** ChatThreadCreatedWithUser (each participant) and ChatThreadCreated. */

@@ -1,11 +1,10 @@
 import type { Logger } from "pino";
-import type { Selectable } from "kysely";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { EventsConfig } from "./events-config.js";
-import type { EventDeliveriesTable } from "./events-tables.js";
+import { EventsRepository, type EventDeliveryRow } from "./events-repository.js";
 
-type DeliveryRow = Selectable<EventDeliveriesTable>;
+type DeliveryRow = EventDeliveryRow;
 
 /** Injectable timer, so tests (and a clock-driven scheduler) decide when the worker runs. */
 export interface WorkerTimer {
@@ -33,14 +32,17 @@ export class DeliveryWorker {
   private handle: { cancel(): void } | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private readonly repository: EventsRepository;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
     private readonly config: EventsConfig,
     private readonly log: Logger,
     private readonly timer: WorkerTimer = realTimer,
-  ) {}
+  ) {
+    this.repository = new EventsRepository(store);
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -81,11 +83,7 @@ export class DeliveryWorker {
     if (rows.length === 0) return 0;
     const bySubscription = new Map<string, DeliveryRow[]>();
     for (const r of rows) bySubscription.set(r.subscription_id, [...(bySubscription.get(r.subscription_id) ?? []), r]);
-    const subs = await this.store.db
-      .selectFrom("event_subscriptions")
-      .select(["id", "endpoint", "schema"])
-      .where("id", "in", [...bySubscription.keys()])
-      .execute();
+    const subs = await this.repository.deliveryTargets([...bySubscription.keys()]);
     const byId = new Map(subs.map((s) => [s.id, s]));
     await Promise.all(
       [...bySubscription].map(async ([subId, batch]) => {
@@ -100,25 +98,7 @@ export class DeliveryWorker {
   private async claim(): Promise<DeliveryRow[]> {
     const now = this.clock.now();
     const leaseUntil = now + this.config.timeoutMs + 5_000;
-    const postgres = this.store.dialect === "postgres";
-    return this.store.write((trx) =>
-      trx
-        .updateTable("event_deliveries")
-        .set({ claimed_until: leaseUntil })
-        .where("id", "in", (qb) =>
-          qb
-            .selectFrom("event_deliveries")
-            .select("id")
-            .where("status", "=", "pending")
-            .where("next_attempt_at", "<=", now)
-            .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", now)]))
-            .orderBy("id")
-            .limit(this.config.batchSize)
-            .$if(postgres, (q) => q.forUpdate().skipLocked()),
-        )
-        .returningAll()
-        .execute(),
-    );
+    return this.repository.claimDue(now, leaseUntil, this.config.batchSize);
   }
 
   private async post(endpoint: string, schema: string, batch: DeliveryRow[]): Promise<Outcome> {
@@ -141,28 +121,25 @@ export class DeliveryWorker {
   private async settle(batch: DeliveryRow[], outcome: Outcome): Promise<void> {
     const ids = batch.map((r) => Number(r.id));
     if (outcome.ok) {
-      await this.store.write((trx) => trx.deleteFrom("event_deliveries").where("id", "in", ids).execute());
+      await this.repository.deleteDeliveries(ids);
       return;
     }
     const now = this.clock.now();
     const delays = this.config.retryDelaysMs;
     let dead = 0;
-    await this.store.write(async (trx) => {
-      for (const r of batch) {
+    await this.repository.updateDeliveries(
+      batch.map((r) => {
         const attempts = Number(r.attempts) + 1;
         const expired = outcome.deadNow || attempts >= this.config.maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
         if (expired) dead++;
-        await trx
-          .updateTable("event_deliveries")
-          .set(
-            expired
-              ? { attempts, status: "dead", dead_at: now, claimed_until: null, last_error: outcome.error }
-              : { attempts, next_attempt_at: now + delays[Math.min(attempts - 1, delays.length - 1)]!, claimed_until: null, last_error: outcome.error },
-          )
-          .where("id", "=", Number(r.id))
-          .execute();
-      }
-    });
+        return {
+          id: Number(r.id),
+          set: expired
+            ? { attempts, status: "dead", dead_at: now, claimed_until: null, last_error: outcome.error }
+            : { attempts, next_attempt_at: now + delays[Math.min(attempts - 1, delays.length - 1)]!, claimed_until: null, last_error: outcome.error },
+        };
+      }),
+    );
     this.log.info({ events: batch.length, deadLettered: dead, outcome: outcome.error, subscription: batch[0]!.subscription_id }, "event delivery failed");
   }
 }

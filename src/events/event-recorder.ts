@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { Clock } from "../util/clock.js";
 import { envelope, newEventId, type AcsEvent, type EventSchema } from "./event-envelope.js";
+import { EventOutboxRepository } from "./events-repository.js";
 
 export interface EventResource {
   id: string;
@@ -14,6 +15,8 @@ export interface EventResource {
  * roll back with the change, so no event is announced for a change that did not happen and none is lost at a crash.
  */
 export class EventRecorder {
+  private readonly outbox = new EventOutboxRepository();
+
   constructor(private readonly clock: Clock) {}
 
   /** Whether any active subscription of the resource wants one of these types (lets callers skip building events). */
@@ -49,17 +52,12 @@ export class EventRecorder {
         });
       }
     }
-    for (let i = 0; i < rows.length; i += 200) await db.insertInto("event_deliveries").values(rows.slice(i, i + 200)).execute();
+    await this.outbox.insertDeliveries(db, rows);
     return rows.length;
   }
 
   private async activeSubscriptions(db: Kysely<Database>, resourceId: string): Promise<Array<{ id: string; schema: EventSchema; types: Set<string> | undefined }>> {
-    const rows = await db
-      .selectFrom("event_subscriptions")
-      .select(["id", "schema", "types"])
-      .where("resource_id", "=", resourceId)
-      .where("status", "=", "active")
-      .execute();
+    const rows = await this.outbox.activeSubscriptions(db, resourceId);
     return rows.map((r) => ({
       id: r.id,
       schema: r.schema === "cloudevents" ? "cloudevents" : "eventgrid",

@@ -1,5 +1,6 @@
 import type { OutboxRepository } from "../outbox/outbox-repository.js";
 import type { PhoneNumberService } from "../phone-numbers/phone-number-service.js";
+import { SmsRepository } from "../sms/sms-repository.js";
 import { countSegments } from "../sms/sms-segments.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
@@ -30,13 +31,17 @@ function inboundId(now: number): string {
  * messages from that number (later sends to it fail with 403, as ACS does) and START-like ones opt it back in.
  */
 export class InboundSms {
+  private readonly sms: SmsRepository;
+
   constructor(
     private readonly store: Store,
     private readonly numbers: PhoneNumberService,
     private readonly outbox: OutboxRepository,
     private readonly recorder: EventRecorder,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sms = new SmsRepository(store);
+  }
 
   async receive(resource: EventResource, request: { from: string; to: string; message: string }): Promise<InboundResult> {
     if (!E164.test(request.from)) throw new EventsInputError("InvalidPhoneNumber", "--from must be an E.164 number (e.g. +14255550123).");
@@ -64,13 +69,9 @@ export class InboundSms {
       });
       // sms_opt_outs: from_number is the resource's number, to_number the phone that opted out.
       if (optOut === "added") {
-        await trx
-          .insertInto("sms_opt_outs")
-          .values({ resource_id: resource.id, from_number: request.to, to_number: request.from, created_at: now })
-          .onConflict((oc) => oc.columns(["resource_id", "from_number", "to_number"]).doNothing())
-          .execute();
+        await this.sms.addOptOut(trx, resource.id, request.to, request.from, now);
       } else if (optOut === "removed") {
-        await trx.deleteFrom("sms_opt_outs").where("resource_id", "=", resource.id).where("from_number", "=", request.to).where("to_number", "=", request.from).execute();
+        await this.sms.removeOptOut(trx, resource.id, request.to, request.from);
       }
       await this.recorder.record(trx, resource, [
         smsReceivedEvent({ messageId, from: request.from, to: request.to, message: request.message, segmentCount: segments.segments, receivedAt: now }),

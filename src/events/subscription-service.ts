@@ -4,6 +4,7 @@ import { newId } from "../util/crypto.js";
 import { checkEndpoint } from "./endpoint-policy.js";
 import type { EventSchema } from "./event-envelope.js";
 import { EventsInputError } from "./events-error.js";
+import { EventsRepository } from "./events-repository.js";
 import { webhookHandshake } from "./webhook-handshake.js";
 
 export interface SubscriptionView {
@@ -32,11 +33,15 @@ export interface FailureView {
 
 /** Event subscriptions of resources: created pending, activated by the webhook handshake, deleted with their queue. */
 export class SubscriptionService {
+  private readonly repository: EventsRepository;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
     private readonly options: { allowedHosts: readonly string[]; timeoutMs: number },
-  ) {}
+  ) {
+    this.repository = new EventsRepository(store);
+  }
 
   async subscribe(
     resource: { id: string; name: string },
@@ -48,62 +53,40 @@ export class SubscriptionService {
     const types = request.types?.map((t) => t.trim()).filter((t) => t !== "");
     const id = newId();
     const now = this.clock.now();
-    await this.store.write((trx) =>
-      trx
-        .insertInto("event_subscriptions")
-        .values({
-          id,
-          resource_id: resource.id,
-          endpoint,
-          schema,
-          types: types === undefined || types.length === 0 ? null : JSON.stringify(types),
-          status: "pending",
-          status_detail: null,
-          created_at: now,
-        })
-        .execute(),
-    );
+    await this.repository.insertSubscription({
+      id,
+      resource_id: resource.id,
+      endpoint,
+      schema,
+      types: types === undefined || types.length === 0 ? null : JSON.stringify(types),
+      status: "pending",
+      status_detail: null,
+      created_at: now,
+    });
     const result = await webhookHandshake(schema, endpoint, resource, { now, timeoutMs: this.options.timeoutMs });
-    await this.store.write((trx) =>
-      trx
-        .updateTable("event_subscriptions")
-        .set(result.ok ? { status: "active", status_detail: null } : { status: "failed", status_detail: result.detail })
-        .where("id", "=", id)
-        .execute(),
-    );
+    await this.repository.setSubscriptionStatus(id, result.ok ? { status: "active", status_detail: null } : { status: "failed", status_detail: result.detail });
     return (await this.get(id))!;
   }
 
   async get(id: string): Promise<SubscriptionView | undefined> {
-    const row = await this.store.db.selectFrom("event_subscriptions").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.repository.findSubscription(id);
     return row === undefined ? undefined : toView(row);
   }
 
   async list(resourceId: string): Promise<SubscriptionView[]> {
-    const rows = await this.store.db.selectFrom("event_subscriptions").selectAll().where("resource_id", "=", resourceId).orderBy("created_at").orderBy("id").execute();
+    const rows = await this.repository.listSubscriptions(resourceId);
     return rows.map(toView);
   }
 
   /** Deletes the subscription and everything queued or dead-lettered for it. */
   async delete(resourceId: string, id: string): Promise<void> {
-    const deleted = await this.store.write(async (trx) => {
-      const r = await trx.deleteFrom("event_subscriptions").where("id", "=", id).where("resource_id", "=", resourceId).executeTakeFirst();
-      await trx.deleteFrom("event_deliveries").where("subscription_id", "=", id).execute();
-      return Number(r.numDeletedRows);
-    });
+    const deleted = await this.repository.deleteSubscription(resourceId, id);
     if (deleted === 0) throw new EventsInputError("SubscriptionNotFound", `No event subscription '${id}' on this resource.`);
   }
 
   /** Dead-lettered events of a resource, newest first. */
   async failures(resourceId: string, limit = 100): Promise<FailureView[]> {
-    const rows = await this.store.db
-      .selectFrom("event_deliveries")
-      .selectAll()
-      .where("resource_id", "=", resourceId)
-      .where("status", "=", "dead")
-      .orderBy("id", "desc")
-      .limit(limit)
-      .execute();
+    const rows = await this.repository.listDead(resourceId, limit);
     return rows.map((r) => ({
       id: Number(r.id),
       subscriptionId: r.subscription_id,

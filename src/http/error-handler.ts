@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { AcsError } from "../errors/acs-errors.js";
+import { WireError } from "../errors/wire-error.js";
 
 const UNAVAILABLE_CODES = new Set([
   // the socket to the database (node:net)
@@ -71,9 +72,12 @@ function isStoreDataError(err: unknown): boolean {
   return typeof code === "string" && /^(22[0-9A-Z]{3}|54000)$/.test(code) && (err as { severity?: unknown }).severity !== undefined;
 }
 
-/** Maps anything thrown during a request to an AcsError; unknown failures become an opaque 500. */
-export function toAcsError(err: unknown): AcsError {
-  if (err instanceof AcsError) return err;
+/**
+ * Maps anything thrown during a request to a catalogue error: an ACS or ARM error (errors/) as thrown, anything else to
+ * its ACS code; unknown failures become an opaque 500.
+ */
+export function toAcsError(err: unknown): WireError {
+  if (err instanceof WireError) return err;
   if (isStorageUnavailable(err)) return new AcsError("ServiceUnavailable", undefined, { headers: { "retry-after": "5" } });
   if (isForeignKeyViolation(err)) return new AcsError("ResourceNotFound", "What this request refers to no longer exists (its resource was deleted).");
   if (isStoreDataError(err)) return new AcsError("UnstorableValue");
@@ -93,11 +97,15 @@ export function toAcsError(err: unknown): AcsError {
   return new AcsError("InternalError");
 }
 
-/** The one error handler: renders the ACS envelope, never internal details. */
+/**
+ * The one error handler, for every dialect (ACS, ARM): renders the `{"error":{...}}` envelope and `x-ms-error-code`,
+ * never internal details, and puts the code on the request's facts, from which the request log line (`code`) and the
+ * metrics take it.
+ */
 export function createErrorHandler(log: Logger) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const acsError = toAcsError(err);
-    if (acsError.status >= 500 && !(err instanceof AcsError)) {
+    if (acsError.status >= 500 && !(err instanceof WireError)) {
       // Internal details go to the log (message and stack only: no request content), never to the client.
       const e = err as Error;
       log.error({ reqId: request.id, err: { type: e?.name, message: e?.message, stack: e?.stack } }, "request failed");

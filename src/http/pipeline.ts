@@ -8,6 +8,7 @@ import type { ResourceRegistry } from "../resources/resource-registry.js";
 import { apiOfOperation, checkApiVersion } from "./api-versions.js";
 import type { ArmAuthorizer } from "../management/arm-authorizer.js";
 import { AcsError } from "../errors/acs-errors.js";
+import { armError } from "../errors/arm-errors.js";
 import type { DataPlaneQuotas } from "../security/quotas.js";
 import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
 import { isSecureRequest, TrustedProxies } from "../security/transport.js";
@@ -147,7 +148,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
       facts.principal = principal;
       // 4. authorize
       if (route.auth === "arm") {
-        if (deps.armAuthorizer === undefined || route.arm === undefined) throw new AcsError("AuthorizationFailed");
+        if (deps.armAuthorizer === undefined || route.arm === undefined) throw armError("noRouteAuthorizer");
         if (route.arm.filtered !== true) await deps.armAuthorizer.require(principal, route.arm.action, route.arm.scope(request.params as Record<string, string>));
       } else {
         await deps.authorizer.authorize(principal, route, resource);

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal.js";
-import { AcsError } from "../errors/acs-errors.js";
+import { armError, type ArmError } from "../errors/arm-errors.js";
 import { scopeCovers, scopeReachesInto, type ScopeTarget } from "../rbac/arm-scope.js";
 import { hasRoleGrant, type RoleAssignmentCache } from "../rbac/entra-role-authorizer.js";
 import { rolePrincipalKey } from "../rbac/principal-key.js";
@@ -29,12 +29,12 @@ export class ArmAuthorizer {
   private checkSubscription(scope: string): void {
     const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
     if (sub !== undefined && sub.toLowerCase() !== this.subscriptionId.toLowerCase()) {
-      throw new AcsError("SubscriptionNotFound", `The subscription '${sub}' could not be found.`);
+      throw armError("subscriptionNotFound", { subscriptionId: sub });
     }
   }
 
   private entra(principal: Principal | undefined): EntraPrincipal {
-    if (principal?.kind !== "entra") throw new AcsError("AuthorizationFailed", "The management plane accepts Entra ID principals only.");
+    if (principal?.kind !== "entra") throw armError("entraPrincipalsOnly");
     return principal;
   }
 
@@ -56,11 +56,8 @@ export class ArmAuthorizer {
     throw this.denied(principal, action, scope);
   }
 
-  denied(principal: Principal | undefined, action: string, scope: string): AcsError {
+  denied(principal: Principal | undefined, action: string, scope: string): ArmError {
     const oid = principal?.kind === "entra" ? principal.objectId : "unknown";
-    return new AcsError(
-      "AuthorizationFailed",
-      `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
-    );
+    return armError("authorizationFailed", { objectId: oid, action, scope });
   }
 }

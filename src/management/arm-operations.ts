@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Store } from "../store/store.js";
+import type { ManagementRepository } from "./management-repository.js";
 import type { Clock } from "../util/clock.js";
 
 export type ArmOperationKind = "create" | "delete";
@@ -21,7 +21,7 @@ export interface ArmOperation {
  */
 export class ArmOperations {
   constructor(
-    private readonly store: Store,
+    private readonly repository: ManagementRepository,
     private readonly clock: Clock,
     private readonly delayMs: number,
   ) {}
@@ -29,14 +29,12 @@ export class ArmOperations {
   async start(kind: ArmOperationKind, target: string): Promise<ArmOperation> {
     const id = randomUUID();
     const now = this.clock.now();
-    await this.store.write(async (trx) => {
-      await trx.insertInto("arm_operations").values({ id, kind, target, started_at: now, ends_at: now + this.delayMs }).execute();
-    });
+    await this.repository.insertOperation({ id, kind, target, started_at: now, ends_at: now + this.delayMs });
     return this.view({ id, kind, target, started_at: now, ends_at: now + this.delayMs });
   }
 
   async get(id: string): Promise<ArmOperation | undefined> {
-    const row = await this.store.db.selectFrom("arm_operations").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.repository.findOperation(id);
     return row === undefined ? undefined : this.view(row);
   }
 

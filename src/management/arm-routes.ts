@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Principal } from "../auth/principal.js";
-import { AcsError } from "../errors/acs-errors.js";
+import { armError } from "../errors/arm-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { hostWithoutPort, type ResourceEndpoints } from "../resources/resource-endpoints.js";
 import type { Resource } from "../resources/resource.js";
@@ -60,7 +60,7 @@ export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const target = issue.path.join(".") || "body";
-  throw new AcsError("InvalidRequestContent", `The request content was invalid: ${target}: ${issue.message}`, { target });
+  throw armError("invalidContent", { target, problem: issue.message });
 }
 
 function host(ctx: HandlerContext<unknown>): string {
@@ -97,7 +97,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
     for (const r of all) if (await authorizer.can(ctx.principal, ARM_ACTIONS.read, { armId: services.armId(r), resourceId: r.id })) visible.push(r);
     const skipToken = ctx.query.$skipToken;
     const skip = typeof skipToken === "string" ? Number(skipToken) : 0;
-    if (!Number.isInteger(skip) || skip < 0) throw new AcsError("InvalidRequestContent", "$skipToken is not valid.", { target: "$skipToken" });
+    if (!Number.isInteger(skip) || skip < 0) throw armError("invalidSkipToken");
     const page = visible.slice(skip, skip + deps.pageSize);
     const next = skip + deps.pageSize < visible.length ? `${ctx.baseUrl}${ctx.request.url.split("?")[0]}?api-version=${apiVersion}&$skipToken=${skip + deps.pageSize}` : undefined;
     return { status: 200, body: { value: page.map((r) => view(r, ctx)), ...(next !== undefined ? { nextLink: next } : {}) } };
@@ -111,7 +111,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
     services.checkSubscription(ctx.params.subscriptionId!);
     const op = await operations.get(ctx.params.operationId!);
     // An operation the caller may not see is as absent as one that never was.
-    if (op === undefined || !(await canReadOperation(ctx.principal, op))) throw new AcsError("OperationNotFound", `The operation '${ctx.params.operationId}' was not found.`);
+    if (op === undefined || !(await canReadOperation(ctx.principal, op))) throw armError("operationNotFound", { operationId: ctx.params.operationId! });
     return op;
   };
 
@@ -135,7 +135,7 @@ export function armRoutes(deps: ArmRouteDeps): RouteSpec[] {
         if (existing !== undefined) {
           const dataLocation = body.properties.dataLocation;
           if (dataLocation !== undefined && dataLocation !== existing.dataLocation) {
-            throw new AcsError("InvalidRequestContent", "dataLocation cannot be changed.", { target: "properties.dataLocation" });
+            throw armError("dataLocationImmutable");
           }
           const updated = await services.update(existing, {
             ...(body.tags !== undefined ? { tags: body.tags } : {}),

@@ -1,5 +1,5 @@
 import { RESOURCE_NAME } from "../config/management-config.js";
-import { AcsError } from "../errors/acs-errors.js";
+import { armError } from "../errors/arm-errors.js";
 import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { ResourceRepository, ResourceUpdate } from "../resources/resource-repository.js";
 import { armIdOf, type KeyName, type Resource } from "../resources/resource.js";
@@ -36,7 +36,7 @@ export class CommunicationServices {
 
   checkSubscription(subscriptionId: string): void {
     if (subscriptionId.toLowerCase() !== this.subscriptionId.toLowerCase()) {
-      throw new AcsError("SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
+      throw armError("subscriptionNotFound", { subscriptionId });
     }
   }
 
@@ -57,12 +57,9 @@ export class CommunicationServices {
     const found = this.find(resourceGroup, name);
     if (found !== undefined) return found;
     if (this.inGroup(resourceGroup).length === 0) {
-      throw new AcsError("ResourceGroupNotFound", `Resource group '${resourceGroup}' could not be found.`);
+      throw armError("resourceGroupNotFound", { resourceGroup });
     }
-    throw new AcsError(
-      "ResourceNotFound",
-      `The Resource 'Microsoft.Communication/CommunicationServices/${name}' under resource group '${resourceGroup}' was not found.`,
-    );
+    throw armError("resourceNotFound", { type: "CommunicationServices", name, resourceGroup });
   }
 
   byArmId(armId: string): Resource | undefined {
@@ -82,12 +79,12 @@ export class CommunicationServices {
   }
 
   async create(resourceGroup: string, name: string, spec: CreateSpec): Promise<Resource> {
-    if (!RESOURCE_GROUP_NAME.test(resourceGroup)) throw new AcsError("InvalidRequestContent", `The resource group name '${resourceGroup}' is not valid.`);
+    if (!RESOURCE_GROUP_NAME.test(resourceGroup)) throw armError("invalidResourceGroupName", { resourceGroup });
     const problem = this.nameProblem(name);
     if (problem !== undefined) {
       throw problem.reason === "Invalid"
-        ? new AcsError("InvalidResourceName", `The resource name '${name}' is invalid. ${problem.message}`)
-        : new AcsError("Conflict", `A communication service named '${name}' already exists in another resource group of this server.`);
+        ? armError("invalidResourceNameBecause", { name, reason: problem.message })
+        : armError("nameTakenElsewhere", { name });
     }
     const created = await this.repository
       .create(name, [], {
@@ -97,7 +94,7 @@ export class CommunicationServices {
         port: await this.allocatePort(),
       })
       .catch((err: unknown) => {
-        if (/unique|UNIQUE/.test((err as Error).message)) throw new AcsError("Conflict", `A communication service named '${name}' already exists.`);
+        if (/unique|UNIQUE/.test((err as Error).message)) throw armError("communicationServiceExists", { name });
         throw err;
       });
     let result = created;
@@ -110,13 +107,13 @@ export class CommunicationServices {
 
   async update(r: Resource, change: ResourceUpdate): Promise<Resource> {
     const updated = await this.repository.update(r.id, change);
-    if (updated === undefined) throw new AcsError("ResourceNotFound");
+    if (updated === undefined) throw armError("resourceGone");
     await this.refresh();
     return this.registry.get(updated.id) ?? updated;
   }
 
   async delete(r: Resource): Promise<void> {
-    if (r.isDefault) throw new AcsError("Conflict", "The server's default resource cannot be deleted.");
+    if (r.isDefault) throw armError("defaultResourceUndeletable");
     await this.repository.delete(r.id);
     await this.refresh();
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AcsError } from "../errors/acs-errors.js";
+import { armError } from "../errors/arm-errors.js";
 import { defineRoute, type HandlerContext, type Reply, type RouteSpec } from "../http/route.js";
 import { requireArmApiVersion } from "./arm-api-version.js";
 import type { ArmOperations } from "./arm-operations.js";
@@ -274,7 +274,7 @@ export function emailRoutes(deps: EmailRouteDeps): RouteSpec[] {
         const v = begin(ctx);
         const { service, domain } = await domainOf(ctx);
         parse(verifyBody, ctx.body);
-        if (domain.management !== "CustomerManaged") throw new AcsError("InvalidRequestContent", "Only a CustomerManaged domain is verified.");
+        if (domain.management !== "CustomerManaged") throw armError("notCustomerManaged");
         // No DNS is consulted on a local server: asking for verification verifies (docs/management.md).
         await email.verify(domain);
         return accepted(ctx, v, linked.domainArmId(service.resourceGroup, service.name, domain.name));
@@ -293,7 +293,7 @@ export function emailRoutes(deps: EmailRouteDeps): RouteSpec[] {
         const body = parse(senderPut, ctx.body);
         const username = ctx.params.senderUsername!;
         if (body.properties.username.toLowerCase() !== username.toLowerCase()) {
-          throw new AcsError("InvalidRequestContent", "properties.username must equal the sender user name in the path.", { target: "properties.username" });
+          throw armError("senderUsernameMismatch");
         }
         const entry = { username, displayName: body.properties.displayName ?? "" };
         const existed = domain.senderUsernames.some((u) => u.username.toLowerCase() === username.toLowerCase());
@@ -313,7 +313,7 @@ export function emailRoutes(deps: EmailRouteDeps): RouteSpec[] {
       handle: async (ctx) => {
         const { service, domain } = await domainOf(ctx);
         const u = domain.senderUsernames.find((x) => x.username.toLowerCase() === ctx.params.senderUsername!.toLowerCase());
-        if (u === undefined) throw new AcsError("ResourceNotFound", `The sender user name '${ctx.params.senderUsername}' was not found.`);
+        if (u === undefined) throw armError("senderUsernameNotFound", { username: ctx.params.senderUsername! });
         return { status: 200, body: senderView(service, domain, u) };
       },
     }),

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Selectable } from "kysely";
-import { AcsError } from "../errors/acs-errors.js";
-import type { Store } from "../store/store.js";
+import { armError } from "../errors/arm-errors.js";
 import type { Clock } from "../util/clock.js";
+import type { ManagementRepository } from "./management-repository.js";
 import type { ArmEmailDomainsTable, ArmEmailServicesTable } from "./management-tables.js";
 
 export const AZURE_MANAGED_DOMAIN = "AzureManagedDomain";
@@ -71,14 +71,12 @@ const toDomain = (r: Selectable<ArmEmailDomainsTable>): EmailServiceDomain => ({
  */
 export class EmailServices {
   constructor(
-    private readonly store: Store,
+    private readonly repository: ManagementRepository,
     private readonly clock: Clock,
   ) {}
 
   async list(resourceGroup?: string): Promise<EmailService[]> {
-    let q = this.store.db.selectFrom("arm_email_services").selectAll().orderBy("created_at").orderBy("name");
-    if (resourceGroup !== undefined) q = q.where((eb) => eb(eb.fn("lower", ["resource_group"]), "=", resourceGroup.toLowerCase()));
-    return (await q.execute()).map(toService);
+    return (await this.repository.listEmailServices(resourceGroup)).map(toService);
   }
 
   async find(resourceGroup: string, name: string): Promise<EmailService | undefined> {
@@ -88,54 +86,42 @@ export class EmailServices {
   async get(resourceGroup: string, name: string): Promise<EmailService> {
     const found = await this.find(resourceGroup, name);
     if (found !== undefined) return found;
-    throw new AcsError("ResourceNotFound", `The Resource 'Microsoft.Communication/EmailServices/${name}' under resource group '${resourceGroup}' was not found.`);
+    throw armError("resourceNotFound", { type: "EmailServices", name, resourceGroup });
   }
 
   async upsert(resourceGroup: string, name: string, spec: { dataLocation?: string | undefined; tags?: Record<string, string> | undefined }, defaultLocation: string): Promise<{ service: EmailService; created: boolean }> {
-    if (!NAME.test(name)) throw new AcsError("InvalidResourceName", `The resource name '${name}' is invalid.`);
+    if (!NAME.test(name)) throw armError("invalidResourceName", { name });
     const existing = await this.find(resourceGroup, name);
     const now = this.clock.now();
     if (existing !== undefined) {
       if (spec.dataLocation !== undefined && spec.dataLocation !== existing.dataLocation) {
-        throw new AcsError("InvalidRequestContent", "dataLocation cannot be changed.", { target: "properties.dataLocation" });
+        throw armError("dataLocationImmutable");
       }
-      await this.store.write((trx) =>
-        trx.updateTable("arm_email_services").set({ tags: JSON.stringify(spec.tags ?? existing.tags), updated_at: now }).where("id", "=", existing.id).execute(),
-      );
+      await this.repository.setEmailServiceTags(existing.id, JSON.stringify(spec.tags ?? existing.tags), now);
       return { service: await this.get(resourceGroup, name), created: false };
     }
     const id = randomUUID();
-    await this.store
-      .write((trx) =>
-        trx
-          .insertInto("arm_email_services")
-          .values({ id, name, resource_group: resourceGroup, data_location: spec.dataLocation ?? defaultLocation, tags: JSON.stringify(spec.tags ?? {}), created_at: now, updated_at: now })
-          .execute(),
-      )
+    await this.repository
+      .insertEmailService({ id, name, resource_group: resourceGroup, data_location: spec.dataLocation ?? defaultLocation, tags: JSON.stringify(spec.tags ?? {}), created_at: now, updated_at: now })
       .catch((err: unknown) => {
-        if (/unique/i.test((err as Error).message)) throw new AcsError("Conflict", `An e-mail service named '${name}' already exists.`);
+        if (/unique/i.test((err as Error).message)) throw armError("emailServiceExists", { name });
         throw err;
       });
     return { service: await this.get(resourceGroup, name), created: true };
   }
 
   async updateTags(service: EmailService, tags: Record<string, string>): Promise<EmailService> {
-    await this.store.write((trx) => trx.updateTable("arm_email_services").set({ tags: JSON.stringify(tags), updated_at: this.clock.now() }).where("id", "=", service.id).execute());
+    await this.repository.setEmailServiceTags(service.id, JSON.stringify(tags), this.clock.now());
     return this.get(service.resourceGroup, service.name);
   }
 
   /** Deletes the service and its domains; the domain ids removed (their links are dropped by the caller). */
   async delete(service: EmailService): Promise<string[]> {
-    return this.store.write(async (trx) => {
-      const domains = await trx.selectFrom("arm_email_domains").select("id").where("service_id", "=", service.id).execute();
-      await trx.deleteFrom("arm_email_domains").where("service_id", "=", service.id).execute();
-      await trx.deleteFrom("arm_email_services").where("id", "=", service.id).execute();
-      return domains.map((d) => d.id);
-    });
+    return this.repository.deleteEmailService(service.id);
   }
 
   async domains(service: EmailService): Promise<EmailServiceDomain[]> {
-    const rows = await this.store.db.selectFrom("arm_email_domains").selectAll().where("service_id", "=", service.id).orderBy("created_at").execute();
+    const rows = await this.repository.listDomains(service.id);
     return rows.map(toDomain);
   }
 
@@ -146,7 +132,7 @@ export class EmailServices {
   async getDomain(service: EmailService, name: string): Promise<EmailServiceDomain> {
     const found = await this.findDomain(service, name);
     if (found !== undefined) return found;
-    throw new AcsError("ResourceNotFound", `The Resource 'Microsoft.Communication/EmailServices/${service.name}/Domains/${name}' was not found.`);
+    throw armError("domainNotFound", { service: service.name, name });
   }
 
   async upsertDomain(service: EmailService, name: string, spec: { management: string; tags?: Record<string, string> | undefined }): Promise<{ domain: EmailServiceDomain; created: boolean }> {
@@ -154,70 +140,63 @@ export class EmailServices {
     const now = this.clock.now();
     if (existing !== undefined) {
       if (spec.management.toLowerCase() !== existing.management.toLowerCase()) {
-        throw new AcsError("InvalidRequestContent", "domainManagement cannot be changed.", { target: "properties.domainManagement" });
+        throw armError("domainManagementImmutable");
       }
       if (spec.tags !== undefined) {
-        await this.store.write((trx) => trx.updateTable("arm_email_domains").set({ tags: JSON.stringify(spec.tags), updated_at: now }).where("id", "=", existing.id).execute());
+        await this.repository.updateDomain(existing.id, { tags: JSON.stringify(spec.tags), updated_at: now });
       }
       return { domain: await this.getDomain(service, name), created: false };
     }
     const management = spec.management.toLowerCase() === "azuremanaged" ? "AzureManaged" : spec.management.toLowerCase() === "customermanaged" ? "CustomerManaged" : undefined;
     if (management === undefined) {
-      throw new AcsError("InvalidRequestContent", "domainManagement must be AzureManaged or CustomerManaged (CustomerManagedInExchangeOnline is not supported).", { target: "properties.domainManagement" });
+      throw armError("unsupportedDomainManagement");
     }
     if (management === "AzureManaged" && name !== AZURE_MANAGED_DOMAIN) {
-      throw new AcsError("InvalidRequestContent", `An AzureManaged domain must be named '${AZURE_MANAGED_DOMAIN}'.`, { target: "domainName" });
+      throw armError("azureManagedDomainName", { name: AZURE_MANAGED_DOMAIN });
     }
-    if (management === "CustomerManaged" && !DOMAIN.test(name)) throw new AcsError("InvalidResourceName", `'${name}' is not a domain name.`);
+    if (management === "CustomerManaged" && !DOMAIN.test(name)) throw armError("invalidDomainName", { name });
     const id = randomUUID();
     const azure = management === "AzureManaged";
-    await this.store.write((trx) =>
-      trx
-        .insertInto("arm_email_domains")
-        .values({
-          id,
-          service_id: service.id,
-          name,
-          management,
-          from_sender_domain: azure ? `${randomUUID()}.azurecomm.net` : name.toLowerCase(),
-          verification_code: `ms-domain-verification=${randomUUID()}`,
-          verified: azure ? 1 : 0,
-          tags: JSON.stringify(spec.tags ?? {}),
-          sender_usernames: JSON.stringify(azure ? [{ username: "DoNotReply", displayName: "DoNotReply" }] : []),
-          created_at: now,
-          updated_at: now,
-        })
-        .execute(),
-    );
+    await this.repository.insertDomain({
+      id,
+      service_id: service.id,
+      name,
+      management,
+      from_sender_domain: azure ? `${randomUUID()}.azurecomm.net` : name.toLowerCase(),
+      verification_code: `ms-domain-verification=${randomUUID()}`,
+      verified: azure ? 1 : 0,
+      tags: JSON.stringify(spec.tags ?? {}),
+      sender_usernames: JSON.stringify(azure ? [{ username: "DoNotReply", displayName: "DoNotReply" }] : []),
+      created_at: now,
+      updated_at: now,
+    });
     return { domain: await this.getDomain(service, name), created: true };
   }
 
   async deleteDomain(domain: EmailServiceDomain): Promise<void> {
-    await this.store.write((trx) => trx.deleteFrom("arm_email_domains").where("id", "=", domain.id).execute());
+    await this.repository.deleteDomain(domain.id);
   }
 
   /** Marks a customer-managed domain verified (initiateVerification, or the operator on a local machine). */
   async verify(domain: EmailServiceDomain): Promise<void> {
-    await this.store.write((trx) => trx.updateTable("arm_email_domains").set({ verified: 1, updated_at: this.clock.now() }).where("id", "=", domain.id).execute());
+    await this.repository.updateDomain(domain.id, { verified: 1, updated_at: this.clock.now() });
   }
 
   async setSenderUsernames(domain: EmailServiceDomain, usernames: SenderUsername[]): Promise<void> {
     for (const u of usernames) {
-      if (!USERNAME.test(u.username)) throw new AcsError("InvalidRequestContent", `'${u.username}' is not a valid sender user name.`, { target: "properties.username" });
+      if (!USERNAME.test(u.username)) throw armError("invalidSenderUsername", { username: u.username });
     }
-    await this.store.write((trx) =>
-      trx.updateTable("arm_email_domains").set({ sender_usernames: JSON.stringify(usernames), updated_at: this.clock.now() }).where("id", "=", domain.id).execute(),
-    );
+    await this.repository.updateDomain(domain.id, { sender_usernames: JSON.stringify(usernames), updated_at: this.clock.now() });
   }
 
   /** Every domain by id (for linking). */
   async domainById(id: string): Promise<EmailServiceDomain | undefined> {
-    const row = await this.store.db.selectFrom("arm_email_domains").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.repository.findDomain(id);
     return row === undefined ? undefined : toDomain(row);
   }
 
   async serviceById(id: string): Promise<EmailService | undefined> {
-    const row = await this.store.db.selectFrom("arm_email_services").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.repository.findEmailService(id);
     return row === undefined ? undefined : toService(row);
   }
 }

@@ -1,6 +1,6 @@
-import { AcsError } from "../errors/acs-errors.js";
+import { armError } from "../errors/arm-errors.js";
 import type { Resource } from "../resources/resource.js";
-import type { Store } from "../store/store.js";
+import type { ManagementRepository } from "./management-repository.js";
 import type { Clock } from "../util/clock.js";
 import type { EmailServiceDomain, EmailServices } from "./email-services.js";
 
@@ -13,7 +13,7 @@ const DOMAIN_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers
  */
 export class LinkedDomains {
   constructor(
-    private readonly store: Store,
+    private readonly repository: ManagementRepository,
     private readonly clock: Clock,
     private readonly email: EmailServices,
     private readonly subscriptionId: string,
@@ -34,8 +34,8 @@ export class LinkedDomains {
   async validate(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       const domain = await this.resolve(id);
-      if (domain === undefined) throw new AcsError("InvalidRequestContent", `The linked domain '${id}' was not found.`, { target: "properties.linkedDomains" });
-      if (!domain.verified) throw new AcsError("InvalidRequestContent", `The linked domain '${id}' is not verified.`, { target: "properties.linkedDomains" });
+      if (domain === undefined) throw armError("linkedDomainNotFound", { id });
+      if (!domain.verified) throw armError("linkedDomainNotVerified", { id });
     }
   }
 
@@ -65,16 +65,10 @@ export class LinkedDomains {
 
   private async writeRow(resourceId: string, domain: EmailServiceDomain): Promise<void> {
     const usernames = JSON.stringify(domain.senderUsernames.map((u) => u.username));
-    await this.store.write(async (trx) => {
-      await trx.deleteFrom("email_domains").where("resource_id", "=", resourceId).where("domain", "=", domain.fromSenderDomain).execute();
-      await trx
-        .insertInto("email_domains")
-        .values({ resource_id: resourceId, domain: domain.fromSenderDomain, sender_usernames: usernames, created_at: this.clock.now() })
-        .execute();
-    });
+    await this.repository.writeLinkedDomain(resourceId, domain.fromSenderDomain, usernames, this.clock.now());
   }
 
   private async unlinkRow(resourceId: string, domain: EmailServiceDomain): Promise<void> {
-    await this.store.write((trx) => trx.deleteFrom("email_domains").where("resource_id", "=", resourceId).where("domain", "=", domain.fromSenderDomain).execute());
+    await this.repository.deleteLinkedDomain(resourceId, domain.fromSenderDomain);
   }
 }

@@ -15,6 +15,7 @@ import { metadataRoutes } from "./metadata-routes.js";
 import { emailRoutes } from "./email-routes.js";
 import { EmailServices } from "./email-services.js";
 import { LinkedDomains } from "./linked-domains.js";
+import { ManagementRepository } from "./management-repository.js";
 
 /** The management plane: resources of the server's subscription, their endpoints, ARM routes and RBAC. */
 export interface ManagementModule {
@@ -49,9 +50,10 @@ export function openManagement(deps: {
   const services = new CommunicationServices(deps.repository, deps.registry, deps.subscriptionId, allocatePort, async () => {
     await listeners?.settled();
   });
-  const operations = new ArmOperations(deps.store, deps.clock, config.management.operationDelayMs);
-  const email = new EmailServices(deps.store, deps.clock);
-  const linked = new LinkedDomains(deps.store, deps.clock, email, deps.subscriptionId);
+  const managementRepository = new ManagementRepository(deps.store);
+  const operations = new ArmOperations(managementRepository, deps.clock, config.management.operationDelayMs);
+  const email = new EmailServices(managementRepository, deps.clock);
+  const linked = new LinkedDomains(managementRepository, deps.clock, email, deps.subscriptionId);
   return {
     subscriptionId: deps.subscriptionId,
     services,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Store } from "../store/store.js";
+import { ManagementRepository } from "./management-repository.js";
 
 const SUBSCRIPTION_ID = "subscriptionId";
 
@@ -8,16 +9,5 @@ const SUBSCRIPTION_ID = "subscriptionId";
  * insert wins), or the configured one, which then replaces the stored one.
  */
 export async function ensureSubscriptionId(store: Store, configured: string | undefined): Promise<string> {
-  return store.write(async (trx) => {
-    await trx
-      .insertInto("management_settings")
-      .values({ name: SUBSCRIPTION_ID, value: configured ?? randomUUID() })
-      .onConflict((oc) => oc.column("name").doNothing())
-      .execute();
-    if (configured !== undefined) {
-      await trx.updateTable("management_settings").set({ value: configured }).where("name", "=", SUBSCRIPTION_ID).execute();
-    }
-    const row = await trx.selectFrom("management_settings").select("value").where("name", "=", SUBSCRIPTION_ID).executeTakeFirstOrThrow();
-    return row.value;
-  });
+  return new ManagementRepository(store).ensureSetting(SUBSCRIPTION_ID, configured ?? randomUUID(), configured !== undefined);
 }

@@ -3,7 +3,6 @@ import type { Database, ResourcesTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { generateAccessKey, newId, shortId } from "../util/crypto.js";
 import type { KeyName, Resource } from "./resource.js";
-import { purgeResourceData } from "./resource-purge.js";
 
 export const RESOURCE_CHANGED = "resource";
 const DEFAULT_GROUP = "switchboard-dev";
@@ -193,5 +192,41 @@ export class ResourceRepository {
     while (taken.has(port)) port++;
     if (port > 65535) throw new Error("no free resource port left");
     return port;
+  }
+}
+
+/** Tables whose rows belong to one resource through a `resource_id` column (children of threads and calls first). */
+const RESOURCE_TABLES = [
+  "identities",
+  "entra_user_identities",
+  "phone_numbers",
+  "phone_number_holds",
+  "phone_number_searches",
+  "phone_number_reservations",
+  "phone_number_operations",
+  "sms_messages",
+  "sms_opt_outs",
+  "sms_webhooks",
+  "email_domains",
+  "email_operations",
+  "outbox_messages",
+  "activity_events",
+  "calls",
+] as const satisfies ReadonlyArray<keyof Database>;
+
+/**
+ * Deletes everything stored under a resource, inside the caller's transaction. The activity record kept in its own
+ * SQLite file (docs/monitoring.md) ages out by retention; its rows name a resource id no request can reach again.
+ */
+async function purgeResourceData(trx: Kysely<Database>, resourceId: string): Promise<void> {
+  const threads = trx.selectFrom("chat_threads").select("id").where("resource_id", "=", resourceId);
+  await trx.deleteFrom("chat_read_receipts").where("thread_id", "in", threads).execute();
+  await trx.deleteFrom("chat_messages").where("thread_id", "in", threads).execute();
+  await trx.deleteFrom("chat_participants").where("thread_id", "in", threads).execute();
+  await trx.deleteFrom("chat_threads").where("resource_id", "=", resourceId).execute();
+  const calls = trx.selectFrom("calls").select("id").where("resource_id", "=", resourceId);
+  await trx.deleteFrom("call_participants").where("call_id", "in", calls).execute();
+  for (const table of RESOURCE_TABLES) {
+    await trx.deleteFrom(table).where("resource_id" as never, "=", resourceId as never).execute();
   }
 }
