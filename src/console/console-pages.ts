@@ -158,7 +158,8 @@ ${messages.length === 0 ? `<p id="outbox-empty">${search === "" ? "No messages y
 <tbody id="${rowsId}">${messages.map(outboxRow).join("")}</tbody></table>`;
 }
 
-export function outboxMessageBody(m: OutboxView): string {
+/** `extra`: HTML shown after the message (an SMS's delivery report). */
+export function outboxMessageBody(m: OutboxView, extra = ""): string {
   const { id, kind, from, to, subject, text, html, createdAt, resourceId, principal, content: _content, ...rest } = m;
   const headers = table(
     "Headers",
@@ -180,5 +181,5 @@ export function outboxMessageBody(m: OutboxView): string {
       : `<h2>HTML</h2><iframe title="E-mail HTML" sandbox="" referrerpolicy="no-referrer" src="/console/api/outbox/${encodeURIComponent(id)}/html"></iframe>`;
   const textPart = text === undefined ? "" : `<h2>${kind === "email" ? "Text" : "Message"}</h2><pre>${esc(text)}</pre>`;
   const details = Object.keys(rest).length === 0 ? "" : `<h2>Details</h2><pre aria-label="Details">${esc(JSON.stringify(rest, null, 2))}</pre>`;
-  return `${headers}${htmlPart}${textPart}${details}<p><a href="/console/outbox">Back to the outbox</a></p>`;
+  return `${headers}${htmlPart}${textPart}${details}${extra}<p><a href="/console/outbox">Back to the outbox</a></p>`;
 }
