@@ -408,7 +408,8 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         await authorizeAction(deps.authorizer, op, "keys.regenerate", ctx, resource);
         await deps.resources.regenerateKey(resource.id, key);
         await deps.registry.settled();
-        ctx.annotate({ key });
+        // `key` is a field name the activity record never keeps (it could name a secret): the key's name goes as keyName.
+        ctx.annotate({ keyName: key });
         if (wantsJson(ctx)) return { status: 200, body: { resource: resource.id, key, regenerated: true } };
         return redirect("/console/keys");
       }),
