@@ -164,7 +164,7 @@ describe.each(backendNames)("the console's data API: activity tail, tokens today
     expect(html).toContain(callId);
     expect(html).toContain(`${b.id} (ringing)`);
     sa.send({ type: "hangUp", callId });
-    await sb.next("callEnded");
+    await sb.next("incomingCallEnded");
     for (let i = 0; i < 100 && html.includes(callId); i++) {
       html = await liveHtml();
       if (html.includes(callId)) await new Promise((r) => setTimeout(r, 50));
