@@ -59,6 +59,27 @@ describe("the console's live views, principals, numbers and delivery reports (Ch
     expect(await stayed()).toBe(true);
   });
 
+  it("without EventSource, the Activity page polls and still shows new events without a reload", async () => {
+    const polling = await browser.newContext();
+    try {
+      await polling.addInitScript(() => {
+        delete (globalThis as unknown as { EventSource?: unknown }).EventSource;
+      });
+      const p = await polling.newPage();
+      await p.goto(await consoleLink(srv));
+      const streams: string[] = [];
+      p.on("request", (r) => (r.url().includes("/stream") ? streams.push(r.url()) : undefined));
+      await p.goto(`${srv.httpsUrl}/console/activity?operation=identity.create`);
+      await p.evaluate(() => ((globalThis as unknown as { stayed: boolean }).stayed = true));
+      const user = await new CommunicationIdentityClient(srv.connectionString("https")).createUser();
+      await p.getByRole("table", { name: "Activity" }).getByRole("row").filter({ hasText: user.communicationUserId }).waitFor({ timeout: 10_000 });
+      expect(await p.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      expect(streams).toEqual([]);
+    } finally {
+      await polling.close();
+    }
+  });
+
   it("the Overview counts the tokens issued today, lists recent errors and shows the traffic charts", async () => {
     const identities = new CommunicationIdentityClient(srv.connectionString("https"));
     const { user } = await identities.createUserAndToken(["chat"]);
