@@ -149,15 +149,24 @@ export class ActivityRepository {
   }
 
   /**
-   * The newest rows, by row id (ids grow as rows are appended, so this walks the primary key backwards and stops at
-   * `limit`), one per event: an event filed under several identities or keys comes once, from its newest row.
+   * The newest rows, one per event (an event filed under several identities or keys comes once). Every row: by row id
+   * (ids grow as rows are appended, so this walks the primary key backwards and stops at `limit`; `afterSeq` bounds
+   * it). One identity's or key's: by its bucket's index, newest first.
    */
   async recent(q: RecentQuery): Promise<RecentEvent[]> {
     let select = this.storage.db.selectFrom("activity_events").selectAll();
     if (q.identity !== undefined) select = select.where("bucket", "=", bucketOf(q.identity)).where("identity", "=", q.identity);
     if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
     if (q.from !== undefined) select = select.where("time", ">=", q.from);
-    if (q.afterSeq !== undefined) select = select.where("id", ">", q.afterSeq);
+    if (q.afterSeq !== undefined) {
+      select = select.where("id", ">", q.afterSeq);
+      if (q.identity !== undefined) {
+        // One identity's rows are read in the index's (time) order: rows after the cursor's row are no older than it
+        // (give or take the writer's batching), so the scan stops at its time instead of walking the whole bucket.
+        const at = await this.storage.db.selectFrom("activity_events").select("time").where("id", "=", q.afterSeq).executeTakeFirst();
+        if (at !== undefined) select = select.where("time", ">=", Number(at.time) - 60_000);
+      }
+    }
     if (q.operation !== undefined && q.operation !== "*") {
       const prefix = q.operation.endsWith(".*") ? q.operation.slice(0, -1) : undefined;
       select = prefix !== undefined ? select.where(sql<string>`substr(operation, 1, ${prefix.length})`, "=", prefix) : select.where("operation", "=", q.operation);
@@ -165,7 +174,9 @@ export class ActivityRepository {
     if (q.outcome === "failed") select = select.where((eb) => eb.or([eb("error_code", "is not", null), eb("status", ">=", 400)]));
     if (q.outcome === "succeeded") select = select.where("error_code", "is", null).where((eb) => eb.or([eb("status", "is", null), eb("status", "<", 400)]));
     // Rows of one event are appended together: a few more than `limit` leave room for the duplicates dropped below.
-    const rows = await select.orderBy("id", "desc").limit(q.limit * 2).execute();
+    // Every row: newest first by id (the primary key, read backwards). One identity's: by its index (bucket, time, id).
+    const ordered = q.identity === undefined ? select.orderBy("id", "desc") : select.orderBy("time", "desc").orderBy("id", "desc");
+    const rows = await ordered.limit(q.limit * 2).execute();
     const seen = new Set<string>();
     const out: RecentEvent[] = [];
     for (const row of rows) {

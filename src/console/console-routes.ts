@@ -72,6 +72,8 @@ export interface ConsoleModule {
 }
 
 const PAGE_SIZE = 50;
+/** How many of the newest activity rows the Activity page (every identity's) and the Overview's recent errors search. */
+const SCAN_ROWS = 100_000;
 
 function html(status: number, body: string, extra: Record<string, string> = {}): Reply {
   return { status, rawBody: body, headers: pageHeaders(extra) };
@@ -367,7 +369,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         };
         sampler.start();
         await sampler.sample().catch(() => undefined);
-        const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", limit: 10 });
+        const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", afterSeq: Math.max(0, (await deps.activity.lastSeq()) - SCAN_ROWS), limit: 10 });
         return html(
           200,
           frame(
@@ -466,11 +468,14 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
 
       page("/console/activity", "console.page", async (ctx, op) => {
         const f = activityFilters(ctx);
-        const [rows, last] = await Promise.all([deps.activity.recent({ ...activityQuery(f), limit: 100 }), deps.activity.lastSeq()]);
-        return html(200, frame("Activity", op, activityPage(f, rows, Math.max(last, rows[0]?.seq ?? 0))));
+        const last = await deps.activity.lastSeq();
+        // Every identity's events: the newest SCAN_ROWS rows are searched (a rare filter never reads the whole record).
+        const floor = f.identity === "" ? { afterSeq: Math.max(0, last - SCAN_ROWS) } : {};
+        const rows = await deps.activity.recent({ ...activityQuery(f), ...floor, limit: 100 });
+        return html(200, frame("Activity", op, activityPage(f, rows, Math.max(last, ...rows.map((r) => r.seq)))));
       }),
       api("/console/api/activity", "console.api", async (ctx) => {
-        const after = Number(one(ctx.query.after) ?? "0") || 0;
+        const after = Number(one(ctx.query.after) ?? "0") || Math.max(0, (await deps.activity.lastSeq()) - SCAN_ROWS);
         const rows = await deps.activity.recent({ ...activityQuery(activityFilters(ctx)), afterSeq: after, limit: 100 });
         return { status: 200, body: activityUpdate(rows, after), headers: { "cache-control": "no-store" } };
       }),
