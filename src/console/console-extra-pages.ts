@@ -75,7 +75,7 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
       title: "Calls",
       async body(r) {
         const [live, calls] = await Promise.all([deps.calls.list({ resourceId: r.id, live: true, limit: 50 }), deps.calls.list({ resourceId: r.id, limit: LIMIT })]);
-        return liveCallsTable(live) + table(
+        return liveCallsTable(r, live) + table(
           "Calls, newest first",
           ["Started", "Caller", "Participants", "State", "Duration"],
           calls.map((c) => [

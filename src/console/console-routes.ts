@@ -509,8 +509,12 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         await authorizeAction(deps.authorizer, op, "principals.create", ctx);
         const name = (form.name ?? "").trim();
         if (name === "" || name.length > 100) throw new AcsError("ValidationError", "name: 1 to 100 characters.");
-        if ((await deps.extra.principals.list("service-principal")).some((p) => p.name === name)) throw new AcsError("Conflict", `A service principal named '${name.slice(0, 100)}' exists.`);
-        const created = await deps.extra.principals.createServicePrincipal({ name });
+        const taken = () => new AcsError("Conflict", `A service principal named '${name}' exists.`);
+        if ((await deps.extra.principals.list("service-principal")).some((p) => p.name === name)) throw taken();
+        // Two creations of one name at once: the store's check inside the write refuses the second.
+        const created = await deps.extra.principals.createServicePrincipal({ name }).catch((err: unknown) => {
+          throw err instanceof Error && /already exists/.test(err.message) ? taken() : err;
+        });
         const p = created.principal;
         ctx.annotate({ objectId: p.objectId, clientId: p.clientId!, name });
         const shown = { name, tenantId: p.tenantId, clientId: p.clientId!, objectId: p.objectId, authorityHost: ctx.baseUrl };

@@ -132,10 +132,11 @@ export function liveCallRows(calls: CallRecord[]): string {
     .join("");
 }
 
-export function liveCallsTable(calls: CallRecord[]): string {
+export function liveCallsTable(resource: Resource, calls: CallRecord[]): string {
+  const q = `resource=${encodeURIComponent(resource.id)}`;
   return `<p id="live-calls-status" role="status" aria-live="polite"></p>
 <p id="live-calls-empty"${calls.length === 0 ? "" : " hidden"}>No live calls. Calls in progress appear here as they start.</p>
 <table${calls.length === 0 ? " hidden" : ""}><caption>Live calls</caption>
 <thead><tr><th scope="col">Started</th><th scope="col">Call</th><th scope="col">Caller</th><th scope="col">Participants</th><th scope="col">State</th></tr></thead>
-<tbody id="live-calls" data-live="/console/api/calls/live" data-stream="/console/api/calls/live/stream">${liveCallRows(calls)}</tbody></table>`;
+<tbody id="live-calls" data-live="/console/api/calls/live?${esc(q)}" data-stream="/console/api/calls/live/stream?${esc(q)}">${liveCallRows(calls)}</tbody></table>`;
 }

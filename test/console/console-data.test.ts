@@ -4,6 +4,7 @@ import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
 import { identityWithToken, openSignaling, type SignalingTestClient } from "../calling/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { backendNames } from "../support/backends.js";
+import { recordSecrets } from "../support/secret-scan.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { consoleLink } from "./console-support.js";
 
@@ -112,6 +113,7 @@ describe.each(backendNames)("the console's data API: activity tail, tokens today
     const created = await post(srv, operator, "/console/api/principals", { name: `data-app-${backend}` });
     expect(created.status).toBe(201);
     const { clientId, tenantId, clientSecret } = created.body as { clientId: string; tenantId: string; clientSecret: string };
+    recordSecrets([clientSecret]);
     const token = await fetch(`${srv.httpsUrl}/${tenantId}/oauth2/v2.0/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
