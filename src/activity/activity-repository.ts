@@ -215,10 +215,14 @@ export class ActivityRepository {
     return hi;
   }
 
-  /** User access tokens issued from `from` (epoch ms) on, in one resource (or all): successful events that annotated `expiresOn`. */
-  async tokensIssuedSince(from: number, resourceId?: string): Promise<number> {
-    const first = await this.firstSeqAt(from);
-    if (first === undefined) return 0;
+  /**
+   * User access tokens issued from `from` (epoch ms) on, in one resource (or all): successful events that annotated
+   * `expiresOn`, once each. `rows` narrows the count to row ids in (after, upTo]: a caller that keeps a running count
+   * adds only the rows appended since (an event's rows are appended in one transaction, so never split).
+   */
+  async tokensIssuedSince(from: number, resourceId?: string, rows: { after?: number; upTo?: number } = {}): Promise<number> {
+    const first = Math.max(await this.firstSeqAt(from) ?? Number.POSITIVE_INFINITY, (rows.after ?? -1) + 1);
+    if (first === Number.POSITIVE_INFINITY) return 0;
     let select = this.storage.db
       .selectFrom("activity_events")
       .select((eb) => eb.fn.count<number>("event_id").distinct().as("n"))
@@ -228,6 +232,7 @@ export class ActivityRepository {
       .where("error_code", "is", null)
       .where((eb) => eb.or([eb("status", "is", null), eb.and([eb("status", ">=", 200), eb("status", "<", 300)])]));
     if (resourceId !== undefined) select = select.where("resource_id", "=", resourceId);
+    if (rows.upTo !== undefined) select = select.where("id", "<=", rows.upTo);
     const row = await select.executeTakeFirst();
     return Number(row?.n ?? 0);
   }

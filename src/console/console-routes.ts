@@ -74,6 +74,8 @@ export interface ConsoleModule {
 const PAGE_SIZE = 50;
 /** How many of the newest activity rows the Activity page (every identity's) and the Overview's recent errors search. */
 const SCAN_ROWS = 100_000;
+/** How far behind its cursor the Activity page's stream looks for rows committed late. */
+const TAIL_OVERLAP = 256;
 
 function html(status: number, body: string, extra: Record<string, string> = {}): Reply {
   return { status, rawBody: body, headers: pageHeaders(extra) };
@@ -272,6 +274,18 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
     return { id: m.id, kind: m.kind, from: m.from, to: m.to, createdAt: m.createdAt, ...(m.subject !== undefined ? { subject: m.subject } : {}), ...(m.kind === "sms" && m.text !== undefined ? { text: m.text } : {}) };
   }
 
+  /** Running counts of today's tokens per resource: each Overview reads only the activity rows appended since the last. */
+  const tokenCounts = new Map<string, { day: number; seq: number; count: number }>();
+  async function tokensToday(resourceId: string, day: number): Promise<number> {
+    const known = tokenCounts.get(resourceId);
+    const base = known !== undefined && known.day === day ? known : { day, seq: -1, count: 0 };
+    const upTo = await deps.activity.lastSeq();
+    if (upTo <= base.seq) return base.count;
+    const count = base.count + (await deps.activity.tokensIssuedSince(day, resourceId, { after: base.seq, upTo }));
+    tokenCounts.set(resourceId, { day, seq: upTo, count });
+    return count;
+  }
+
   function activityFilters(ctx: HandlerContext<unknown>): ActivityFilters {
     const identity = (one(ctx.query.identity) ?? "").trim().slice(0, 300);
     const operation = (one(ctx.query.operation) ?? "").trim().slice(0, 100);
@@ -362,7 +376,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         const now = deps.clock.now();
         const counts = {
           Identities: await count("identities", r.id),
-          "Tokens issued today (UTC)": await deps.activity.tokensIssuedSince(now - (now % 86_400_000), r.id),
+          "Tokens issued today (UTC)": await tokensToday(r.id, now - (now % 86_400_000)),
           "Outbox messages": await count("outbox_messages", r.id),
           Calls: await count("calls", r.id),
           "Chat threads": await count("chat_threads", r.id),
@@ -482,9 +496,17 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       api("/console/api/activity/stream", "console.api", async (ctx) => {
         const f = activityFilters(ctx);
         let after = Number(one(ctx.query.after) ?? "0") || (await deps.activity.lastSeq());
+        // Each poll looks a little behind its cursor: on PostgreSQL, a replica's rows may commit after rows with
+        // higher ids (sequences are not commit-ordered). Rows already sent are skipped.
+        const sent = new Set<number>();
+        // What the page already had: the rows at or before its cursor.
+        for (const r of await deps.activity.recent({ ...activityQuery(f), afterSeq: Math.max(0, after - TAIL_OVERLAP), limit: 100 })) if (r.seq <= after) sent.add(r.seq);
         return liveStream(streams, ctx, livePollMs, async () => {
-          const rows = await deps.activity.recent({ ...activityQuery(f), afterSeq: after, limit: 100 });
+          const found = await deps.activity.recent({ ...activityQuery(f), afterSeq: Math.max(0, after - TAIL_OVERLAP), limit: 100 });
+          const rows = found.filter((r) => r.seq > after || !sent.has(r.seq));
           if (rows.length === 0) return undefined;
+          for (const r of rows) sent.add(r.seq);
+          if (sent.size > 4 * TAIL_OVERLAP) for (const seq of sent) if (seq <= after - TAIL_OVERLAP) sent.delete(seq);
           const update = activityUpdate(rows, after);
           after = update.after;
           return update;
