@@ -72,8 +72,10 @@ export interface ConsoleModule {
 }
 
 const PAGE_SIZE = 50;
-/** How many of the newest activity rows the Activity page (every identity's) and the Overview's recent errors search. */
+/** How many of the newest activity rows the Activity page searches for every identity's events. */
 const SCAN_ROWS = 100_000;
+/** How many of the newest activity rows the Overview's recent errors come from. */
+const ERROR_SCAN_ROWS = 20_000;
 /** How far behind its cursor the Activity page's stream looks for rows committed late. */
 const TAIL_OVERLAP = 256;
 
@@ -383,7 +385,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         };
         sampler.start();
         await sampler.sample().catch(() => undefined);
-        const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", afterSeq: Math.max(0, (await deps.activity.lastSeq()) - SCAN_ROWS), limit: 10 });
+        const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", afterSeq: Math.max(0, (await deps.activity.lastSeq()) - ERROR_SCAN_ROWS), limit: 10 });
         return html(
           200,
           frame(
