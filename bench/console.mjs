@@ -1,6 +1,9 @@
 // The console's Identities page with 1,000,000 identities in the store: the first page and a search by id prefix,
 // over HTTPS with a console session, timed end to end (server-rendered HTML). Target: under 200 ms each.
-// Usage: npm run build && node bench/console.mjs [--identities 1000000] [--rounds 30] [--database-url postgres://…]
+// With --activity N, also N activity rows (two days, 10,000 identities, a token event in four, console actions filed
+// under an operator): the Overview (tokens today, recent errors), the Activity page (every identity's, one identity's,
+// a rare operation) and the live tail's poll.
+// Usage: npm run build && node bench/console.mjs [--identities 1000000] [--activity 0] [--rounds 30] [--database-url postgres://…]
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +13,7 @@ import https from "node:https";
 import { root } from "./lib.mjs";
 
 const { values } = parseArgs({
-  options: { identities: { type: "string", default: "1000000" }, rounds: { type: "string", default: "30" }, "database-url": { type: "string" } },
+  options: { identities: { type: "string", default: "1000000" }, activity: { type: "string", default: "0" }, rounds: { type: "string", default: "30" }, "database-url": { type: "string" } },
 });
 const total = Number(values.identities);
 const rounds = Number(values.rounds);
@@ -41,6 +44,43 @@ for (let i = 0; i < total; i += BATCH) {
   await sb.core.store.write((trx) => trx.insertInto("identities").values(rows).execute());
 }
 console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const activityRows = Number(values.activity);
+let activityIdentity;
+if (activityRows > 0) {
+  const { ActivityRows } = await import(path.join(root, "dist/activity/activity-rows.js"));
+  const { bucketOf } = await import(path.join(root, "dist/activity/activity-bucket.js"));
+  const t0 = Date.now();
+  const identities = Array.from({ length: 10_000 }, () => `8:acs:${resource.id}_${randomUUID()}`);
+  activityIdentity = identities[0];
+  const span = 2 * 86_400_000;
+  const token = JSON.stringify({ scopes: ["chat"], expiresOn: new Date(now + 86_400_000).toISOString() });
+  const CHUNK = 5_000;
+  for (let i = 0; i < activityRows; i += CHUNK) {
+    const rows = [];
+    for (let j = i; j < Math.min(activityRows, i + CHUNK); j++) {
+      const time = now - span + Math.floor((j / activityRows) * span);
+      const identity = identities[j % identities.length];
+      const kind = j % 4;
+      const operator = j % 1000 === 999;
+      rows.push({
+        identity: operator ? "operator:console:bench" : identity,
+        bucket: bucketOf(operator ? "operator:console:bench" : identity),
+        event_id: randomUUID(),
+        time,
+        resource_id: resource.id,
+        operation: operator ? "keys.regenerate" : kind === 0 ? "identity.issueAccessToken" : "chat.sendMessage",
+        status: j % 5000 === 4999 ? 404 : 200,
+        error_code: j % 5000 === 4999 ? "NotFound" : null,
+        principal: operator ? "operator:console:bench" : "key:primary",
+        subjects: JSON.stringify([identity]),
+        fields: kind === 0 && !operator ? token : null,
+      });
+    }
+    await sb.core.activityRepository.append(ActivityRows.of(rows));
+  }
+  console.log(`seeded ${activityRows.toLocaleString()} activity rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
 
 // Trusts the server's own (self-signed) certificate; one keep-alive connection, as a browser tab would use.
 const agent = new https.Agent({ ca: sb.tls.cert, keepAlive: true, maxSockets: 1 });
@@ -83,5 +123,19 @@ console.log(`backend: ${values["database-url"] ? "postgres" : "sqlite"}, identit
 console.log(`first page (HTML, 50 rows):     ${fmt(first)}`);
 console.log(`search by id prefix (HTML):     ${fmt(search)}`);
 console.log(`keyset page from the middle (JSON): ${fmt(api)}`);
+if (activityRows > 0) {
+  const last = await sb.core.activityRepository.lastSeq();
+  const rows = [
+    ["Overview (counts, tokens today, recent errors, charts)", `${base}/console`, "Tokens issued today"],
+    ["Activity, every identity (HTML, 100 rows)", `${base}/console/activity`, "identity.issueAccessToken"],
+    ["Activity, one identity (HTML)", `${base}/console/activity?identity=${encodeURIComponent(activityIdentity)}`, "identity.issueAccessToken"],
+    ["Activity, a rare operation (keys.regenerate)", `${base}/console/activity?operation=keys.regenerate`, "keys.regenerate"],
+    ["Activity, failed in the last hour", `${base}/console/activity?outcome=failed&since=1h`, "Activity"],
+    ["live tail poll (JSON, nothing new)", `${base}/console/api/activity?after=${last}`, '"rows"'],
+    ["live tail poll, one identity (JSON)", `${base}/console/api/activity?after=${last}&identity=${encodeURIComponent(activityIdentity)}`, '"rows"'],
+  ];
+  console.log(`activity rows: ${activityRows.toLocaleString()}`);
+  for (const [name, url, expect] of rows) console.log(`${name}: ${fmt(await timed(url, expect))}`);
+}
 await sb.close();
 agent.destroy();

@@ -13,6 +13,11 @@ export interface ActivityInput {
   principal?: Principal | string;
   /** The identities acted on (the recipient of a token, the participants added …). */
   subjects?: readonly string[];
+  /**
+   * Keys other than identities the event is also filed under: a console action's operator (its principal name), so
+   * actions that concern no identity (key regeneration, role changes, sign-ins …) are in the record too.
+   */
+  keys?: readonly string[];
   /** HTTP status for requests; omitted for events that are not requests. */
   status?: number;
   errorCode?: string;

@@ -58,12 +58,16 @@ export class ActivityRecorder {
     this.observers.push(observer);
   }
 
-  /** Records one event under every identity it concerns. Events that concern no identity are not kept. */
+  /**
+   * Records one event under every identity it concerns and every extra key it names (`input.keys`). Events that
+   * concern no identity and name no key are not kept.
+   */
   record(input: ActivityInput): void {
     try {
-      const identities = identitiesOf(input);
+      let identities = identitiesOf(input);
+      if (identities.length > 0) for (const observer of this.observers) observer(identities);
+      if (input.keys !== undefined && input.keys.length > 0) identities = [...identities, ...input.keys.filter((k) => !identities.includes(k)).slice(0, 4)];
       if (identities.length === 0) return;
-      for (const observer of this.observers) observer(identities);
       if (!this.options.enabled) return;
       if (this.closed || this.queue.length + identities.length > this.options.queueLimit) {
         this.stats.dropped.queue_full += identities.length;

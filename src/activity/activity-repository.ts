@@ -30,6 +30,27 @@ export interface ActivityQuery {
   after?: ActivityCursor;
 }
 
+/** The console's live views (newest first by row id, which grows as rows are appended). */
+export interface RecentQuery {
+  /** One identity's (or one key's, such as a console operator's) rows; absent: every row. */
+  identity?: string;
+  resourceId?: string;
+  /** An exact operation name or a prefix pattern `chat.*` (validated by the caller). */
+  operation?: string;
+  outcome?: "succeeded" | "failed";
+  /** Inclusive lower bound, epoch ms. */
+  from?: number;
+  /** Only rows appended after this row id (a live tail's cursor). */
+  afterSeq?: number;
+  limit: number;
+}
+
+/** An event with the row id it was read from (the cursor of a live tail). */
+export interface RecentEvent {
+  seq: number;
+  event: ActivityEvent;
+}
+
 /** Deletes go in chunks so no single transaction holds the write lock for long. */
 const DELETE_CHUNK = 5_000;
 
@@ -125,6 +146,95 @@ export class ActivityRepository {
       events: page.map(toEvent),
       ...(rows.length > q.limit && last !== undefined ? { next: { time: Number(last.time), id: Number(last.id) } } : {}),
     };
+  }
+
+  /**
+   * The newest rows, one per event (an event filed under several identities or keys comes once). Every row: by row id
+   * (ids grow as rows are appended, so this walks the primary key backwards and stops at `limit`; `afterSeq` bounds
+   * it). One identity's or key's: by its bucket's index, newest first.
+   */
+  async recent(q: RecentQuery): Promise<RecentEvent[]> {
+    let select = this.storage.db.selectFrom("activity_events").selectAll();
+    if (q.identity !== undefined) select = select.where("bucket", "=", bucketOf(q.identity)).where("identity", "=", q.identity);
+    if (q.resourceId !== undefined) select = select.where("resource_id", "=", q.resourceId);
+    if (q.from !== undefined) select = select.where("time", ">=", q.from);
+    if (q.afterSeq !== undefined) {
+      select = select.where("id", ">", q.afterSeq);
+      if (q.identity !== undefined) {
+        // One identity's rows are read in the index's (time) order: rows after the cursor's row are no older than it
+        // (give or take the writer's batching), so the scan stops at its time instead of walking the whole bucket.
+        const at = await this.storage.db.selectFrom("activity_events").select("time").where("id", "=", q.afterSeq).executeTakeFirst();
+        if (at !== undefined) select = select.where("time", ">=", Number(at.time) - 60_000);
+      }
+    }
+    if (q.operation !== undefined && q.operation !== "*") {
+      const prefix = q.operation.endsWith(".*") ? q.operation.slice(0, -1) : undefined;
+      select = prefix !== undefined ? select.where(sql<string>`substr(operation, 1, ${prefix.length})`, "=", prefix) : select.where("operation", "=", q.operation);
+    }
+    if (q.outcome === "failed") select = select.where((eb) => eb.or([eb("error_code", "is not", null), eb("status", ">=", 400)]));
+    if (q.outcome === "succeeded") select = select.where("error_code", "is", null).where((eb) => eb.or([eb("status", "is", null), eb("status", "<", 400)]));
+    // Rows of one event are appended together: a few more than `limit` leave room for the duplicates dropped below.
+    // Every row: newest first by id (the primary key, read backwards). One identity's: by its index (bucket, time, id).
+    const ordered = q.identity === undefined ? select.orderBy("id", "desc") : select.orderBy("time", "desc").orderBy("id", "desc");
+    const rows = await ordered.limit(q.limit * 2).execute();
+    const seen = new Set<string>();
+    const out: RecentEvent[] = [];
+    for (const row of rows) {
+      if (seen.has(row.event_id)) continue;
+      seen.add(row.event_id);
+      out.push({ seq: Number(row.id), event: toEvent(row) });
+      if (out.length === q.limit) break;
+    }
+    return out;
+  }
+
+  /** The highest row id (0 when the record is empty): where a live tail starts. */
+  async lastSeq(): Promise<number> {
+    const row = await this.storage.db.selectFrom("activity_events").select((eb) => eb.fn.max("id").as("id")).executeTakeFirst();
+    return Number(row?.id ?? 0);
+  }
+
+  /**
+   * The first row id at or after `time` (epoch ms), by a binary search over the primary key (row ids grow with
+   * time; there is no time index): each step is one indexed lookup.
+   */
+  async firstSeqAt(time: number): Promise<number | undefined> {
+    const seqAt = async (seq: number) =>
+      this.storage.db.selectFrom("activity_events").select(["id", "time"]).where("id", ">=", seq).orderBy("id").limit(1).executeTakeFirst();
+    let hi = await this.lastSeq();
+    const last = await seqAt(hi);
+    if (last === undefined || Number(last.time) < time) return undefined;
+    let lo = 0;
+    // Invariant: the row at or after `hi` is at or after `time`; rows before `lo` are before it.
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = await seqAt(mid);
+      if (row !== undefined && Number(row.time) >= time) hi = Math.min(mid, Number(row.id));
+      else lo = row === undefined ? mid + 1 : Number(row.id) + 1;
+    }
+    return hi;
+  }
+
+  /**
+   * User access tokens issued from `from` (epoch ms) on, in one resource (or all): successful events that annotated
+   * `expiresOn`, once each. `rows` narrows the count to row ids in (after, upTo]: a caller that keeps a running count
+   * adds only the rows appended since (an event's rows are appended in one transaction, so never split).
+   */
+  async tokensIssuedSince(from: number, resourceId?: string, rows: { after?: number; upTo?: number } = {}): Promise<number> {
+    const first = Math.max(await this.firstSeqAt(from) ?? Number.POSITIVE_INFINITY, (rows.after ?? -1) + 1);
+    if (first === Number.POSITIVE_INFINITY) return 0;
+    let select = this.storage.db
+      .selectFrom("activity_events")
+      .select((eb) => eb.fn.count<number>("event_id").distinct().as("n"))
+      .where("id", ">=", first)
+      .where("time", ">=", from)
+      .where("fields", "like", '%"expiresOn":%')
+      .where("error_code", "is", null)
+      .where((eb) => eb.or([eb("status", "is", null), eb.and([eb("status", ">=", 200), eb("status", "<", 300)])]));
+    if (resourceId !== undefined) select = select.where("resource_id", "=", resourceId);
+    if (rows.upTo !== undefined) select = select.where("id", "<=", rows.upTo);
+    const row = await select.executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** Every event of an identity (for the summary), oldest first. */

@@ -15,6 +15,7 @@ export function activityFromRequest(facts: RequestFacts, status: number, request
     status,
     ...(principal !== undefined ? { principal } : {}),
     ...(facts.subjects !== undefined ? { subjects: facts.subjects } : {}),
+    ...(facts.activityKeys !== undefined ? { keys: facts.activityKeys } : {}),
     ...(facts.errorCode !== undefined ? { errorCode: facts.errorCode } : {}),
     ...(facts.fields !== undefined ? { fields: facts.fields } : {}),
     ...(requestId !== undefined ? { requestId } : {}),

@@ -6,6 +6,8 @@ import type { CallRecord, EndReason, ParticipantOutcome, ParticipantRole } from 
 export interface CallQuery {
   resourceId?: string;
   identity?: string;
+  /** Only calls not ended yet (in progress or ringing). */
+  live?: boolean;
   limit: number;
 }
 
@@ -88,6 +90,7 @@ export class CallRepository {
   async list(query: CallQuery): Promise<CallRecord[]> {
     let q = this.store.db.selectFrom("calls").selectAll("calls");
     if (query.resourceId !== undefined) q = q.where("calls.resource_id", "=", query.resourceId);
+    if (query.live === true) q = q.where("calls.ended_at", "is", null);
     if (query.identity !== undefined) {
       const identity = query.identity;
       q = q.where((eb) =>

@@ -1,7 +1,7 @@
 /**
  * The console's only script and stylesheet, served from this server (CSP script-src 'self'). The script is
- * progressive: every page works without it; it adds reveal/copy of secrets and the live outbox (Server-Sent Events,
- * polling when EventSource is unavailable or fails). Budget: script and stylesheet under 8 KiB each.
+ * progressive: every page works without it; it adds reveal/copy of secrets, the live outbox and the live tables of
+ * the Activity and Calls pages (Server-Sent Events, polling when EventSource is unavailable or fails). Budget: script and stylesheet under 8 KiB each.
  */
 export const CONSOLE_JS = `"use strict";
 (function () {
@@ -22,6 +22,38 @@ export const CONSOLE_JS = `"use strict";
       navigator.clipboard.writeText(byId(copy).value).then(function () { t.textContent = "Copied"; }, function () { t.textContent = "Copy failed"; });
     }
   });
+
+  // Live tables (Activity, live calls): data-live answers JSON, data-stream sends the same JSON as SSE "update"
+  // events: {rows: [{id, html}], after} adds rows (oldest first), {html} replaces the table's rows.
+  var live = document.querySelector("tbody[data-live]");
+  if (live) (function () {
+    var after = live.getAttribute("data-after") || "";
+    var note = byId(live.id + "-status");
+    function url(a) { var u = live.getAttribute(a); return u + (u.indexOf("?") < 0 ? "?" : "&") + "after=" + after; }
+    function apply(d) {
+      if (d.html !== undefined) { if (live.innerHTML !== d.html) live.innerHTML = d.html; }
+      else d.rows.forEach(function (r) { if (!live.querySelector('tr[data-id="' + r.id + '"]')) live.insertAdjacentHTML("afterbegin", r.html); });
+      if (d.after !== undefined) after = d.after;
+      var n = live.rows.length;
+      live.parentNode.hidden = !n;
+      var empty = byId(live.id + "-empty");
+      if (empty) empty.hidden = !!n;
+      if (note && d.rows && d.rows.length) note.textContent = d.rows.length + " new";
+    }
+    function poll() {
+      fetch(url("data-live"), { credentials: "same-origin", headers: { accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : undefined; })
+        .then(function (d) { if (d) apply(d); })
+        .catch(function () {})
+        .then(function () { setTimeout(poll, 2000); });
+    }
+    if (!window.EventSource) return poll();
+    var es = new EventSource(url("data-stream"));
+    var opened = false;
+    es.onopen = function () { opened = true; };
+    es.addEventListener("update", function (e) { apply(JSON.parse(e.data)); });
+    es.onerror = function () { if (!opened) { es.close(); poll(); } };
+  })();
 
   var list = byId("outbox-rows");
   if (!list) return;
@@ -104,5 +136,8 @@ pre{background:#fff;padding:.75rem;overflow:auto}
 .error{color:var(--danger)}
 .inline{display:inline}
 iframe{width:100%;min-height:20rem;border:1px solid #ccc;background:#fff}
+.charts{display:flex;gap:1.5rem;flex-wrap:wrap}
+figure.chart{margin:0 0 1rem}
+.hint{font-size:.9rem;margin:.25rem 0}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 `;

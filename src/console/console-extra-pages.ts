@@ -5,6 +5,7 @@ import type { Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
 import { csrfField, esc, table, time } from "./console-html.js";
 import { ConsoleViewRepository } from "./console-repository.js";
+import { createPrincipalForm, liveCallsTable, releaseButton, releaseConfirm } from "./console-views.js";
 
 export interface ExtraPageDeps {
   store: Store;
@@ -18,8 +19,8 @@ export interface ExtraPageDeps {
 export interface ExtraPage {
   url: string;
   title: string;
-  /** `csrf`: the session's token, for the page's forms. */
-  body(resource: Resource, csrf: string): Promise<string>;
+  /** `csrf`: the session's token, for the page's forms; `query`: the page's query string. */
+  body(resource: Resource, csrf: string, query: Record<string, string | string[] | undefined>): Promise<string>;
 }
 
 const LIMIT = 200;
@@ -47,12 +48,13 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
     {
       url: "/console/phone-numbers",
       title: "Phone numbers",
-      async body(r) {
+      async body(r, csrf, query) {
         const rows = await views.phoneNumbers(r.id, LIMIT);
-        return table(
+        const confirm = typeof query.confirm === "string" ? rows.find((n) => n.phone_number === query.confirm) : undefined;
+        return (confirm === undefined ? "" : releaseConfirm(r, confirm.phone_number, csrf)) + table(
           "Owned phone numbers",
-          ["Number", "Country", "Type", "Calling", "SMS", "Purchased"],
-          rows.map((n) => [esc(n.phone_number), esc(n.country_code), esc(n.phone_number_type), esc(n.calling), esc(n.sms), time(Number(n.purchased_at))]),
+          ["Number", "Country", "Type", "Calling", "SMS", "Purchased", "Action"],
+          rows.map((n) => [esc(n.phone_number), esc(n.country_code), esc(n.phone_number_type), esc(n.calling), esc(n.sms), time(Number(n.purchased_at)), releaseButton(r, n.phone_number)]),
           "No phone numbers purchased.",
         );
       },
@@ -74,8 +76,8 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
       url: "/console/calls",
       title: "Calls",
       async body(r) {
-        const calls = await deps.calls.list({ resourceId: r.id, limit: LIMIT });
-        return table(
+        const [live, calls] = await Promise.all([deps.calls.list({ resourceId: r.id, live: true, limit: 50 }), deps.calls.list({ resourceId: r.id, limit: LIMIT })]);
+        return liveCallsTable(r, live) + table(
           "Calls, newest first",
           ["Started", "Caller", "Participants", "State", "Duration"],
           calls.map((c) => [
@@ -92,13 +94,13 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
     {
       url: "/console/principals",
       title: "Principals",
-      async body() {
+      async body(_r, csrf) {
         const list = await deps.principals.list();
-        return table(
+        return createPrincipalForm(csrf) + table(
           "Principals",
           ["Name", "Kind", "Object id", "Client id", "Enabled", "Created"],
           list.map((p) => [esc(p.name), esc(p.kind), `<code>${esc(p.objectId)}</code>`, esc(p.clientId ?? ""), p.enabled ? "Yes" : "No", time(p.createdAt)]),
-          "No principals. Create one with switchboard sp create or switchboard user create.",
+          "No principals. Create a service principal above, or with switchboard sp create (users: switchboard user create).",
         );
       },
     },

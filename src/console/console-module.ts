@@ -27,6 +27,8 @@ export function openConsole(core: Core, options: { metrics: SwitchboardMetrics; 
     },
     httpsPort: options.httpsPort,
     rotateSigningKey: () => core.keyRing.rotate(),
+    releasePhoneNumber: (resource, phoneNumber) => core.messaging.phoneNumbers.release(resource, phoneNumber),
+    smsDeliveryReport: (resource, id) => core.messaging.sms.deliveryReport(resource, id).catch(() => undefined),
     userSignin: {
       principals: core.entra.principals,
       apps: core.entra.signin.apps,

@@ -125,22 +125,6 @@ ${activityTable("Activity timeline", options.events)}`;
 
 export const ACTIVITY_SINCE: Readonly<Record<string, number>> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
 
-function select(id: string, label: string, options: Array<[string, string]>, value: string): string {
-  return `<label for="${id}">${label}</label> <select id="${id}" name="${id}">${options
-    .map(([v, text]) => `<option value="${esc(v)}"${v === value ? " selected" : ""}>${esc(text)}</option>`)
-    .join("")}</select>`;
-}
-
-export function activityBody(identity: string, events: ActivityEvent[] | undefined, filters: { operation: string; outcome: string; since: string }): string {
-  return `<form method="get" action="/console/activity" role="search">
-<label for="identity">Identity</label> <input id="identity" name="identity" type="search" value="${esc(identity)}" size="60">
-<label for="operation">Operation</label> <input id="operation" name="operation" value="${esc(filters.operation)}" placeholder="e.g. chat.*">
-${select("outcome", "Outcome", [["", "Any"], ["succeeded", "Succeeded"], ["failed", "Failed"]], filters.outcome)}
-${select("since", "Time range", [["", "All"], ["1h", "Last hour"], ["24h", "Last 24 hours"], ["7d", "Last 7 days"]], filters.since)}
-<button type="submit">Show activity</button></form>
-${events === undefined ? "<p>Enter an identity to see its activity.</p>" : activityTable("Activity", events)}`;
-}
-
 function outboxRow(m: OutboxView): string {
   const label = m.kind === "email" ? (m.subject ?? "(no subject)") : (m.text ?? "(empty)");
   return `<tr data-id="${esc(m.id)}"><td>${time(m.createdAt)}</td><td>${m.kind === "email" ? "E-mail" : "SMS"}</td><td>${esc(m.from)}</td><td>${esc(m.to.join(", "))}</td><td><a href="/console/outbox/${encodeURIComponent(m.id)}">${esc(label)}</a></td></tr>`;
@@ -158,7 +142,8 @@ ${messages.length === 0 ? `<p id="outbox-empty">${search === "" ? "No messages y
 <tbody id="${rowsId}">${messages.map(outboxRow).join("")}</tbody></table>`;
 }
 
-export function outboxMessageBody(m: OutboxView): string {
+/** `extra`: HTML shown after the message (an SMS's delivery report). */
+export function outboxMessageBody(m: OutboxView, extra = ""): string {
   const { id, kind, from, to, subject, text, html, createdAt, resourceId, principal, content: _content, ...rest } = m;
   const headers = table(
     "Headers",
@@ -180,5 +165,5 @@ export function outboxMessageBody(m: OutboxView): string {
       : `<h2>HTML</h2><iframe title="E-mail HTML" sandbox="" referrerpolicy="no-referrer" src="/console/api/outbox/${encodeURIComponent(id)}/html"></iframe>`;
   const textPart = text === undefined ? "" : `<h2>${kind === "email" ? "Text" : "Message"}</h2><pre>${esc(text)}</pre>`;
   const details = Object.keys(rest).length === 0 ? "" : `<h2>Details</h2><pre aria-label="Details">${esc(JSON.stringify(rest, null, 2))}</pre>`;
-  return `${headers}${htmlPart}${textPart}${details}<p><a href="/console/outbox">Back to the outbox</a></p>`;
+  return `${headers}${htmlPart}${textPart}${details}${extra}<p><a href="/console/outbox">Back to the outbox</a></p>`;
 }

@@ -1,4 +1,6 @@
 import { PassThrough } from "node:stream";
+import { describePrincipal } from "../auth/principal.js";
+import { OPERATION_PATTERN } from "../activity/activity-operations.js";
 import type { ActivityRepository } from "../activity/activity-repository.js";
 import type { CallRepository } from "../calling/call-repository.js";
 import { AcsError } from "../errors/acs-errors.js";
@@ -11,14 +13,26 @@ import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { ResourceRepository } from "../resources/resource-repository.js";
 import type { KeyName, Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
+import type { DeliveryReportData } from "../sms/delivery-report-dispatcher.js";
 import type { Clock } from "../util/clock.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./console-assets.js";
 import { ConsoleAuth, CONSOLE_COOKIE, parseCookie } from "./console-auth.js";
 import { CONSOLE_ASSETS, esc, layout, pageHeaders, table, time } from "./console-html.js";
-import { ACTIVITY_SINCE, activityBody, identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
+import { identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, overviewBody, type IdentityRow } from "./console-pages.js";
 import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
 import { ConsoleViewRepository } from "./console-repository.js";
+import { liveStream, RequestSampler } from "./console-live.js";
+import {
+  activityPage,
+  activityRow,
+  deliveryReportBody,
+  liveCallRows,
+  overviewExtras,
+  principalCreatedBody,
+  sinceOf,
+  type ActivityFilters,
+} from "./console-views.js";
 import { userSigninRoutes, type UserSigninDeps } from "./console-user-signin.js";
 
 export interface ConsoleDeps {
@@ -44,6 +58,12 @@ export interface ConsoleDeps {
   userSignin?: Omit<UserSigninDeps, "auth" | "secure">;
   /** How often the outbox stream looks for new messages. */
   outboxPollMs?: number;
+  /** How often the Activity and Calls pages' live streams look for changes (default: outboxPollMs). */
+  livePollMs?: number;
+  /** Releases a number of a resource (the Phone numbers page). */
+  releasePhoneNumber(resource: Resource, phoneNumber: string): Promise<{ operationId: string }>;
+  /** An SMS's delivery report (undefined: no such SMS). */
+  smsDeliveryReport(resource: Resource, messageId: string): Promise<DeliveryReportData | undefined>;
 }
 
 export interface ConsoleModule {
@@ -53,6 +73,12 @@ export interface ConsoleModule {
 }
 
 const PAGE_SIZE = 50;
+/** How many of the newest activity rows the Activity page searches for every identity's events. */
+const SCAN_ROWS = 100_000;
+/** How many of the newest activity rows the Overview's recent errors come from. */
+const ERROR_SCAN_ROWS = 20_000;
+/** How far behind its cursor the Activity page's stream looks for rows committed late. */
+const TAIL_OVERLAP = 256;
 
 function html(status: number, body: string, extra: Record<string, string> = {}): Reply {
   return { status, rawBody: body, headers: pageHeaders(extra) };
@@ -77,6 +103,8 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   const views = new ConsoleViewRepository(deps.store);
   const streams = new Set<PassThrough>();
   const pollMs = deps.outboxPollMs ?? 500;
+  const livePollMs = deps.livePollMs ?? pollMs;
+  const sampler = new RequestSampler(deps.extra.metrics, () => deps.clock.now());
 
   /** Console URLs are HTTPS only: the HTTP listener redirects them (a Secure cookie never travels over HTTP). */
   function secure(handle: (ctx: HandlerContext<unknown>) => Promise<Reply> | Reply) {
@@ -141,6 +169,8 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       bodyFormat: "raw",
       handle: secure(async (ctx) => {
         const op = await requireApiOperator(deps.auth, ctx, deps.userPrincipal);
+        // Filed under the operator too: actions that concern no identity (keys, roles, principals …) are recorded.
+        ctx.request.facts.activityKeys = [describePrincipal(op.principal)];
         const form = readForm(ctx);
         requireCsrf(op, ctx, form);
         ctx.annotate({ via: "console" });
@@ -244,6 +274,43 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
     return { id: m.id, kind: m.kind, from: m.from, to: m.to, createdAt: m.createdAt, ...(m.subject !== undefined ? { subject: m.subject } : {}), ...(m.kind === "sms" && m.text !== undefined ? { text: m.text } : {}) };
   }
 
+  /** Running counts of today's tokens per resource: each Overview reads only the activity rows appended since the last. */
+  const tokenCounts = new Map<string, { day: number; seq: number; count: number }>();
+  async function tokensToday(resourceId: string, day: number): Promise<number> {
+    const known = tokenCounts.get(resourceId);
+    const base = known !== undefined && known.day === day ? known : { day, seq: -1, count: 0 };
+    const upTo = await deps.activity.lastSeq();
+    if (upTo <= base.seq) return base.count;
+    const count = base.count + (await deps.activity.tokensIssuedSince(day, resourceId, { after: base.seq, upTo }));
+    tokenCounts.set(resourceId, { day, seq: upTo, count });
+    return count;
+  }
+
+  function activityFilters(ctx: HandlerContext<unknown>): ActivityFilters {
+    const identity = (one(ctx.query.identity) ?? "").trim().slice(0, 300);
+    const operation = (one(ctx.query.operation) ?? "").trim().slice(0, 100);
+    if (operation !== "" && !OPERATION_PATTERN.test(operation)) throw new AcsError("ValidationError", "operation must be an operation name or a prefix such as chat.*");
+    const o = one(ctx.query.outcome);
+    const outcome = o === "succeeded" || o === "failed" ? o : "";
+    const s = one(ctx.query.since) ?? "";
+    return { identity, operation, outcome, since: sinceOf(s, 0) !== undefined ? s : "" };
+  }
+
+  function activityQuery(f: ActivityFilters) {
+    const from = sinceOf(f.since, deps.clock.now());
+    return {
+      ...(f.identity !== "" ? { identity: f.identity } : {}),
+      ...(f.operation !== "" ? { operation: f.operation } : {}),
+      ...(f.outcome !== "" ? { outcome: f.outcome } : {}),
+      ...(from !== undefined ? { from } : {}),
+    };
+  }
+
+  /** New rows oldest first (the script inserts each at the top), and the cursor after them. */
+  function activityUpdate(rows: Awaited<ReturnType<ActivityRepository["recent"]>>, after: number) {
+    return { rows: rows.map((r) => ({ id: r.seq, html: activityRow(r) })).reverse(), after: Math.max(after, ...rows.map((r) => r.seq)) };
+  }
+
   const asset = (name: string, type: string, text: string) =>
     defineRoute({
       operation: "console.asset",
@@ -256,6 +323,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
 
   return {
     close() {
+      sampler.stop();
       for (const s of streams) s.end();
       streams.clear();
     },
@@ -292,6 +360,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
             );
           }
           ctx.request.facts.principal = { kind: "operator", name: `console:${redeemed.session.operator}` };
+          ctx.request.facts.activityKeys = [`operator:console:${redeemed.session.operator}`];
           ctx.annotate({ outcome: "signed-in" });
           return redirect("/console", { "set-cookie": ConsoleAuth.setCookie(redeemed.cookie) });
         }),
@@ -304,12 +373,17 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       page("/console", "console.page", async (ctx, op) => {
         const resources = deps.registry.all().sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
         const r = resourceFor(ctx);
+        const now = deps.clock.now();
         const counts = {
           Identities: await count("identities", r.id),
+          "Tokens issued today (UTC)": await tokensToday(r.id, now - (now % 86_400_000)),
           "Outbox messages": await count("outbox_messages", r.id),
           Calls: await count("calls", r.id),
           "Chat threads": await count("chat_threads", r.id),
         };
+        sampler.start();
+        await sampler.sample().catch(() => undefined);
+        const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", afterSeq: Math.max(0, (await deps.activity.lastSeq()) - ERROR_SCAN_ROWS), limit: 10 });
         return html(
           200,
           frame(
@@ -319,7 +393,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
               resources: resources.map((resource) => ({ resource, endpoint: endpointOf(ctx, resource) })),
               counts,
               certificateHint: "The server's certificate is self-signed unless you configured one: trust it with NODE_EXTRA_CA_CERTS=<data dir>/tls/cert.pem (Node) or your system's store.",
-            }),
+            }) + overviewExtras(errors, sampler.points()),
           ),
         );
       }),
@@ -350,7 +424,8 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         await authorizeAction(deps.authorizer, op, "keys.regenerate", ctx, resource);
         await deps.resources.regenerateKey(resource.id, key);
         await deps.registry.settled();
-        ctx.annotate({ key });
+        // `key` is a field name the activity record never keeps (it could name a secret): the key's name goes as keyName.
+        ctx.annotate({ keyName: key });
         if (wantsJson(ctx)) return { status: 200, body: { resource: resource.id, key, regenerated: true } };
         return redirect("/console/keys");
       }),
@@ -406,19 +481,77 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       }),
 
       page("/console/activity", "console.page", async (ctx, op) => {
-        const identity = (one(ctx.query.identity) ?? "").trim().slice(0, 300);
-        const operation = (one(ctx.query.operation) ?? "").trim().slice(0, 100);
-        if (operation !== "" && !/^[A-Za-z0-9.]+(\.\*)?$|^\*$/.test(operation)) throw new AcsError("ValidationError", "operation must be an operation name or a prefix such as chat.*");
-        const outcome = one(ctx.query.outcome) === "succeeded" || one(ctx.query.outcome) === "failed" ? one(ctx.query.outcome)! : "";
-        const since = ACTIVITY_SINCE[one(ctx.query.since) ?? ""] !== undefined ? one(ctx.query.since)! : "";
-        const from = since === "" ? undefined : deps.clock.now() - ACTIVITY_SINCE[since]!;
-        const events =
-          identity === ""
-            ? undefined
-            : (await deps.activity.query({ identity, ...(operation !== "" ? { operation } : {}), ...(from !== undefined ? { from } : {}), limit: 200 })).events.filter(
-                (e) => outcome === "" || e.outcome === outcome,
-              );
-        return html(200, frame("Activity", op, activityBody(identity, events, { operation, outcome, since })));
+        const f = activityFilters(ctx);
+        const last = await deps.activity.lastSeq();
+        // Every identity's events: the newest SCAN_ROWS rows are searched (a rare filter never reads the whole record).
+        const floor = f.identity === "" ? { afterSeq: Math.max(0, last - SCAN_ROWS) } : {};
+        const rows = await deps.activity.recent({ ...activityQuery(f), ...floor, limit: 100 });
+        return html(200, frame("Activity", op, activityPage(f, rows, Math.max(last, ...rows.map((r) => r.seq)))));
+      }),
+      api("/console/api/activity", "console.api", async (ctx) => {
+        const after = Number(one(ctx.query.after) ?? "0") || Math.max(0, (await deps.activity.lastSeq()) - SCAN_ROWS);
+        const rows = await deps.activity.recent({ ...activityQuery(activityFilters(ctx)), afterSeq: after, limit: 100 });
+        return { status: 200, body: activityUpdate(rows, after), headers: { "cache-control": "no-store" } };
+      }),
+      api("/console/api/activity/stream", "console.api", async (ctx) => {
+        const f = activityFilters(ctx);
+        let after = Number(one(ctx.query.after) ?? "0") || (await deps.activity.lastSeq());
+        // Each poll looks a little behind its cursor: on PostgreSQL, a replica's rows may commit after rows with
+        // higher ids (sequences are not commit-ordered). Rows already sent are skipped.
+        const sent = new Set<number>();
+        // What the page already had: the rows at or before its cursor.
+        for (const r of await deps.activity.recent({ ...activityQuery(f), afterSeq: Math.max(0, after - TAIL_OVERLAP), limit: 100 })) if (r.seq <= after) sent.add(r.seq);
+        return liveStream(streams, ctx, livePollMs, async () => {
+          const found = await deps.activity.recent({ ...activityQuery(f), afterSeq: Math.max(0, after - TAIL_OVERLAP), limit: 100 });
+          const rows = found.filter((r) => r.seq > after || !sent.has(r.seq));
+          if (rows.length === 0) return undefined;
+          for (const r of rows) sent.add(r.seq);
+          if (sent.size > 4 * TAIL_OVERLAP) for (const seq of sent) if (seq <= after - TAIL_OVERLAP) sent.delete(seq);
+          const update = activityUpdate(rows, after);
+          after = update.after;
+          return update;
+        });
+      }),
+      api("/console/api/calls/live", "console.api", async (ctx) => ({
+        status: 200,
+        body: { html: liveCallRows(await deps.calls.list({ resourceId: resourceFor(ctx).id, live: true, limit: 50 })) },
+        headers: { "cache-control": "no-store" },
+      })),
+      api("/console/api/calls/live/stream", "console.api", async (ctx) => {
+        const resource = resourceFor(ctx);
+        let last: string | undefined;
+        return liveStream(streams, ctx, livePollMs, async () => {
+          const rows = liveCallRows(await deps.calls.list({ resourceId: resource.id, live: true, limit: 50 }));
+          if (rows === last) return undefined;
+          last = rows;
+          return { html: rows };
+        });
+      }),
+      action("/console/api/principals", "principals.create", async (ctx, op, form) => {
+        await authorizeAction(deps.authorizer, op, "principals.create", ctx);
+        const name = (form.name ?? "").trim();
+        if (name === "" || name.length > 100) throw new AcsError("ValidationError", "name: 1 to 100 characters.");
+        const taken = () => new AcsError("Conflict", `A service principal named '${name}' exists.`);
+        if ((await deps.extra.principals.list("service-principal")).some((p) => p.name === name)) throw taken();
+        // Two creations of one name at once: the store's check inside the write refuses the second.
+        const created = await deps.extra.principals.createServicePrincipal({ name }).catch((err: unknown) => {
+          throw err instanceof Error && /already exists/.test(err.message) ? taken() : err;
+        });
+        const p = created.principal;
+        ctx.annotate({ objectId: p.objectId, clientId: p.clientId!, name });
+        const shown = { name, tenantId: p.tenantId, clientId: p.clientId!, objectId: p.objectId, authorityHost: ctx.baseUrl };
+        if (wantsJson(ctx)) return { status: 201, body: { ...shown, clientSecret: created.secret!.value } };
+        return html(201, frame("Principals", op, principalCreatedBody({ ...shown, secret: created.secret!.value })));
+      }),
+      action("/console/api/phone-numbers/release", "phoneNumbers.release", async (ctx, op, form) => {
+        const resource = resourceFor(ctx, form);
+        ctx.request.facts.resourceId = resource.id;
+        await authorizeAction(deps.authorizer, op, "phoneNumbers.release", ctx, resource);
+        const phoneNumber = form.phoneNumber ?? "";
+        const { operationId } = await deps.releasePhoneNumber(resource, phoneNumber);
+        ctx.annotate({ phoneNumber, operationId });
+        if (wantsJson(ctx)) return { status: 200, body: { phoneNumber, operationId, released: true } };
+        return redirect("/console/phone-numbers");
       }),
 
       page("/console/outbox", "console.page", async (ctx, op) => {
@@ -431,7 +564,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
       page("/console/outbox/:id", "console.page", async (ctx, op) => {
         const m = await deps.outbox.get(ctx.params.id!);
         if (m === undefined) return html(404, frame("Message not found", op, `<p>No message with that id.</p>`, "Outbox"));
-        return html(200, frame(m.kind === "email" ? (m.subject ?? "E-mail") : "SMS", op, outboxMessageBody(m), "Outbox"));
+        const resource = deps.registry.get(m.resourceId);
+        const report =
+          m.kind !== "sms" || resource === undefined ? "" : deliveryReportBody(await deps.smsDeliveryReport(resource, m.id), m.deliveryReportRequested === true);
+        return html(200, frame(m.kind === "email" ? (m.subject ?? "E-mail") : "SMS", op, outboxMessageBody(m, report), "Outbox"));
       }),
       api("/console/api/outbox", "console.api", async (ctx) => {
         const limit = Math.min(Math.max(Number(one(ctx.query.limit) ?? 50) || 50, 1), 200);
@@ -484,7 +620,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         return redirect("/console/roles");
       }),
       ...(deps.userSignin === undefined ? [] : userSigninRoutes({ ...deps.userSignin, auth: deps.auth, secure })),
-      ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf))))),
+      ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf, ctx.query))))),
     ],
   };
 }

@@ -107,6 +107,7 @@ export function userSigninRoutes(deps: UserSigninDeps): RouteSpec[] {
         if (user === undefined || user.kind !== "user" || !user.enabled) return refused("That user cannot sign in.");
         const started = await deps.auth.start(user.name, user.objectId);
         ctx.request.facts.principal = { kind: "entra", issuer: "console", objectId: user.objectId, tenantId: user.tenantId, appId: undefined, principalType: "user", displayName: user.name };
+        ctx.request.facts.activityKeys = [`entra-user:${user.objectId}`];
         ctx.annotate({ outcome: "signed-in" });
         return { status: 303, headers: { location: "/console", "cache-control": "no-store", "set-cookie": ConsoleAuth.setCookie(started.cookie) } };
       }),

@@ -126,6 +126,8 @@ export const errorCatalogue = {
   InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- resources: an endpoint or a row whose resource was deleted meanwhile (ARM codes are in arm-errors.ts) ---
   ResourceNotFound: [404, "The resource was not found."],
+  // --- the console's data API (a name already taken) ---
+  Conflict: [409, "The request conflicts with the current state of the resource."],
   // --- quotas (security/quotas.ts) ---
   TooManyRequests: [429, "Too many requests. Retry after the time in the Retry-After header."],
   // --- server side ---

@@ -21,6 +21,8 @@ export interface RequestFacts {
   resourceId?: string;
   principal?: Principal;
   subjects?: string[];
+  /** Keys other than identities the request's activity event is also filed under (a console action's operator). */
+  activityKeys?: string[];
   /** Operation-specific, non-secret fields (see HandlerContext.annotate). */
   fields?: Record<string, string | number | boolean | string[]>;
   errorCode?: string;

@@ -63,6 +63,8 @@ export const operationPermissions: Readonly<Record<string, string>> = {
   // --- keys (the console's Keys page) ---
   "keys.regenerate": `${ACS}/regenerateKey/action`,
   "signingKeys.rotate": `${ACS}/signingKeys/rotate/action`,
+  // --- principals of the built-in authority (the console's Principals page) ---
+  "principals.create": `${ACS}/servicePrincipals/write`,
 };
 
 export function permissionFor(operation: string): string | undefined {

@@ -316,6 +316,10 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
       await p.waitForURL(`${srv.httpsUrl}/console`);
       await expect(p.getByText("Signed in as rob").count()).resolves.toBe(1);
       await expect(p.getByRole("heading", { name: "Overview", level: 1 }).isVisible()).resolves.toBe(true);
+      // The sign-in is in the activity record, filed under the user.
+      await srv.server.core.activity.flush();
+      const signins = await srv.server.core.activityRepository.recent({ identity: `entra-user:${rob.objectId}`, operation: "console.signin", limit: 5 });
+      expect(signins.map((r) => r.event)).toEqual([expect.objectContaining({ principal: `entra-user:${rob.objectId}`, outcome: "succeeded" })]);
       await p.getByRole("link", { name: "Identities", exact: true }).click();
       await p.getByRole("button", { name: "Create identity" }).click();
       await expect(p.getByRole("alert").textContent()).resolves.toContain("identities/write");
