@@ -22,6 +22,9 @@ export const realTimer: WorkerTimer = {
 
 type Outcome = { ok: true } | { ok: false; error: string; deadNow: boolean };
 
+/** A retry schedule other than `events.retryDelaysMs` / `events.maxAttempts` for some subscriptions (the SMS webhooks). */
+export type RetryPolicyFor = (subscriptionId: string) => { delaysMs: readonly number[]; maxAttempts: number } | undefined;
+
 /**
  * Delivers the event outbox: claims due rows (PostgreSQL `FOR UPDATE SKIP LOCKED`, so each row goes to one replica;
  * SQLite: the claim is one serialized write), POSTs them per subscription in batches, deletes what a 2xx accepted and
@@ -40,6 +43,7 @@ export class DeliveryWorker {
     private readonly config: EventsConfig,
     private readonly log: Logger,
     private readonly timer: WorkerTimer = realTimer,
+    private readonly retryPolicyFor?: RetryPolicyFor,
   ) {}
 
   start(): void {
@@ -145,12 +149,14 @@ export class DeliveryWorker {
       return;
     }
     const now = this.clock.now();
-    const delays = this.config.retryDelaysMs;
+    const policy = this.retryPolicyFor?.(batch[0]!.subscription_id);
+    const delays = policy?.delaysMs ?? this.config.retryDelaysMs;
+    const maxAttempts = policy?.maxAttempts ?? this.config.maxAttempts;
     let dead = 0;
     await this.store.write(async (trx) => {
       for (const r of batch) {
         const attempts = Number(r.attempts) + 1;
-        const expired = outcome.deadNow || attempts >= this.config.maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
+        const expired = outcome.deadNow || attempts >= maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
         if (expired) dead++;
         await trx
           .updateTable("event_deliveries")

@@ -7,6 +7,7 @@ import type { Clock } from "../util/clock.js";
 import { ChatEvents } from "./chat-events.js";
 import { DeliveryWorker, type WorkerTimer } from "./delivery-worker.js";
 import { EventRecorder } from "./event-recorder.js";
+import { isSmsWebhookTarget } from "./event-outbox-repository.js";
 import { InboundSms } from "./inbound-sms.js";
 import { SubscriptionService } from "./subscription-service.js";
 
@@ -30,7 +31,12 @@ export function openEvents(
   timer?: WorkerTimer,
 ): Events {
   const recorder = new EventRecorder(clock);
-  const worker = new DeliveryWorker(store, clock, config.events, log, timer);
+  // The SMS webhooks keep their documented schedule: sms.webhookBackoffMs doubling, sms.webhookMaxAttempts attempts.
+  const smsWebhookPolicy = {
+    delaysMs: Array.from({ length: Math.max(1, config.sms.webhookMaxAttempts - 1) }, (_, i) => config.sms.webhookBackoffMs * 2 ** i),
+    maxAttempts: config.sms.webhookMaxAttempts,
+  };
+  const worker = new DeliveryWorker(store, clock, config.events, log, timer, (id) => (isSmsWebhookTarget(id) ? smsWebhookPolicy : undefined));
   return {
     recorder,
     chat: new ChatEvents(recorder),
