@@ -7,6 +7,7 @@ import { generateAccessKey } from "../../src/util/crypto.js";
 import { SignalingTestClient } from "../calling/signaling-client.js";
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from "../events/webhook-receiver.js";
 import { backendNames, freshPostgresUrl } from "../support/backends.js";
+import { signedFetch } from "../support/signed-fetch.js";
 import { identityClient, startChildServer, type ChildServer } from "./child-server.js";
 
 /** Fast heartbeats so a dead replica is noticed within about a second (defaults: 2 s / 10 s). */
@@ -123,5 +124,50 @@ describe.each(backendNames.filter((b) => b === "postgres"))("a call whose replic
     // The survivor's socket still works: it can start a new call on its own replica.
     s2.send({ type: "startCall", callees: [caller.identity.id], requestId: "again" });
     expect((await s2.next("callStarted", (m) => m.requestId === "again")).callId).not.toBe(callId);
+  }, 120_000);
+});
+
+/** One process on SQLite: a server restarted after SIGKILL closes the call its previous life left "in progress". */
+describe("a call open when its only server is killed (sqlite)", () => {
+  const primary = generateAccessKey();
+  const secondary = generateAccessKey();
+  const children: ChildServer[] = [];
+  const sockets: SignalingTestClient[] = [];
+
+  afterAll(async () => {
+    for (const s of sockets) s.ws.terminate();
+    await Promise.all(children.map((c) => c.stop()));
+  });
+
+  it("the restarted server closes the record (serverFailure) once the dead life's heartbeat is stale", async () => {
+    const first = await startChildServer({ primaryKey: primary, secondaryKey: secondary, env: WATCH_ENV });
+    children.push(first);
+    const ids = identityClient(first.httpUrl, primary);
+    const caller = (await ids.createWithToken(["voip"])).body;
+    const callee = (await ids.createWithToken(["voip"])).body;
+    const s1 = openSocket(first);
+    const s2 = openSocket(first);
+    sockets.push(s1, s2);
+    await s1.authenticate(caller.accessToken.token);
+    await s2.authenticate(callee.accessToken.token);
+    s1.send({ type: "startCall", callees: [callee.identity.id], requestId: "start" });
+    const { callId } = await s1.next("callStarted");
+    await s2.next("incomingCall", (m) => m.callId === callId);
+    s2.send({ type: "accept", callId, requestId: "acc" });
+    await s1.next("participantJoined", (m) => m.identity === callee.identity.id);
+    const calls = async () => (await signedFetch(`${first.httpUrl}/calling/calls/${callId}`, { accessKey: primary })).body;
+    await waitFor(async () => (await calls()).answeredAt !== null || undefined, "the answered call saved");
+
+    first.proc.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+
+    const second = await startChildServer({ dataDir: first.dataDir, primaryKey: primary, secondaryKey: secondary, env: WATCH_ENV });
+    children.push(second);
+    const closed = await waitFor(async () => {
+      const record = (await signedFetch(`${second.httpUrl}/calling/calls/${callId}`, { accessKey: primary })).body;
+      return record.endedAt !== null && record;
+    }, "the record closed after the restart", 15_000);
+    expect(closed).toMatchObject({ endReason: "serverFailure" });
+    expect(closed.participants.map((p: { leaveReason: string }) => p.leaveReason)).toEqual(["callEnded", "callEnded"]);
   }, 120_000);
 });
