@@ -155,6 +155,9 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   }
   core.activityRetention.start();
   core.events.worker.start();
+  bus.subscribe((message) => {
+    if (message.kind === "eventsQueued") core.events.worker.wake();
+  });
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);

@@ -20,6 +20,9 @@ export const realTimer: WorkerTimer = {
   },
 };
 
+/** A wake runs the next pass this soon, not at once: events committed meanwhile go out in the same batch. */
+const WAKE_DELAY_MS = 20;
+
 type Outcome = { ok: true } | { ok: false; error: string; deadNow: boolean };
 
 /** A retry schedule other than `events.retryDelaysMs` / `events.maxAttempts` for some subscriptions (the SMS webhooks). */
@@ -36,6 +39,10 @@ export class DeliveryWorker {
   private handle: { cancel(): void } | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Woken while a pass ran: run another one at once after it. */
+  private woken = false;
+  /** When the scheduled pass runs (performance.now()). */
+  private dueAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -59,15 +66,32 @@ export class DeliveryWorker {
     await this.running;
   }
 
+  /**
+   * Events were just committed (in this process, or by any process on PostgreSQL, through NOTIFY): deliver them now
+   * rather than at the next poll. Wakes coalesce; the poll stays as the fallback.
+   */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running !== undefined) {
+      this.woken = true;
+      return;
+    }
+    if (this.handle !== undefined && this.dueAt <= performance.now() + WAKE_DELAY_MS) return; // due soon enough
+    this.handle?.cancel();
+    this.schedule(WAKE_DELAY_MS);
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
+    this.dueAt = performance.now() + ms;
     this.handle = this.timer.setTimeout(() => {
       this.handle = undefined;
+      this.woken = false;
       this.running = this.drain()
         .catch((err: unknown) => this.log.warn({ err: { message: (err as Error).message } }, "event delivery pass failed"))
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.config.pollMs);
+          this.schedule(this.woken ? WAKE_DELAY_MS : this.config.pollMs);
         });
     }, ms);
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import { SMS_DELIVERY_REPORT_RECEIVED } from "./sms-events.js";
 
@@ -20,6 +20,18 @@ export function smsWebhookTargetId(resourceId: string, url: string): string {
 export function isSmsWebhookTarget(subscriptionId: string): boolean {
   return subscriptionId.startsWith(SMS_WEBHOOK_PREFIX);
 }
+
+/**
+ * PostgreSQL: tells every replica's realtime bus (its LISTEN connection, src/realtime/pg-realtime-bus.ts) that events
+ * were queued, from inside the recording transaction, so the notification is delivered when, and only if, it
+ * commits. The channel is the bus's (`switchboard_rt_` + the first 16 hex digits of sha256(schema)); the envelope's
+ * origin "db" is no replica's, so the recording replica hears it too.
+ */
+export async function notifyEventsQueued(db: Kysely<Database>): Promise<void> {
+  await sql`select pg_notify('switchboard_rt_' || substr(encode(sha256(convert_to(current_schema(), 'UTF8')), 'hex'), 1, 16), ${EVENTS_QUEUED_PAYLOAD})`.execute(db);
+}
+
+const EVENTS_QUEUED_PAYLOAD = JSON.stringify({ o: "db", m: { kind: "eventsQueued" } });
 
 /** Makes the resource's SMS webhook targets exactly `urls`: adds the missing ones, drops the others (and their queue). */
 export async function syncSmsWebhookTargets(db: Kysely<Database>, resourceId: string, urls: readonly string[], now: number): Promise<void> {

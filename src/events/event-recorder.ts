@@ -14,7 +14,14 @@ export interface EventResource {
  * roll back with the change, so no event is announced for a change that did not happen and none is lost at a crash.
  */
 export class EventRecorder {
+  private afterRecord: ((db: Kysely<Database>) => Promise<void>) | undefined;
+
   constructor(private readonly clock: Clock) {}
+
+  /** Runs in the recording transaction whenever rows were written (events-module.ts: wakes the delivery worker). */
+  onRecorded(hook: (db: Kysely<Database>) => Promise<void>): void {
+    this.afterRecord = hook;
+  }
 
   /** Whether any active subscription of the resource wants one of these types (lets callers skip building events). */
   async wants(db: Kysely<Database>, resourceId: string, types: readonly string[]): Promise<boolean> {
@@ -50,6 +57,7 @@ export class EventRecorder {
       }
     }
     for (let i = 0; i < rows.length; i += 200) await db.insertInto("event_deliveries").values(rows.slice(i, i + 200)).execute();
+    if (rows.length > 0) await this.afterRecord?.(db);
     return rows.length;
   }
 
