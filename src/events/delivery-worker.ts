@@ -41,6 +41,8 @@ export class DeliveryWorker {
   private stopped = true;
   /** Woken while a pass ran: run another one at once after it. */
   private woken = false;
+  /** The last pass found a quarter of a batch or more: wakes wait for the poll. */
+  private busy = false;
   /** When the scheduled pass runs (performance.now()). */
   private dueAt = 0;
 
@@ -68,10 +70,12 @@ export class DeliveryWorker {
 
   /**
    * Events were just committed (in this process, or by any process on PostgreSQL, through NOTIFY): deliver them now
-   * rather than at the next poll. Wakes coalesce; the poll stays as the fallback.
+   * rather than at the next poll. Wakes coalesce (a pass runs 20 ms after the first), and are ignored while the
+   * worker is busy (its last pass claimed a quarter of a batch or more); the poll stays as the fallback.
    */
   wake(): void {
-    if (this.stopped) return;
+    // Under load (the last pass found a good part of a batch) the poll's cadence batches better than wakes would.
+    if (this.stopped || this.busy) return;
     if (this.running !== undefined) {
       this.woken = true;
       return;
@@ -98,9 +102,12 @@ export class DeliveryWorker {
 
   /** Delivers until nothing is due (a full batch means more may be waiting). */
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.runOnce()) >= this.config.batchSize) {
+    let claimed: number;
+    let total = 0;
+    while (!this.stopped && (claimed = await this.runOnce(), total += claimed, claimed >= this.config.batchSize)) {
       /* next batch */
     }
+    this.busy = total >= this.config.batchSize / 4;
   }
 
   /** One pass: claim up to batchSize due rows and deliver them. Returns how many were claimed. */
