@@ -1,12 +1,16 @@
 // Event delivery: throughput and commit-to-webhook latency of the event outbox (src/events), in one process.
-// `npm run build && node bench/events.mjs [--events 2000] [--concurrency 50] [--database-url postgres://…]`
+// `npm run build && node bench/events.mjs [--events 2000] [--concurrency 50] [--database-url postgres://…] [--no-wake]`
 // Each event is recorded in its own durable write (as a chat message's events are); the delivery worker (default
-// config: 250 ms poll, batches of 100) POSTs them to a local webhook that answers 200 at once.
+// config: 250 ms poll, batches of 100) POSTs them to a local webhook that answers 200 at once. It is woken on commit
+// as the server wires it (events-module.ts, app.ts): SQLite in-process, PostgreSQL by NOTIFY through the realtime
+// bus; `--no-wake` measures the poll alone.
 import http from "node:http";
 import pino from "pino";
 import { loadConfig } from "../dist/config/config.js";
 import { DeliveryWorker } from "../dist/events/delivery-worker.js";
 import { EventRecorder } from "../dist/events/event-recorder.js";
+import { notifyEventsQueued } from "../dist/events/event-outbox-repository.js";
+import { openRealtimeBus } from "../dist/realtime/open-realtime-bus.js";
 import { SubscriptionService } from "../dist/events/subscription-service.js";
 import { openStore } from "../dist/store/store.js";
 import { systemClock } from "../dist/util/clock.js";
@@ -19,6 +23,7 @@ const arg = (name, fallback) => {
 const total = Number(arg("events", "2000"));
 const concurrency = Number(arg("concurrency", "50"));
 const databaseUrl = arg("database-url", undefined);
+const wake = !process.argv.includes("--no-wake");
 
 const received = new Map(); // seq → ms
 const server = http.createServer((req, res) => {
@@ -45,6 +50,12 @@ const sub = await new SubscriptionService(store, systemClock, { allowedHosts: []
 if (sub.status !== "active") throw new Error(`subscription ${sub.status}`);
 const recorder = new EventRecorder(systemClock);
 const worker = new DeliveryWorker(store, systemClock, config.events, pino({ level: "silent" }));
+const bus = openRealtimeBus({ databaseUrl: config.databaseUrl, db: store.db, log: pino({ level: "silent" }) });
+if (wake) {
+  recorder.onRecorded(store.dialect === "postgres" ? notifyEventsQueued : async () => void setImmediate(() => worker.wake()));
+  bus.subscribe((m) => m.kind === "eventsQueued" && worker.wake());
+  await bus.ready(5_000);
+}
 worker.start();
 
 const committed = new Map();
@@ -65,13 +76,14 @@ const tCommitted = performance.now();
 while (received.size < total) await new Promise((r) => setTimeout(r, 5));
 const tDone = performance.now();
 await worker.stop();
+await bus.close();
 await store.close();
 server.close();
 
 const latencies = [...committed].map(([seq, at]) => received.get(seq) - at).sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(0);
 console.log(
-  `${databaseUrl ? "postgres" : "sqlite"}: ${total} events, ${concurrency} writers; recorded at ${(total / ((tCommitted - t0) / 1000)).toFixed(0)} events/s; ` +
+  `${databaseUrl ? "postgres" : "sqlite"}${wake ? " (woken on commit)" : " (poll only)"}: ${total} events, ${concurrency} writers; recorded at ${(total / ((tCommitted - t0) / 1000)).toFixed(0)} events/s; ` +
     `delivered all in ${((tDone - t0) / 1000).toFixed(2)} s (${(total / ((tDone - t0) / 1000)).toFixed(0)} events/s end to end); ` +
     `commit→webhook p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1).toFixed(0)} ms`,
 );

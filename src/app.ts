@@ -10,6 +10,7 @@ import { ArmBearerAuthenticator } from "./management/arm-authenticator.js";
 import { HmacAuthenticator } from "./auth/hmac/hmac-authenticator.js";
 import { CallRepository } from "./calling/call-repository.js";
 import { callingRoutes } from "./calling/calling-routes.js";
+import { chatDemoRoutes } from "./chat/chat-demo-page.js";
 import { createCalling, type Calling } from "./calling/calling-service.js";
 import { UserTokenAuthenticator } from "./auth/user-token/user-token-authenticator.js";
 import { ChatRepository } from "./chat/chat-repository.js";
@@ -69,6 +70,7 @@ function allRoutes(core: Core, metrics: SwitchboardMetrics, armRoutes: RouteSpec
     ...messagingRoutes(core.messaging),
     ...eventsRoutes(core.events),
     ...callingRoutes(new CallRepository(core.store)),
+    ...chatDemoRoutes(),
     ...chatRoutes(new ChatService(core.store, new ChatRepository(core.store), core.clock, core.events.chat, chatRealtime(core, bus, chatListening))),
     ...sampleRoutes({ store: trustedAuth, keys: core.entra.keys }),
     ...trustedAuthRoutes({
@@ -153,6 +155,9 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   }
   core.activityRetention.start();
   core.events.worker.start();
+  bus.subscribe((message) => {
+    if (message.kind === "eventsQueued") core.events.worker.wake();
+  });
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, handler);

@@ -12,7 +12,6 @@ import { phoneNumbersRoutes } from "./phone-numbers/phone-numbers-routes.js";
 import { reservationRoutes } from "./phone-numbers/reservation-routes.js";
 import { ReservationService } from "./phone-numbers/reservation-service.js";
 import type { Resource } from "./resources/resource.js";
-import { WebhookDispatcher } from "./sms/delivery-report-dispatcher.js";
 import { smsRoutes } from "./sms/sms-routes.js";
 import { SmsService } from "./sms/sms-service.js";
 import type { Store } from "./store/store.js";
@@ -29,7 +28,6 @@ export interface Messaging {
   email: EmailService;
   emailDomains: EmailDomains;
   outbox: OutboxRepository;
-  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -42,8 +40,7 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
     searchHoldMs: config.phoneNumbers.searchHoldMinutes * 60_000,
   });
   const reservations = new ReservationService(store, phoneNumbers, clock, config.phoneNumbers.reservationHoldMinutes * 60_000);
-  const webhooks = new WebhookDispatcher({ maxAttempts: config.sms.webhookMaxAttempts, backoffMs: config.sms.webhookBackoffMs, log, clock });
-  const sms: SmsService = new SmsService(store, phoneNumbers, outbox, webhooks, clock, {
+  const sms: SmsService = new SmsService(store, phoneNumbers, outbox, clock, {
     alphanumericSenders: config.sms.alphanumericSenders,
     webhooksFor: async (resource: Resource) => {
       const configured = config.sms.deliveryReportWebhooks
@@ -69,11 +66,9 @@ export function openMessaging(config: Config, store: Store, clock: Clock, log: L
     email,
     emailDomains,
     outbox,
-    webhooks,
     async close() {
       await email.drain();
       relay?.close();
-      await webhooks.close();
     },
   };
 }

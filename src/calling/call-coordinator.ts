@@ -26,6 +26,11 @@ export interface CallEvent {
   reason?: string;
   /** For `left`: time in the call; for `callEnded`: the call's duration. */
   durationMs?: number;
+  /**
+   * The call's caller, on the events of a call closed by a replica that did not hold it (its holder went away), up
+   * to its first `callEnded`: a listener that never saw `callStarted` learns the caller here.
+   */
+  caller?: string;
 }
 
 export type CallEventListener = (event: CallEvent) => void;
@@ -83,7 +88,7 @@ export class CallCoordinator {
   /** Sockets of other replicas in (or calling into) calls held here. */
   private readonly remoteParties = new Map<string, RemoteCallParty>();
   /** Calls held by other replicas that rang a local socket: call id → replica, until answered or gone. */
-  private readonly remoteCalls = new Map<string, { replica: string; at: number }>();
+  private readonly remoteCalls = new Map<string, { replica: string; at: number; resourceId: string; identities: string[] }>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     deps.bus?.subscribe((relay) => this.onRelay(relay));
@@ -482,7 +487,7 @@ export class CallCoordinator {
         const callId = relay.message.callId;
         if (relay.origin !== undefined && relay.origin !== bus.replica && typeof callId === "string" && relay.message.type === "incomingCall") {
           this.pruneRemoteCalls();
-          this.remoteCalls.set(callId, { replica: relay.origin, at: this.deps.clock.now() });
+          this.remoteCalls.set(callId, { replica: relay.origin, at: this.deps.clock.now(), resourceId: relay.resourceId, identities: relay.identities });
         }
         for (const identity of relay.identities) {
           for (const c of this.connectionsOf(identity)) {
@@ -532,6 +537,61 @@ export class CallCoordinator {
     }
   }
 
+  // --- when a replica dies ---
+
+  /**
+   * Called by the replica watch (replica-watch.ts) with the replicas whose heartbeat is fresh. For every replica
+   * not among them (crashed, killed, cut off): this replica's sockets in, or rung for, a call it held get
+   * `callEnded` / `incomingCallEnded` with reason `serverFailure`; its sockets in calls held here leave them
+   * (`disconnected`); and the call records it left open are closed here (end time, reason `serverFailure`), each by
+   * exactly one survivor, which raises the call's closing events once.
+   */
+  async sweepLostReplicas(live: ReadonlySet<string>): Promise<void> {
+    const bus = this.deps.bus;
+    if (bus === undefined) return;
+    const alive = new Set(live).add(bus.replica);
+    for (const conn of this.byId.values()) {
+      if (conn.callId === undefined || conn.remoteHome === undefined || alive.has(conn.remoteHome)) continue;
+      const callId = conn.callId;
+      conn.callId = undefined;
+      conn.remoteHome = undefined;
+      conn.send({ type: "callEnded", callId, reason: "serverFailure" });
+    }
+    for (const [callId, entry] of this.remoteCalls) {
+      if (alive.has(entry.replica)) continue;
+      this.remoteCalls.delete(callId);
+      for (const identity of entry.identities) {
+        for (const c of this.connectionsOf(identity)) {
+          if (c.resource.id === entry.resourceId && c.callId !== callId) c.send({ type: "incomingCallEnded", callId, reason: "serverFailure" });
+        }
+      }
+    }
+    for (const party of [...this.remoteParties.values()]) {
+      if (alive.has(party.remote.replica)) continue;
+      this.remoteParties.delete(party.id);
+      if (party.callId !== undefined) this.leave(party, "disconnected");
+    }
+    for (const { id, homeReplica } of await this.deps.calls.heldByOthers(alive)) {
+      const now = this.deps.clock.now();
+      const before = await this.deps.calls.closeOrphan(id, homeReplica, now, "serverFailure");
+      if (before === undefined) continue;
+      this.deps.log.warn({ op: "calling.sweep", callId: id, replica: homeReplica }, "closed a call whose replica went away");
+      const record = { ...before, endedAt: now, endReason: "serverFailure" as const };
+      const durationMs = before.answeredAt === null ? 0 : Math.max(0, now - before.answeredAt);
+      const call = { record };
+      for (const p of before.participants) {
+        if (p.joinedAt !== null && p.leftAt === null) this.emit(call, "left", p.identity, now, "callEnded", now - p.joinedAt, before.caller);
+        else if (p.outcome === "ringing") this.emit(call, "missed", p.identity, now, undefined, undefined, before.caller);
+      }
+      // Like end(): callEnded for every identity; the caller is named until the first one (listeners close the call there).
+      let first = true;
+      for (const identity of new Set(before.participants.map((p) => p.identity))) {
+        this.emit(call, "callEnded", identity, now, "serverFailure", durationMs, first ? before.caller : undefined);
+        first = false;
+      }
+    }
+  }
+
   private pruneRemoteCalls(): void {
     if (this.remoteCalls.size < 1000) return;
     const horizon = this.deps.clock.now() - this.deps.config.ringTimeoutSeconds * 2000;
@@ -551,13 +611,14 @@ export class CallCoordinator {
   private save(call: LiveCall): void {
     const snapshot = structuredClone(call.record);
     call.saving = call.saving
-      .then(() => this.deps.calls.save(snapshot))
+      .then(() => this.deps.calls.save(snapshot, this.deps.bus?.replica))
       .catch((err: unknown) => this.deps.log.error({ callId: snapshot.id, err: { message: (err as Error).message } }, "saving call record failed"));
   }
 
-  private emit(call: LiveCall, type: CallEvent["type"], identity: string, at: number, reason?: string, durationMs?: number): void {
+  private emit(call: Pick<LiveCall, "record">, type: CallEvent["type"], identity: string, at: number, reason?: string, durationMs?: number, caller?: string): void {
     if (this.listeners.length === 0) return;
     const event: CallEvent = { type, callId: call.record.id, resourceId: call.record.resourceId, identity, at };
+    if (caller !== undefined) event.caller = caller;
     if (reason !== undefined) event.reason = reason;
     if (durationMs !== undefined) event.durationMs = durationMs;
     for (const listener of this.listeners) {

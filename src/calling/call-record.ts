@@ -8,6 +8,8 @@ export const END_REASONS = [
   "tokenRevoked",
   "tokenExpired",
   "serverShutdown",
+  /** The replica holding the call stopped without ending it (crash, kill -9); a survivor closed it. */
+  "serverFailure",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 

@@ -44,9 +44,11 @@ function toRecord(row: Selectable<CallsTable>, participants: Selectable<CallPart
 export class CallRepository {
   constructor(private readonly store: Store) {}
 
-  async save(call: CallRecord): Promise<void> {
+  /** `homeReplica`: the replica holding the live call (stored while the call runs, cleared when it ended). */
+  async save(call: CallRecord, homeReplica?: string): Promise<void> {
     await this.store.write(async (trx) => {
       const values = {
+        home_replica: call.endedAt === null ? (homeReplica ?? null) : null,
         resource_id: call.resourceId,
         caller: call.caller,
         video: call.video ? 1 : 0,
@@ -76,6 +78,46 @@ export class CallRepository {
           )
           .execute();
       }
+    });
+  }
+
+  /** Calls still running on a replica not in `live` (their holder went away without ending them). */
+  async heldByOthers(live: ReadonlySet<string>): Promise<Array<{ id: string; homeReplica: string }>> {
+    let q = this.store.db.selectFrom("calls").select(["id", "home_replica"]).where("home_replica", "is not", null).where("ended_at", "is", null);
+    if (live.size > 0) q = q.where("home_replica", "not in", [...live]);
+    const rows = await q.limit(500).execute();
+    return rows.map((r) => ({ id: r.id, homeReplica: r.home_replica! }));
+  }
+
+  /**
+   * Closes a call whose holder `homeReplica` went away: end time, reason, duration; who was in it leaves
+   * (`callEnded`), who was ringing missed it. Conditional on the call still being open and held there, so of several
+   * survivors sweeping at once exactly one closes it: that one gets the record as it was before (to raise the events
+   * once), the others undefined.
+   */
+  async closeOrphan(id: string, homeReplica: string, now: number, reason: EndReason): Promise<CallRecord | undefined> {
+    return this.store.write(async (trx) => {
+      const row = await trx.selectFrom("calls").selectAll().where("id", "=", id).executeTakeFirst();
+      if (row === undefined || row.ended_at !== null || row.home_replica !== homeReplica) return undefined;
+      const answeredAt = row.answered_at === null ? null : Number(row.answered_at);
+      const closed = await trx
+        .updateTable("calls")
+        .set({ ended_at: now, end_reason: reason, duration_ms: answeredAt === null ? 0 : Math.max(0, now - answeredAt), home_replica: null })
+        .where("id", "=", id)
+        .where("ended_at", "is", null)
+        .where("home_replica", "=", homeReplica)
+        .executeTakeFirst();
+      if (Number(closed.numUpdatedRows) === 0) return undefined;
+      const participants = await trx.selectFrom("call_participants").selectAll().where("call_id", "=", id).execute();
+      await trx
+        .updateTable("call_participants")
+        .set({ left_at: now, leave_reason: "callEnded" })
+        .where("call_id", "=", id)
+        .where("joined_at", "is not", null)
+        .where("left_at", "is", null)
+        .execute();
+      await trx.updateTable("call_participants").set({ outcome: "missed" }).where("call_id", "=", id).where("outcome", "=", "ringing").execute();
+      return toRecord(row, participants);
     });
   }
 

@@ -3,6 +3,7 @@ import type { IdentityStateCache } from "../identity/identity-state-cache.js";
 import type { Store } from "../store/store.js";
 import { CallCoordinator, type CallEventListener } from "./call-coordinator.js";
 import { CallRepository } from "./call-repository.js";
+import { ReplicaWatch } from "./replica-watch.js";
 import { SignalingServer, type SignalingDeps } from "./signaling-server.js";
 
 /** What calling needs from the composition root (app.ts), and nothing more: no `Core`. */
@@ -34,11 +35,27 @@ export function createCalling(deps: CallingDeps): Calling {
     bus: deps.bus,
   });
   const signaling = new SignalingServer(deps, coordinator);
+  // Liveness of the replica holding each call (docs/realtime.md): heartbeats, and survivors closing what a dead one left.
+  const watch =
+    deps.bus === undefined
+      ? undefined
+      : new ReplicaWatch({
+          store: deps.store,
+          coordinator,
+          replica: deps.bus.replica,
+          log: deps.log,
+          heartbeatMs: deps.config.replicaHeartbeatMs,
+          timeoutMs: deps.config.replicaTimeoutMs,
+        });
+  watch?.start();
   return {
     attach: (server) => signaling.attach(server),
     onCallEvent: (listener) => coordinator.onCallEvent(listener),
     repository,
     signaling,
-    close: () => signaling.close(),
+    close: async () => {
+      await signaling.close();
+      await watch?.close();
+    },
   };
 }

@@ -11,10 +11,12 @@ export interface CallsTable {
   /** When a second participant joined; null if nobody ever answered. */
   answered_at: number | null;
   ended_at: number | null;
-  /** hangUp | cancelled | rejected | noAnswer | disconnected | tokenRevoked | tokenExpired | serverShutdown */
+  /** hangUp | cancelled | rejected | noAnswer | disconnected | tokenRevoked | tokenExpired | serverShutdown | serverFailure */
   end_reason: string | null;
   /** ended_at - answered_at (0 for an unanswered call); null while the call runs. */
   duration_ms: number | null;
+  /** The replica (realtime bus id) holding the live call; null once it ended (migration 0017). */
+  home_replica: string | null;
 }
 
 /** Every identity a call involved: the caller, each invitee (joined or not) and anyone who joined by id. */
@@ -33,7 +35,15 @@ export interface CallParticipantsTable {
   leave_reason: string | null;
 }
 
+/** One row per server process: its heartbeat, in the database's clock (epoch ms). */
+export interface RealtimeReplicasTable {
+  replica: string;
+  started_at: number;
+  seen_at: number;
+}
+
 export interface CallingTables {
   calls: CallsTable;
   call_participants: CallParticipantsTable;
+  realtime_replicas: RealtimeReplicasTable;
 }

@@ -212,6 +212,17 @@ export const configSchema = z.object({
       messageBurst: z.number().int().min(1).max(100_000).default(200),
       /** A socket must authenticate within this time. */
       authTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /** Every process writes its heartbeat (table realtime_replicas) this often (docs/realtime.md). */
+      replicaHeartbeatMs: z.number().int().min(50).max(60_000).default(2000),
+      /**
+       * A replica whose heartbeat is older than this is gone: survivors end its calls (reason serverFailure) and
+       * close their records. Keep it several heartbeats long, and longer than a database stall you expect.
+       */
+      replicaTimeoutMs: z.number().int().min(200).max(600_000).default(10_000),
+    })
+    .refine((c) => c.replicaTimeoutMs >= 2 * c.replicaHeartbeatMs, {
+      message: "replicaTimeoutMs must be at least twice replicaHeartbeatMs",
+      path: ["replicaTimeoutMs"],
     })
     .prefault({}),
 });
@@ -264,6 +275,8 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_STUN_URLS", (v) => ({ calling: { stunUrls: v.split(",").map((u) => u.trim()) } })],
   ["SWITCHBOARD_TURN_URLS", (v) => ({ calling: { turn: { urls: v.split(",").map((u) => u.trim()) } } }) as ConfigInput],
   ["SWITCHBOARD_TURN_SECRET", (v) => ({ calling: { turn: { secret: v } } }) as ConfigInput],
+  ["SWITCHBOARD_CALLING_REPLICA_HEARTBEAT_MS", (v) => ({ calling: { replicaHeartbeatMs: Number(v) } })],
+  ["SWITCHBOARD_CALLING_REPLICA_TIMEOUT_MS", (v) => ({ calling: { replicaTimeoutMs: Number(v) } })],
 ];
 
 type Plain = Record<string, unknown>;

@@ -13,7 +13,7 @@ import type { ResourceRegistry } from "../resources/resource-registry.js";
 import type { ResourceRepository } from "../resources/resource-repository.js";
 import type { KeyName, Resource } from "../resources/resource.js";
 import type { Store } from "../store/store.js";
-import type { DeliveryReportData } from "../sms/delivery-report-dispatcher.js";
+import type { DeliveryReportData } from "../sms/delivery-report.js";
 import type { Clock } from "../util/clock.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./console-assets.js";
 import { ConsoleAuth, CONSOLE_COOKIE, parseCookie } from "./console-auth.js";

@@ -1,7 +1,7 @@
 import type { RecentEvent } from "../activity/activity-repository.js";
 import type { CallRecord } from "../calling/call-record.js";
 import type { Resource } from "../resources/resource.js";
-import type { DeliveryReportData } from "../sms/delivery-report-dispatcher.js";
+import type { DeliveryReportData } from "../sms/delivery-report.js";
 import { csrfField, esc, secretField, table, time } from "./console-html.js";
 import { lineChart } from "./console-live.js";
 import { ACTIVITY_SINCE } from "./console-pages.js";

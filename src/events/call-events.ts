@@ -24,6 +24,7 @@ const END_REASONS: Record<string, { code: number; subCode: number; phrase: strin
   tokenExpired: { code: 401, subCode: 1, phrase: "A participant's token expired." },
   disconnected: { code: 0, subCode: 1, phrase: "The last participant disconnected." },
   serverShutdown: { code: 503, subCode: 0, phrase: "The calling service shut down." },
+  serverFailure: { code: 500, subCode: 0, phrase: "The calling server holding the call stopped unexpectedly." },
 };
 
 interface OpenCall {
@@ -63,7 +64,12 @@ export class CallEventsOutbox {
       this.open.set(e.callId, { caller: e.identity, identities: new Set([e.identity]) });
       return [{ eventType: CALL_EVENT_TYPES.started, subject: `call/${e.callId}/startedBy/${e.identity}`, data: this.base(e.callId, e.identity) }];
     }
-    const call = this.open.get(e.callId);
+    let call = this.open.get(e.callId);
+    if (call === undefined && e.caller !== undefined) {
+      // A call closed here though another replica held it (that replica went away): the events name its caller.
+      call = { caller: e.caller, identities: new Set([e.caller]) };
+      this.open.set(e.callId, call);
+    }
     if (call === undefined) return [];
     if (e.type === "joined" || e.type === "left") {
       call.identities.add(e.identity);

@@ -19,7 +19,13 @@ export const realTimer: WorkerTimer = {
   },
 };
 
+/** A wake runs the next pass this soon, not at once: events committed meanwhile go out in the same batch. */
+const WAKE_DELAY_MS = 20;
+
 type Outcome = { ok: true } | { ok: false; error: string; deadNow: boolean };
+
+/** A retry schedule other than `events.retryDelaysMs` / `events.maxAttempts` for some subscriptions (the SMS webhooks). */
+export type RetryPolicyFor = (subscriptionId: string) => { delaysMs: readonly number[]; maxAttempts: number } | undefined;
 
 /**
  * Delivers the event outbox: claims due rows (PostgreSQL `FOR UPDATE SKIP LOCKED`, so each row goes to one replica;
@@ -33,6 +39,12 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private readonly repository: EventsRepository;
+  /** Woken while a pass ran: run another one at once after it. */
+  private woken = false;
+  /** The last pass found a quarter of a batch or more: wakes wait for the poll. */
+  private busy = false;
+  /** When the scheduled pass runs (performance.now()). */
+  private dueAt = 0;
 
   constructor(
     store: Store,
@@ -40,6 +52,7 @@ export class DeliveryWorker {
     private readonly config: EventsConfig,
     private readonly log: Logger,
     private readonly timer: WorkerTimer = realTimer,
+    private readonly retryPolicyFor?: RetryPolicyFor,
   ) {
     this.repository = new EventsRepository(store);
   }
@@ -57,24 +70,46 @@ export class DeliveryWorker {
     await this.running;
   }
 
+  /**
+   * Events were just committed (in this process, or by any process on PostgreSQL, through NOTIFY): deliver them now
+   * rather than at the next poll. Wakes coalesce (a pass runs 20 ms after the first), and are ignored while the
+   * worker is busy (its last pass claimed a quarter of a batch or more); the poll stays as the fallback.
+   */
+  wake(): void {
+    // Under load (the last pass found a good part of a batch) the poll's cadence batches better than wakes would.
+    if (this.stopped || this.busy) return;
+    if (this.running !== undefined) {
+      this.woken = true;
+      return;
+    }
+    if (this.handle !== undefined && this.dueAt <= performance.now() + WAKE_DELAY_MS) return; // due soon enough
+    this.handle?.cancel();
+    this.schedule(WAKE_DELAY_MS);
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
+    this.dueAt = performance.now() + ms;
     this.handle = this.timer.setTimeout(() => {
       this.handle = undefined;
+      this.woken = false;
       this.running = this.drain()
         .catch((err: unknown) => this.log.warn({ err: { message: (err as Error).message } }, "event delivery pass failed"))
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.config.pollMs);
+          this.schedule(this.woken ? WAKE_DELAY_MS : this.config.pollMs);
         });
     }, ms);
   }
 
   /** Delivers until nothing is due (a full batch means more may be waiting). */
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.runOnce()) >= this.config.batchSize) {
+    let claimed: number;
+    let total = 0;
+    while (!this.stopped && (claimed = await this.runOnce(), total += claimed, claimed >= this.config.batchSize)) {
       /* next batch */
     }
+    this.busy = total >= this.config.batchSize / 4;
   }
 
   /** One pass: claim up to batchSize due rows and deliver them. Returns how many were claimed. */
@@ -125,12 +160,14 @@ export class DeliveryWorker {
       return;
     }
     const now = this.clock.now();
-    const delays = this.config.retryDelaysMs;
+    const policy = this.retryPolicyFor?.(batch[0]!.subscription_id);
+    const delays = policy?.delaysMs ?? this.config.retryDelaysMs;
+    const maxAttempts = policy?.maxAttempts ?? this.config.maxAttempts;
     let dead = 0;
     await this.repository.updateDeliveries(
       batch.map((r) => {
         const attempts = Number(r.attempts) + 1;
-        const expired = outcome.deadNow || attempts >= this.config.maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
+        const expired = outcome.deadNow || attempts >= maxAttempts || now - Number(r.created_at) >= this.config.maxAgeMs;
         if (expired) dead++;
         return {
           id: Number(r.id),

@@ -16,8 +16,14 @@ export interface EventResource {
  */
 export class EventRecorder {
   private readonly outbox = new EventOutboxRepository();
+  private afterRecord: ((db: Kysely<Database>) => Promise<void>) | undefined;
 
   constructor(private readonly clock: Clock) {}
+
+  /** Runs in the recording transaction whenever rows were written (events-module.ts: wakes the delivery worker). */
+  onRecorded(hook: (db: Kysely<Database>) => Promise<void>): void {
+    this.afterRecord = hook;
+  }
 
   /** Whether any active subscription of the resource wants one of these types (lets callers skip building events). */
   async wants(db: Kysely<Database>, resourceId: string, types: readonly string[]): Promise<boolean> {
@@ -53,6 +59,7 @@ export class EventRecorder {
       }
     }
     await this.outbox.insertDeliveries(db, rows);
+    if (rows.length > 0) await this.afterRecord?.(db);
     return rows.length;
   }
 

@@ -7,6 +7,7 @@ import type { Clock } from "../util/clock.js";
 import { ChatEvents } from "./chat-events.js";
 import { DeliveryWorker, type WorkerTimer } from "./delivery-worker.js";
 import { EventRecorder } from "./event-recorder.js";
+import { isSmsWebhookTarget, notifyEventsQueued } from "./event-outbox-repository.js";
 import { InboundSms } from "./inbound-sms.js";
 import { SubscriptionService } from "./subscription-service.js";
 
@@ -30,7 +31,16 @@ export function openEvents(
   timer?: WorkerTimer,
 ): Events {
   const recorder = new EventRecorder(clock);
-  const worker = new DeliveryWorker(store, clock, config.events, log, timer);
+  // The SMS webhooks keep their documented schedule: sms.webhookBackoffMs doubling, sms.webhookMaxAttempts attempts.
+  const smsWebhookPolicy = {
+    delaysMs: Array.from({ length: Math.max(1, config.sms.webhookMaxAttempts - 1) }, (_, i) => config.sms.webhookBackoffMs * 2 ** i),
+    maxAttempts: config.sms.webhookMaxAttempts,
+  };
+  const worker = new DeliveryWorker(store, clock, config.events, log, timer, (id) => (isSmsWebhookTarget(id) ? smsWebhookPolicy : undefined));
+  // Wake the worker on commit rather than at the next poll. PostgreSQL: a NOTIFY in the recording transaction reaches
+  // every replica's realtime bus at commit (app.ts wakes the worker on it). SQLite: one process, writes serialized, so
+  // a pass started now claims after the recording transaction committed.
+  recorder.onRecorded(store.dialect === "postgres" ? notifyEventsQueued : async () => void setImmediate(() => worker.wake()));
   return {
     recorder,
     chat: new ChatEvents(recorder),

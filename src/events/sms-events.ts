@@ -14,7 +14,7 @@ export function smsReceivedEvent(m: { messageId: string; from: string; to: strin
   };
 }
 
-/** SMSDeliveryReportReceived for an outbound message (data as sms/delivery-report-dispatcher.ts builds it). */
+/** SMSDeliveryReportReceived for an outbound message (data: sms/delivery-report.ts). */
 export function smsDeliveryReportEvent(data: { to: string } & Record<string, unknown>): AcsEvent {
   return { eventType: SMS_DELIVERY_REPORT_RECEIVED, subject: subjectOf(data.to), data };
 }

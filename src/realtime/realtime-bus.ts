@@ -13,7 +13,9 @@ export type RelayMessage =
   /** A socket on `from.replica` sent a call message for a call that lives on replica `to`. */
   | { kind: "forward"; to: string; from: RemoteParty; message: Record<string, unknown> & { type: string; callId: string } }
   /** A socket that took part in a call on replica `to` went away (disconnect, revocation, expiry). */
-  | { kind: "gone"; to: string; from: RemoteParty; callId: string; reason: string };
+  | { kind: "gone"; to: string; from: RemoteParty; callId: string; reason: string }
+  /** Events were committed to the event outbox (NOTIFY from the recording transaction): delivery workers wake. */
+  | { kind: "eventsQueued" };
 
 /** A socket of another replica, as the replica that holds the call sees it. */
 export interface RemoteParty {

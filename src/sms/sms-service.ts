@@ -12,7 +12,8 @@ import type { EventRecorder } from "../events/event-recorder.js";
 import { smsDeliveryReportEvent } from "../events/sms-events.js";
 import { newId } from "../util/crypto.js";
 import { checkE164, isE164 } from "../util/phone-number.js";
-import { deliveryReportEvent, type DeliveryReportData, type WebhookDispatcher } from "./delivery-report-dispatcher.js";
+import { syncSmsWebhookTargets } from "../events/event-outbox-repository.js";
+import type { DeliveryReportData } from "./delivery-report.js";
 import { countSegments } from "./sms-segments.js";
 import type { SmsMessagesTable } from "./sms-tables.js";
 
@@ -71,7 +72,8 @@ function messageId(now: number): string {
 /**
  * SMS: checks the sender (a number of this resource that may send SMS, or a configured alphanumeric id), then
  * accepts each recipient separately (E.164, opt-outs, repeatability). Accepted messages are stored in the outbox in
- * the same transaction; delivery is simulated as immediate and reported to webhooks in the background.
+ * the same transaction; delivery is simulated as immediate, and its report (SMSDeliveryReportReceived) is written to
+ * the event outbox in that transaction too, for event subscriptions and the SMS webhooks alike (docs/events.md).
  */
 export class SmsService {
   /** Event Grid events (src/events): delivery reports recorded in the send's transaction once attached. */
@@ -81,7 +83,6 @@ export class SmsService {
     private readonly store: Store,
     private readonly numbers: PhoneNumberService,
     private readonly outbox: OutboxRepository,
-    private readonly dispatcher: WebhookDispatcher,
     private readonly clock: Clock,
     private readonly options: SmsServiceOptions,
   ) {
@@ -121,8 +122,10 @@ export class SmsService {
     const candidates = request.smsRecipients.map((r) => r.to).filter(isE164);
     const optedOut = new Set(await this.repository.optedOut(resource.id, request.from, candidates));
 
-    const accepted: SmsMessagesTable[] = [];
+    // The SMS webhooks (configured and stored) are outbox targets: brought up to date in the send's transaction.
+    const webhookUrls = wantsReport && this.events !== undefined ? await this.options.webhooksFor(resource) : undefined;
     const results = await this.store.write(async (trx) => {
+      if (webhookUrls !== undefined) await syncSmsWebhookTargets(trx, resource.id, webhookUrls, now);
       const out: SmsSendResult[] = [];
       for (const r of request.smsRecipients) {
         const repeatable = r.repeatabilityRequestId !== undefined;
@@ -189,22 +192,12 @@ export class SmsService {
           createdAt: now,
         });
         if (wantsReport) await this.events?.record(trx, resource, [smsDeliveryReportEvent({ ...this.reportData(row) })]);
-        accepted.push(row);
         out.push({ to: r.to, messageId: row.id, httpStatusCode: 202, ...(repeatable ? { repeatabilityResult: "accepted" as const } : {}), successful: true });
       }
       return out;
     });
 
-    if (wantsReport && accepted.length > 0) void this.reportDelivery(resource, accepted);
     return results;
-  }
-
-  private async reportDelivery(resource: Resource, messages: SmsMessagesTable[]): Promise<void> {
-    const urls = await this.options.webhooksFor(resource).catch(() => []);
-    if (urls.length === 0) return;
-    const at = new Date(this.clock.now()).toISOString();
-    const events = messages.map((m) => deliveryReportEvent(resource, this.reportData(m), at));
-    for (const url of urls) this.dispatcher.enqueue(url, events);
   }
 
   private reportData(m: SmsMessagesTable): DeliveryReportData {

@@ -46,6 +46,36 @@ describe.each(backendNames)("event delivery worker (%s)", (backend) => {
     return { clock, config, store, open, receiver, subs, record, worker };
   }
 
+  it("an SMS webhook target keeps its own schedule (sms.webhookBackoffMs doubling, sms.webhookMaxAttempts), then dead-letters", async () => {
+    const { clock, receiver, store, config } = await setup();
+    await store.write((trx) => trx.deleteFrom("event_subscriptions").execute()); // only the SMS target below
+    const { syncSmsWebhookTargets, isSmsWebhookTarget } = await import("../../src/events/event-outbox-repository.js");
+    const policy = { delaysMs: [1_000, 2_000], maxAttempts: 3 };
+    const w = new DeliveryWorker(store, clock, config.events, silent, undefined, (id) => (isSmsWebhookTarget(id) ? policy : undefined));
+    const recorder = new EventRecorder(clock);
+    await store.write(async (trx) => {
+      await syncSmsWebhookTargets(trx, resource.id, [`${receiver.url}?legacy=1`], clock.now());
+      await recorder.record(trx, resource, [{ eventType: "Microsoft.Communication.SMSDeliveryReportReceived", subject: "/phonenumber/1425", data: { messageId: "m1", to: "+1425" } }]);
+    });
+    // One row, for the SMS target.
+    const rows = await store.db.selectFrom("event_deliveries").selectAll().execute();
+    expect(rows.map((r) => r.subscription_id)).toEqual([expect.stringMatching(/^smswebhook-/)]);
+    receiver.failNext(503, 503, 503);
+    expect(await w.runOnce()).toBe(1);
+    clock.advance(999);
+    expect(await w.runOnce()).toBe(0);
+    clock.advance(1);
+    expect(await w.runOnce()).toBe(1); // 1 s after the first failure
+    clock.advance(1_999);
+    expect(await w.runOnce()).toBe(0);
+    clock.advance(1);
+    expect(await w.runOnce()).toBe(1); // 2 s after the second: the third attempt fails, the last one allowed
+    expect(await store.db.selectFrom("event_deliveries").select(["status", "attempts", "last_error"]).execute()).toEqual([
+      { status: "dead", attempts: 3, last_error: "HTTP 503" },
+    ]);
+    expect(receiver.notifications().map((r) => r.status)).toEqual([503, 503, 503]);
+  });
+
   it("retries on Event Grid's schedule through the injected clock: 10 s, then 30 s", async () => {
     const { clock, receiver, record, worker, store } = await setup();
     const w = worker();

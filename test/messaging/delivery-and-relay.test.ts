@@ -42,20 +42,36 @@ async function waitFor<T>(probe: () => T | undefined, what: string, ms = 10_000)
   }
 }
 
+async function waitForAsync<T>(probe: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 describe.each(backendNames)("SMS delivery-report webhooks (%s)", (backend) => {
   let srv: TestServer;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let stored: Awaited<ReturnType<typeof startReceiver>>;
+  let down: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     receiver = await startReceiver(1);
     stored = await startReceiver(0);
-    srv = await startTestServer({ backend, config: { sms: { deliveryReportWebhooks: [{ url: receiver.url }], webhookBackoffMs: 50, webhookMaxAttempts: 3 } } });
+    down = await startReceiver(Number.MAX_SAFE_INTEGER);
+    srv = await startTestServer({
+      backend,
+      config: { sms: { deliveryReportWebhooks: [{ url: receiver.url }, { url: down.url, resource: "dev" }], webhookBackoffMs: 50, webhookMaxAttempts: 3 } },
+    });
     await srv.server.core.messaging.sms.addWebhook(srv.resource.id, stored.url);
   });
   afterAll(async () => {
     await srv?.close();
     await receiver?.close();
     await stored?.close();
+    await down?.close();
   });
 
   it("posts an Event Grid SMSDeliveryReportReceived event, retrying after a failed first delivery", async () => {
@@ -98,7 +114,33 @@ describe.each(backendNames)("SMS delivery-report webhooks (%s)", (backend) => {
     expect(receiver.received.length).toBe(count);
     // The webhook URL's query (which may hold a secret) never reaches the log.
     expect(srv.readLog()).not.toContain("secret-in-query");
-    expect(srv.readLog()).toContain("webhook delivery failed; retrying");
+    expect(srv.readLog()).toContain("event delivery failed");
+  });
+
+  it("delivers through the durable event outbox: a webhook that keeps failing is dead-lettered and listed in events failures", async () => {
+    const [sender] = await buyNumbers(srv);
+    const client = new SmsClient(srv.connectionString("https"));
+    const [result] = await client.send({ from: sender!, to: ["+14255550197"], message: "to a dead endpoint" }, { enableDeliveryReport: true });
+    const subs = srv.server.core.events.subscriptions;
+    const failure = await waitForAsync(async () => (await subs.failures(srv.resource.id)).find((f) => (f.event as { data: { messageId: string } }).data.messageId === result!.messageId), "the dead letter");
+    // sms.webhookMaxAttempts (3) attempts, sms.webhookBackoffMs apart and doubling; the last answer kept.
+    expect(failure).toMatchObject({ attempts: 3, lastError: "HTTP 503", eventType: "Microsoft.Communication.SMSDeliveryReportReceived" });
+    expect(failure.subscriptionId).toMatch(/^smswebhook-/);
+    expect(down.received.filter((r) => r.body[0].data.messageId === result!.messageId).map((r) => r.status)).toEqual([503, 503, 503]);
+    // The same payload the webhook was sent, in the failures list (what `switchboard events failures` prints).
+    expect(failure.event).toEqual(down.received.find((r) => r.body[0].data.messageId === result!.messageId)!.body[0]);
+    // The working webhooks got it, once each.
+    await waitFor(() => stored.received.find((r) => r.body[0].data.messageId === result!.messageId), "the stored webhook");
+    await waitFor(() => receiver.received.find((r) => r.body[0].data.messageId === result!.messageId), "the configured webhook");
+    // The targets are listed with the subscriptions, marked as SMS webhooks; removing a stored one stops it at the next send.
+    const listed = await subs.list(srv.resource.id);
+    expect(listed.filter((l) => l.id.startsWith("smswebhook-")).map((l) => l.endpoint).sort()).toEqual([receiver.url, down.url, stored.url].sort());
+    await srv.server.core.messaging.sms.removeWebhook(srv.resource.id, stored.url);
+    const before = stored.received.length;
+    const [again] = await client.send({ from: sender!, to: ["+14255550196"], message: "after removal" }, { enableDeliveryReport: true });
+    await waitFor(() => receiver.received.find((r) => r.body[0].data.messageId === again!.messageId), "the configured webhook again");
+    expect(stored.received.length).toBe(before);
+    expect((await subs.list(srv.resource.id)).filter((l) => l.id.startsWith("smswebhook-")).map((l) => l.endpoint).sort()).toEqual([receiver.url, down.url].sort());
   });
 });
 

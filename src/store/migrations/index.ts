@@ -10,6 +10,7 @@ import { managementMigration } from "./0010-management.js";
 import { signinMigration } from "./0011-signin.js";
 import { eventsMigration } from "./0013-events.js";
 import { consoleMigration } from "./0014-console.js";
+import { replicasMigration } from "./0017-replicas.js";
 import { createMigrationContext, type Dialect } from "./migration-context.js";
 
 /**
@@ -30,6 +31,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     "0011-signin": signinMigration(ctx),
     "0013-events": eventsMigration(ctx),
     "0014-console": consoleMigration(ctx),
+    "0017-replicas": replicasMigration(ctx),
   };
 }
 
