@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ReplicaRegistry } from "../realtime/replica-registry.js";
+import { ReplicaRegistry } from "../realtime/replica-repository.js";
 import type { Store } from "../store/store.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 

@@ -7,7 +7,7 @@ import type { Clock } from "../util/clock.js";
 import { ChatEvents } from "./chat-events.js";
 import { DeliveryWorker, type WorkerTimer } from "./delivery-worker.js";
 import { EventRecorder } from "./event-recorder.js";
-import { isSmsWebhookTarget, notifyEventsQueued } from "./event-outbox-repository.js";
+import { isSmsWebhookTarget, notifyEventsQueued } from "./sms-webhook-repository.js";
 import { InboundSms } from "./inbound-sms.js";
 import { SubscriptionService } from "./subscription-service.js";
 

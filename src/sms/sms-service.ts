@@ -12,7 +12,7 @@ import type { EventRecorder } from "../events/event-recorder.js";
 import { smsDeliveryReportEvent } from "../events/sms-events.js";
 import { newId } from "../util/crypto.js";
 import { checkE164, isE164 } from "../util/phone-number.js";
-import { syncSmsWebhookTargets } from "../events/event-outbox-repository.js";
+import { syncSmsWebhookTargets } from "../events/sms-webhook-repository.js";
 import type { DeliveryReportData } from "./delivery-report.js";
 import { countSegments } from "./sms-segments.js";
 import type { SmsMessagesTable } from "./sms-tables.js";

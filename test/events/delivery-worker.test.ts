@@ -49,7 +49,7 @@ describe.each(backendNames)("event delivery worker (%s)", (backend) => {
   it("an SMS webhook target keeps its own schedule (sms.webhookBackoffMs doubling, sms.webhookMaxAttempts), then dead-letters", async () => {
     const { clock, receiver, store, config } = await setup();
     await store.write((trx) => trx.deleteFrom("event_subscriptions").execute()); // only the SMS target below
-    const { syncSmsWebhookTargets, isSmsWebhookTarget } = await import("../../src/events/event-outbox-repository.js");
+    const { syncSmsWebhookTargets, isSmsWebhookTarget } = await import("../../src/events/sms-webhook-repository.js");
     const policy = { delaysMs: [1_000, 2_000], maxAttempts: 3 };
     const w = new DeliveryWorker(store, clock, config.events, silent, undefined, (id) => (isSmsWebhookTarget(id) ? policy : undefined));
     const recorder = new EventRecorder(clock);
