@@ -99,10 +99,35 @@ async function deployReplicas(n) {
   return { pids, lb: `http://127.0.0.1:${lbPort}`, replicas: Array.from({ length: n }, (_, i) => `http://127.0.0.1:${basePort + i}`), primaryKey, stop: stopAll };
 }
 
-const onlyDirect = values["only-direct"];
+/** One replica started directly (no nginx): the ratio pair's PostgreSQL side when nginx is not installed. */
+async function directReplica() {
+  const { url, schema } = await freshSchemaUrl();
+  const primaryKey = randomBytes(32).toString("base64");
+  const server = await startSwitchboard({ env: { SWITCHBOARD_DATABASE_URL: url, SWITCHBOARD_PRIMARY_KEY: primaryKey } });
+  return {
+    pids: [server.child.pid],
+    replicas: [server.base],
+    primaryKey,
+    stop: async () => {
+      await stop(server.child);
+      await dropSchema(schema);
+    },
+  };
+}
+
+const hasNginx = (() => {
+  try {
+    execFileSync("sh", ["-c", `command -v "\${NGINX:-nginx}" || test -x /usr/sbin/nginx`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasNginx && !values["only-direct"]) console.log("nginx not found: measuring SQLite and one PostgreSQL replica directly (--only-direct)");
+const onlyDirect = values["only-direct"] || !hasNginx;
 const sqlite = await startSwitchboard();
 const sqliteKeys = await keysOf(sqlite.dataDir);
-const one = await deployReplicas(1);
+const one = onlyDirect ? await directReplica() : await deployReplicas(1);
 const two = onlyDirect ? undefined : await deployReplicas(2);
 const SQLITE = "SQLite, 1 process (synchronous=FULL, group commit)";
 const PG = "PostgreSQL, 1 replica, direct";

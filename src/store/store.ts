@@ -7,6 +7,8 @@ import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import type { ChangeNotifications } from "./pg-change-listener.js";
+import { PgGroupCommit } from "./pg-group-commit.js";
+import { preparedStatementPool } from "./pg-prepared.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
@@ -32,6 +34,11 @@ export interface WriteContext {
   lock(name: string): Promise<void>;
 }
 
+/**
+ * A write: its statements run in `trx`. On PostgreSQL it may run more than once (when a write grouped into the same
+ * transaction fails, the group is rolled back and each write runs again alone: src/store/pg-group-commit.ts), so it
+ * must have no effect outside the transaction other than its return value.
+ */
 export type WriteFn<T> = (trx: Transaction<Database>, ctx: WriteContext) => Promise<T>;
 
 /**
@@ -112,10 +119,17 @@ function openPostgresPool(pg: typeof import("pg").default, config: Config, optio
   return pool;
 }
 
+/** Groups in flight at once: each holds a connection; the rest of the pool stays free for reads. */
+function pgGroups(poolSize: number): number {
+  const override = Number(process.env.SB_PG_GROUPS_EXPERIMENT);
+  if (override > 0) return override;
+  return Math.max(1, Math.floor(poolSize / 2));
+}
+
 function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database> } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
-    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool) }) }) };
   }
   return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
 }
@@ -216,7 +230,8 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     return { value, changes, ids };
   };
 
-  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : undefined;
+  const groupCommit =
+    dialect === "sqlite" ? new SqliteGroupCommit(db) : config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
 
   return {
     dialect,
