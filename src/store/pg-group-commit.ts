@@ -1,8 +1,12 @@
-import type { Kysely, Transaction } from "kysely";
+import type { InsertObject, Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
+
+type Row = { table: keyof Database; values: InsertObject<Database, keyof Database> };
 
 interface Pending {
   fn: (trx: Transaction<Database>) => Promise<unknown>;
+  /** Set for Store.insert: the group writes the rows of one table with one multi-row INSERT. */
+  row?: Row;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -35,11 +39,20 @@ export class PgGroupCommit {
     private readonly maxGroups: number,
   ) {}
 
-  run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  run<T>(fn: (trx: Transaction<Database>) => Promise<T>, row?: Row): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, ...(row !== undefined ? { row } : {}), resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Inserts one row: the rows of a group that go to the same table are written by one multi-row INSERT, so a request
+   * whose write is a single insert (createUserAndToken's identity) costs no round trip of its own.
+   */
+  insert<T extends keyof Database>(table: T, values: InsertObject<Database, T>): Promise<void> {
+    const row = { table, values } as Row;
+    return this.run(async (trx) => void (await trx.insertInto(row.table).values(row.values).execute()), row);
   }
 
   /** Resolves once everything queued so far has been committed (or has failed). */
@@ -75,7 +88,15 @@ export class PgGroupCommit {
     let written = false;
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const item of group) values.push(await item.fn(trx));
+        const rows = new Map<keyof Database, Row["values"][]>();
+        for (const item of group) {
+          if (item.row === undefined) continue;
+          const list = rows.get(item.row.table);
+          if (list === undefined) rows.set(item.row.table, [item.row.values]);
+          else list.push(item.row.values);
+        }
+        for (const [table, list] of rows) await trx.insertInto(table).values(list).execute();
+        for (const item of group) values.push(item.row !== undefined ? undefined : await item.fn(trx));
         written = true;
       });
     } catch (error) {

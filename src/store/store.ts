@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, sql, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type InsertObject, type Migration, type Transaction } from "kysely";
 import type pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
@@ -49,6 +49,11 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   write<T>(fn: WriteFn<T>): Promise<T>;
+  /**
+   * Inserts one row, durably (as `write` with a lone insert, which announces no change). PostgreSQL with group
+   * commit: the rows of one turn for one table go out as one multi-row INSERT.
+   */
+  insert<T extends keyof Database>(table: T, values: InsertObject<Database, T>): Promise<void>;
   /** Called with the changes of every committed write of this process, and their change_events ids. */
   onLocalChanges(listener: (changes: Change[], ids: number[]) => void): void;
   /**
@@ -230,19 +235,25 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     return { value, changes, ids };
   };
 
-  const groupCommit =
-    dialect === "sqlite" ? new SqliteGroupCommit(db) : config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
+  const pgGroupCommit = dialect === "postgres" && config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
+  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : pgGroupCommit;
+
+  const write = async <T>(fn: WriteFn<T>): Promise<T> => {
+    const { value, changes, ids } =
+      groupCommit !== undefined
+        ? await groupCommit.run((trx) => runRecorded(trx, fn))
+        : await db.transaction().execute((trx) => runRecorded(trx, fn));
+    dispatch(changes, ids);
+    return value;
+  };
 
   return {
     dialect,
     db,
-    async write<T>(fn: WriteFn<T>): Promise<T> {
-      const { value, changes, ids } =
-        groupCommit !== undefined
-          ? await groupCommit.run((trx) => runRecorded(trx, fn))
-          : await db.transaction().execute((trx) => runRecorded(trx, fn));
-      dispatch(changes, ids);
-      return value;
+    write,
+    insert(table, values) {
+      if (pgGroupCommit !== undefined) return pgGroupCommit.insert(table, values);
+      return write(async (trx) => void (await trx.insertInto(table).values(values).execute()));
     },
     onLocalChanges(listener) {
       listeners.push(listener);

@@ -95,6 +95,27 @@ describe.each(backendNames.filter((b) => b === "postgres"))("group commit on %s"
     expect(await committedIds(other)).toEqual(["first", "last"]);
   });
 
+  it("store.insert: the rows of one turn are written together; a row that fails fails only its own insert", async () => {
+    const { store, other, resource, repo } = await setup();
+    const row = (id: string) => ({ id, resource_id: resource.id, created_at: 1, deleted_at: null, token_generation: 0, revoked_at: null });
+    // Beside them, a write in the same group sees the rows inserted before it runs (same transaction).
+    const [, , seen] = await Promise.all([
+      store.insert("identities", row("r-1")),
+      store.insert("identities", row("r-2")),
+      store.write(async (trx) => (await trx.selectFrom("identities").select("id").where("id", "like", "r-%").orderBy("id").execute()).map((r) => r.id)),
+    ]);
+    expect(seen).toEqual(["r-1", "r-2"]);
+    await repo.insert(other.db, "taken", resource.id, 1);
+    const results = await Promise.allSettled([
+      store.insert("identities", row("r-3")),
+      store.insert("identities", row("taken")),
+      store.insert("identities", row("r-4")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "23505" });
+    expect(await committedIds(other)).toEqual(["r-1", "r-2", "r-3", "r-4", "taken"]);
+  });
+
   it("resolves a grouped write only once it is visible to another connection", async () => {
     const { store, other, resource, repo } = await setup();
     const seen = await Promise.all(
