@@ -126,8 +126,6 @@ function openPostgresPool(pg: typeof import("pg").default, config: Config, optio
 
 /** Groups in flight at once: each holds a connection; the rest of the pool stays free for reads. */
 function pgGroups(poolSize: number): number {
-  const override = Number(process.env.SB_PG_GROUPS_EXPERIMENT);
-  if (override > 0) return override;
   return Math.max(1, Math.floor(poolSize / 2));
 }
 
