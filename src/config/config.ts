@@ -122,6 +122,11 @@ export const configSchema = z.object({
        * write. Durability is the same either way: a write is acknowledged only after its COMMIT returned.
        */
       groupCommit: z.boolean().default(true),
+      /**
+       * Parameterized statements as named prepared statements (src/store/pg-prepared.ts). false for a connection pooler
+       * that cannot keep them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+       */
+      preparedStatements: z.boolean().default(true),
     })
     .prefault({}),
   entra: z
@@ -264,6 +269,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS", (v) => ({ sqlite: { activitySynchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
   ["SWITCHBOARD_PG_GROUP_COMMIT", (v) => ({ postgres: { groupCommit: !/^(0|false|off|no)$/i.test(v) } })],
+  ["SWITCHBOARD_PG_PREPARED_STATEMENTS", (v) => ({ postgres: { preparedStatements: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_ACTIVITY_ENABLED", (v) => ({ activity: { enabled: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],

@@ -132,7 +132,8 @@ function pgGroups(poolSize: number): number {
 function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database> } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
-    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool) }) }) };
+    const kyselyPool = config.postgres.preparedStatements ? preparedStatementPool(pool) : pool;
+    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) }) };
   }
   return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
 }

@@ -141,6 +141,19 @@ describe.each(backendNames.filter((b) => b === "postgres"))("group commit on %s"
     expect(new Set(txs).size).toBe(4);
   });
 
+  it.each([true, false])("postgres.preparedStatements %s: parameterized statements are named prepared statements, or not", async (prepared) => {
+    const { store, resource, repo } = await setup({ postgres: { preparedStatements: prepared } });
+    const names = await store.write(async (trx) => {
+      await repo.insert(trx, "p-1", resource.id, 1);
+      // The connection this write runs on: the insert above, if named, is now one of its prepared statements.
+      return (await sql<{ name: string }>`select name from pg_prepared_statements where statement like 'insert into "identities"%'`.execute(trx)).rows.map(
+        (r) => r.name,
+      );
+    });
+    expect(names.length).toBe(prepared ? 1 : 0);
+    expect(await repo.find("p-1")).toMatchObject({ id: "p-1" });
+  });
+
   it("close() waits for the writes already queued", async () => {
     const { store, other, resource, repo } = await setup();
     const writes = Array.from({ length: 3 }, (_, i) => store.write((trx) => repo.insert(trx, `c-${i}`, resource.id, i)));
