@@ -207,7 +207,7 @@ for (const f of figures) {
   console.log(`| ${f.name} | ${f.rps} | ${f.rounds.join(", ")} | ${f.cpuUsPerRequest} (${f.cpuRounds.join(", ")}) | ${f.perCore} | ${f.p50} | ${f.p99} | ${f.failures} |`);
 }
 console.log(
-  `\nSUMMARY postgres/sqlite createUserAndToken: req/s ${summary.rpsRatio}× (target ≥ 0.7; ${p.rps} vs ${s.rps}), ` +
-    `server CPU per request ${summary.cpuRatio}× (target ≤ 1.3; ${p.cpuUsPerRequest} vs ${s.cpuUsPerRequest} µs), ` +
+  `\nSUMMARY postgres/sqlite createUserAndToken (median of per-round ratios): req/s ${summary.rpsRatio}× (target ≥ 0.7; medians ${p.rps} vs ${s.rps}), ` +
+    `server CPU per request ${summary.cpuRatio}× (target ≤ 1.3; medians ${p.cpuUsPerRequest} vs ${s.cpuUsPerRequest} µs), ` +
     `projected per core ${p.perCore} vs ${s.perCore} req/s; load average ${summary.loadAverage.min}–${summary.loadAverage.max} on ${availableParallelism()} cores`,
 );
