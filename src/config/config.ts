@@ -114,7 +114,21 @@ export const configSchema = z.object({
       activitySynchronous: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
     })
     .prefault({}),
-  postgres: z.object({ poolSize: z.number().int().min(1).max(200).default(10) }).prefault({}),
+  postgres: z
+    .object({
+      poolSize: z.number().int().min(1).max(200).default(10),
+      /**
+       * Writes of one event-loop turn share one transaction (src/store/pg-group-commit.ts); false: one transaction per
+       * write. Durability is the same either way: a write is acknowledged only after its COMMIT returned.
+       */
+      groupCommit: z.boolean().default(true),
+      /**
+       * Parameterized statements as named prepared statements (src/store/pg-prepared.ts). false for a connection pooler
+       * that cannot keep them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+       */
+      preparedStatements: z.boolean().default(true),
+    })
+    .prefault({}),
   entra: z
     .object({
       /** The built-in authority's tenant id, applied when the tenant is first created (`--dev` pins it). */
@@ -265,6 +279,8 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS", (v) => ({ sqlite: { activitySynchronous: v as "FULL" } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
+  ["SWITCHBOARD_PG_GROUP_COMMIT", (v) => ({ postgres: { groupCommit: !/^(0|false|off|no)$/i.test(v) } })],
+  ["SWITCHBOARD_PG_PREPARED_STATEMENTS", (v) => ({ postgres: { preparedStatements: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_ACTIVITY_ENABLED", (v) => ({ activity: { enabled: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_ACTIVITY_MAX_AGE_DAYS", (v) => ({ activity: { retention: { maxAgeDays: Number(v) } } })],
   ["SWITCHBOARD_ACTIVITY_MAX_ROWS", (v) => ({ activity: { retention: { maxRows: Number(v) } } })],

@@ -52,7 +52,7 @@ export class IdentityService {
   ): Promise<{ id: string; accessToken?: IssuedToken }> {
     const id = newIdentityId(resource.id);
     const now = this.clock.now();
-    await this.store.write((trx) => this.identities.insert(trx, id, resource.id, now));
+    await this.identities.create(id, resource.id, now);
     if (options.scopes === undefined) return { id };
     const accessToken = this.tokens.issue({
       identity: id,

@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, sql, type Migration, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type InsertObject, type Migration, type Transaction } from "kysely";
 import type pg from "pg";
 import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import type { ChangeNotifications } from "./pg-change-listener.js";
+import { PgGroupCommit } from "./pg-group-commit.js";
+import { preparedStatementPool } from "./pg-prepared.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
@@ -32,6 +34,11 @@ export interface WriteContext {
   lock(name: string): Promise<void>;
 }
 
+/**
+ * A write: its statements run in `trx`. On PostgreSQL it may run more than once (when a write grouped into the same
+ * transaction fails, the group is rolled back and each write runs again alone: src/store/pg-group-commit.ts), so it
+ * must have no effect outside the transaction other than its return value.
+ */
 export type WriteFn<T> = (trx: Transaction<Database>, ctx: WriteContext) => Promise<T>;
 
 /**
@@ -42,6 +49,11 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   write<T>(fn: WriteFn<T>): Promise<T>;
+  /**
+   * Inserts one row, durably (as `write` with a lone insert, which announces no change). PostgreSQL with group
+   * commit: the rows of one turn for one table go out as one multi-row INSERT.
+   */
+  insert<T extends keyof Database>(table: T, values: InsertObject<Database, T>): Promise<void>;
   /** Called with the changes of every committed write of this process, and their change_events ids. */
   onLocalChanges(listener: (changes: Change[], ids: number[]) => void): void;
   /**
@@ -112,10 +124,16 @@ function openPostgresPool(pg: typeof import("pg").default, config: Config, optio
   return pool;
 }
 
+/** Groups in flight at once: each holds a connection; the rest of the pool stays free for reads. */
+function pgGroups(poolSize: number): number {
+  return Math.max(1, Math.floor(poolSize / 2));
+}
+
 function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database> } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
-    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+    const kyselyPool = config.postgres.preparedStatements ? preparedStatementPool(pool) : pool;
+    return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) }) };
   }
   return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
 }
@@ -216,18 +234,25 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     return { value, changes, ids };
   };
 
-  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : undefined;
+  const pgGroupCommit = dialect === "postgres" && config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
+  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : pgGroupCommit;
+
+  const write = async <T>(fn: WriteFn<T>): Promise<T> => {
+    const { value, changes, ids } =
+      groupCommit !== undefined
+        ? await groupCommit.run((trx) => runRecorded(trx, fn))
+        : await db.transaction().execute((trx) => runRecorded(trx, fn));
+    dispatch(changes, ids);
+    return value;
+  };
 
   return {
     dialect,
     db,
-    async write<T>(fn: WriteFn<T>): Promise<T> {
-      const { value, changes, ids } =
-        groupCommit !== undefined
-          ? await groupCommit.run((trx) => runRecorded(trx, fn))
-          : await db.transaction().execute((trx) => runRecorded(trx, fn));
-      dispatch(changes, ids);
-      return value;
+    write,
+    insert(table, values) {
+      if (pgGroupCommit !== undefined) return pgGroupCommit.insert(table, values);
+      return write(async (trx) => void (await trx.insertInto(table).values(values).execute()));
     },
     onLocalChanges(listener) {
       listeners.push(listener);

@@ -6,6 +6,7 @@ describe("configuration", () => {
     const config = loadConfig();
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8443, httpPort: 8080, inMemory: false });
     expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "NORMAL" });
+    expect(config.postgres).toEqual({ poolSize: 10, groupCommit: true, preparedStatements: true });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.resource)).toBe(true);
   });
@@ -19,6 +20,11 @@ describe("configuration", () => {
     expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "FULL" });
     expect(config.httpPort).toBeNull();
     expect(config.resource.name).toBe("ci");
+    expect(loadConfig({ env: { SWITCHBOARD_PG_GROUP_COMMIT: "off", SWITCHBOARD_PG_POOL_SIZE: "4", SWITCHBOARD_PG_PREPARED_STATEMENTS: "0" } }).postgres).toEqual({
+      poolSize: 4,
+      groupCommit: false,
+      preparedStatements: false,
+    });
   });
 
   it("lists every problem at once", () => {
