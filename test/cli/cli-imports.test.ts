@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../support/cli.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -26,7 +26,25 @@ export async function resolve(specifier, context, next) {
 );
 writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
 
-/** The package names and dist/ modules a command loaded (CommonJS requires are not seen; none of those listed are). */
+/**
+ * dist/cli/main.js is a bundle (scripts/bundle-cli.mjs): a loaded bundle file stands for the source modules and
+ * package files it holds (dist/cli/bundle-inputs.json), named as the unbundled build would name them. Inside a
+ * bundle, CommonJS packages are seen too.
+ */
+const distCli = path.dirname(CLI);
+const repoRoot = path.resolve(distCli, "../..");
+const bundleInputs = JSON.parse(readFileSync(path.join(distCli, "bundle-inputs.json"), "utf8")) as Record<string, string[]>;
+function throughBundle(urls: string[]): string[] {
+  return urls.flatMap((url) => {
+    if (!url.startsWith("file:")) return [url];
+    const file = fileURLToPath(url);
+    const inputs = path.dirname(file) === distCli ? bundleInputs[path.basename(file)] : undefined;
+    if (inputs === undefined) return [url];
+    return inputs.map((input) => pathToFileURL(path.join(repoRoot, input.startsWith("src/") ? input.replace(/^src\//, "dist/").replace(/\.ts$/, ".js") : input)).href);
+  });
+}
+
+/** The package names and dist/ modules a command loaded (CommonJS requires outside the bundle are not seen; none of those listed are). */
 function loaded(args: string[]): Promise<{ code: number; urls: string[] }> {
   const log = path.join(work, `log-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(log, "");
@@ -34,7 +52,7 @@ function loaded(args: string[]): Promise<{ code: number; urls: string[] }> {
     execFile(process.execPath, ["--import", pathToFileURL(register).href, CLI, ...args], { env: { ...process.env, SB_IMPORT_LOG: log }, timeout: 60_000 }, (err, _stdout, stderr) => {
       if (err !== null && typeof err.code !== "number") return reject(new Error(`${err.message} ${stderr}`));
       import("node:fs")
-        .then(({ readFileSync }) => resolve({ code: typeof err?.code === "number" ? err.code : 0, urls: readFileSync(log, "utf8").split("\n").filter(Boolean) }))
+        .then(({ readFileSync }) => resolve({ code: typeof err?.code === "number" ? err.code : 0, urls: throughBundle(readFileSync(log, "utf8").split("\n").filter(Boolean)) }))
         .catch(reject);
     });
   });
