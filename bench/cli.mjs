@@ -33,7 +33,14 @@ const commands = [
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = {};
 for (const [label] of commands) for (const [name] of builds) results[`${label}|${name}`] = [];
+// The floor on this machine at this moment: a node process that runs nothing.
+const floor = [];
 for (let i = 0; i < runs; i++) {
+  {
+    const t0 = process.hrtime.bigint();
+    execFileSync(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
   for (const [label, argv] of commands) {
     for (const [name, cli] of builds) {
       const t0 = process.hrtime.bigint();
@@ -45,6 +52,7 @@ for (let i = 0; i < runs; i++) {
 console.log(`runs per cell: ${runs}; load average at the end: ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 console.log("| command | " + builds.map(([n]) => `${n} median ms`).join(" | ") + (builds.length > 1 ? " | ratio |" : " |"));
 console.log("|---|" + builds.map(() => "---:").join("|") + (builds.length > 1 ? "|---:|" : "|"));
+console.log(`| \`node -e 0\` (the floor: a process that runs nothing) | ${builds.map(() => median(floor).toFixed(0)).join(" | ")}${builds.length > 1 ? " | |" : " |"}`);
 for (const [label] of commands) {
   const meds = builds.map(([name]) => median(results[`${label}|${name}`]));
   const ratio = meds.length > 1 ? ` | ${(meds[0] / meds[1]).toFixed(2)}× faster |` : " |";

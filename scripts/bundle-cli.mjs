@@ -32,6 +32,26 @@ const importMetaUrlOfOwnCopy = {
   },
 };
 
+/**
+ * zod re-exports its 40-odd message locales as `z.locales` (290 KB of the bundle, parsed by every command). Switchboard
+ * uses only the English messages zod sets itself (zod/v4/classic/schemas.js imports locales/en.js directly), so
+ * in the bundle `z.locales` holds `en` alone.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(path.dirname(args.importer), "..", "locales", "index.js"), namespace: "zod-locales" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: path.dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
+
 // Earlier bundle chunks (their names carry a content hash) go before a new build writes its own.
 for (const name of await readdir(outdir).catch(() => [])) {
   if (/^chunk-[A-Z0-9]+\.js(\.map)?$/.test(name)) await rm(path.join(outdir, name));
@@ -53,7 +73,7 @@ const result = await build({
   legalComments: "none",
   metafile: true,
   logLevel: "warning",
-  plugins: [importMetaUrlOfOwnCopy],
+  plugins: [importMetaUrlOfOwnCopy, zodEnglishOnly],
   // Native code, and dependencies loaded only on a path few runs take (first start, SMTP relay, pg-native).
   external: ["better-sqlite3", "selfsigned", "nodemailer", "pg-native", "bufferutil", "utf-8-validate", "libphonenumber-js", "typescript"],
   // Bundled CommonJS packages call require() and read __dirname; an ES module has neither.
@@ -71,6 +91,6 @@ const result = await build({
 const outputs = {};
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (!file.endsWith(".js")) continue;
-  outputs[path.basename(file)] = Object.keys(out.inputs).map((input) => path.relative(root, path.resolve(root, input)).split(path.sep).join("/"));
+  outputs[path.basename(file)] = Object.keys(out.inputs).map((input) => path.relative(root, path.resolve(root, input.replace(/^[a-z-]+:/, ""))).split(path.sep).join("/"));
 }
 await writeFile(path.join(outdir, "bundle-inputs.json"), `${JSON.stringify(outputs, null, 1)}\n`);
