@@ -24,21 +24,37 @@ export async function resolve(specifier, context, next) {
 }
 `,
 );
-writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+// dist/cli/main.js reads the bundle's chunks from disk and compiles them itself (scripts/bundle-cli.mjs), so besides
+// the resolve hook every .cjs file the process reads is recorded.
+writeFileSync(
+  register,
+  `import { appendFileSync } from "node:fs";
+import fs from "node:fs";
+import { register, syncBuiltinESMExports } from "node:module";
+import { pathToFileURL } from "node:url";
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (file, ...rest) {
+  if (typeof file === "string" && file.endsWith(".cjs")) appendFileSync(process.env.SB_IMPORT_LOG, pathToFileURL(file).href + "\\n");
+  return readFileSync.call(this, file, ...rest);
+};
+syncBuiltinESMExports();
+`,
+);
 
 /**
- * dist/cli/main.js is a bundle (scripts/bundle-cli.mjs): a loaded bundle file stands for the source modules and
- * package files it holds (dist/cli/bundle-inputs.json), named as the unbundled build would name them. Inside a
- * bundle, CommonJS packages are seen too.
+ * dist/cli/main.js runs a bundle (scripts/bundle-cli.mjs): a loaded bundle file stands for the source modules and
+ * package files it holds (dist/cli/bundle/bundle-inputs.json), named as the unbundled build would name them. Inside
+ * a bundle, CommonJS packages are seen too.
  */
-const distCli = path.dirname(CLI);
-const repoRoot = path.resolve(distCli, "../..");
-const bundleInputs = JSON.parse(readFileSync(path.join(distCli, "bundle-inputs.json"), "utf8")) as Record<string, string[]>;
+const bundleDir = path.join(path.dirname(CLI), "bundle");
+const repoRoot = path.resolve(path.dirname(CLI), "../..");
+const bundleInputs = JSON.parse(readFileSync(path.join(bundleDir, "bundle-inputs.json"), "utf8")) as Record<string, string[]>;
 function throughBundle(urls: string[]): string[] {
   return urls.flatMap((url) => {
     if (!url.startsWith("file:")) return [url];
     const file = fileURLToPath(url);
-    const inputs = path.dirname(file) === distCli ? bundleInputs[path.basename(file)] : undefined;
+    const inputs = path.dirname(file) === bundleDir ? bundleInputs[path.basename(file)] : undefined;
     if (inputs === undefined) return [url];
     return inputs.map((input) => pathToFileURL(path.join(repoRoot, input.startsWith("src/") ? input.replace(/^src\//, "dist/").replace(/\.ts$/, ".js") : input)).href);
   });
