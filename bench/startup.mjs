@@ -1,7 +1,7 @@
 // Start-up time: spawn to the first served request, Switchboard `start` on an existing data dir (the second start:
 // the default embedded SQLite store and the self-signed certificate already exist) vs Azurite blob
 // `--inMemoryPersistence`, each a fresh process, alternated round by round so machine load hits both alike.
-//   node bench/startup.mjs [--rounds 7] [--baseline /path/to/other/dist/cli/main.js]
+//   node bench/startup.mjs [--rounds 7] [--baseline [label=]/path/to/other/dist/cli/main.js …]
 // "Served" = the first complete HTTP response: Switchboard GET /health/live on its HTTP port, Azurite GET / (any
 // status). The poll is a tight loop (a new connection every 2 ms), the same for both.
 import { spawn } from "node:child_process";
@@ -16,8 +16,15 @@ const opt = (name, dflt) => {
   return i === -1 ? dflt : args[i + 1];
 };
 const rounds = Number(opt("--rounds", "7"));
-const builds = [["this build", path.join(root, "dist/cli/main.js")]];
-if (opt("--baseline") !== undefined) builds.unshift(["baseline", path.resolve(opt("--baseline"))]);
+// Earlier builds to compare with: --baseline [label=]path/to/dist/cli/main.js, repeatable (a copy of dist/ outside
+// dist/, e.g. .builds/<label>/dist/, still finds node_modules above it).
+const builds = [];
+args.forEach((a, i) => {
+  if (a !== "--baseline") return;
+  const [label, file] = args[i + 1].includes("=") ? args[i + 1].split("=") : [`baseline ${builds.length + 1}`, args[i + 1]];
+  builds.push([label, path.resolve(file)]);
+});
+builds.push(["this build", path.join(root, "dist/cli/main.js")]);
 const azuriteBlob = path.join(root, "bench", "node_modules", "azurite", "dist", "src", "blob", "main.js");
 
 /** One GET; resolves true on any complete response, false when nothing answers yet. */
