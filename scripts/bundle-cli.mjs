@@ -11,7 +11,7 @@
 // tsc's per-module output in dist/ stays what the package's `main` (dist/app.js) and the tests' loaders use; the
 // bundle refers to two files of it at run time (the SQLite writer thread and the browser calling client).
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -154,12 +154,17 @@ load("main.cjs");
 `,
 );
 
-// The code caches: one start (store, certificate, server) of the new binary, stopped once it serves.
+// The code caches: one start (store, certificate, server) of the new binary, stopped once it serves. It runs in an
+// empty folder without SWITCHBOARD_* variables, so the builder's own configuration (a database URL, a
+// switchboard.json) is not used. Without caches the binary still works (each chunk is compiled at every start), so
+// a failed run is a warning.
 const work = await mkdtemp(path.join(tmpdir(), "switchboard-code-cache-"));
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SWITCHBOARD_")));
 try {
   await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(cliDir, "main.js"), "start", "--in-memory", "--data-dir", work, "--port", "0", "--http-port", "off"], {
-      env: { ...process.env, SWITCHBOARD_WRITE_CODE_CACHE: "1", SWITCHBOARD_LOG_LEVEL: "error" },
+      cwd: work,
+      env: { ...env, SWITCHBOARD_WRITE_CODE_CACHE: "1", SWITCHBOARD_LOG_LEVEL: "error" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -175,6 +180,9 @@ try {
       else reject(new Error(`the code-cache run of dist/cli/main.js failed (${signal ?? code}):\n${out}`));
     });
   });
+} catch (err) {
+  console.warn(`bundle-cli: no V8 code caches (the CLI compiles its chunks at every start): ${err.message}`);
+  for (const name of await readdir(outdir)) if (name.endsWith(".cache")) await rm(path.join(outdir, name));
 } finally {
   await rm(work, { recursive: true, force: true });
 }
