@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -74,6 +74,29 @@ function loaded(args: string[]): Promise<{ code: number; urls: string[] }> {
   });
 }
 
+/** Like `loaded`, for `start`: the server is stopped (SIGTERM) once it announces itself. */
+function loadedByStart(args: string[]): Promise<{ banner: boolean; urls: string[] }> {
+  const log = path.join(work, `log-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(log, "");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, CLI, "start", ...args], {
+      env: { ...process.env, SB_IMPORT_LOG: log, SWITCHBOARD_LOG_LEVEL: "error" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("Switchboard is running")) child.kill("SIGTERM");
+    });
+    child.on("error", reject);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve({ banner: out.includes("Switchboard is running"), urls: throughBundle(readFileSync(log, "utf8").split("\n").filter(Boolean)) });
+    });
+  });
+}
+
 const packagesOf = (urls: string[]) =>
   new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
 const distModules = (urls: string[]) => new Set(urls.flatMap((u) => /\/dist\/(.+\.js)$/.exec(u)?.[1] ?? []));
@@ -97,6 +120,18 @@ describe("CLI module loading", () => {
     const packages = packagesOf(urls);
     expect(packages.has("kysely")).toBe(true); // the store is opened
     for (const unused of ["fastify", "ws", "selfsigned", "pg", "nodemailer", "prom-client", "libphonenumber-js"]) expect(packages.has(unused), unused).toBe(false);
+  });
+
+  it("start on SQLite loads the server but not the PostgreSQL driver or the SMTP relay", async () => {
+    const dataDir = mkdtempSync(path.join(work, "start-"));
+    const { banner, urls } = await loadedByStart(["--data-dir", dataDir, "--port", "0", "--http-port", "0"]);
+    expect(banner).toBe(true);
+    expect(distModules(urls).has("app.js")).toBe(true);
+    const packages = packagesOf(urls);
+    expect(packages.has("fastify")).toBe(true);
+    // (ajv sits in fastify's chunk, read but never evaluated: a chunk is the finest grain this test sees.)
+    for (const unused of ["pg", "pg-protocol", "pg-pool", "nodemailer"]) expect(packages.has(unused), unused).toBe(false);
+    expect([...distModules(urls)].filter((m) => m.startsWith("realtime/pg-") || m.startsWith("store/pg-"))).toEqual([]);
   });
 
   it("--help loads no store module", async () => {
