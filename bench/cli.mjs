@@ -1,6 +1,6 @@
 // CLI latency: wall time of `switchboard --help` and `switchboard keys list` (a store prepared once), each run as a
 // fresh `node` process, for one or more builds side by side (alternating, so machine load hits both alike).
-//   node bench/cli.mjs [--runs 15] [--baseline /path/to/other/dist/cli/main.js]
+//   node bench/cli.mjs [--runs 15] [--baseline [label=]/path/to/other/dist/cli/main.js …]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +14,15 @@ const opt = (name, dflt) => {
   return i === -1 ? dflt : args[i + 1];
 };
 const runs = Number(opt("--runs", "15"));
-const builds = [["this build", path.join(root, "dist/cli/main.js")]];
-if (opt("--baseline") !== undefined) builds.unshift(["baseline", path.resolve(opt("--baseline"))]);
+// Earlier builds to compare with: --baseline [label=]path/to/dist/cli/main.js, repeatable (a copy of dist/ outside
+// dist/, e.g. .builds/<label>/dist/, still finds node_modules above it).
+const builds = [];
+args.forEach((a, i) => {
+  if (a !== "--baseline") return;
+  const [label, file] = args[i + 1].includes("=") ? args[i + 1].split("=") : [`baseline ${builds.length + 1}`, args[i + 1]];
+  builds.push([label, path.resolve(file)]);
+});
+builds.push(["this build", path.join(root, "dist/cli/main.js")]);
 
 // One store for `keys list`, created by a short `start` of this build (the store format is shared).
 const dataDir = mkdtempSync(path.join(tmpdir(), "sb-cli-bench-"));
@@ -33,7 +40,14 @@ const commands = [
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = {};
 for (const [label] of commands) for (const [name] of builds) results[`${label}|${name}`] = [];
+// The floor on this machine at this moment: a node process that runs nothing.
+const floor = [];
 for (let i = 0; i < runs; i++) {
+  {
+    const t0 = process.hrtime.bigint();
+    execFileSync(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
   for (const [label, argv] of commands) {
     for (const [name, cli] of builds) {
       const t0 = process.hrtime.bigint();
@@ -43,10 +57,12 @@ for (let i = 0; i < runs; i++) {
   }
 }
 console.log(`runs per cell: ${runs}; load average at the end: ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-console.log("| command | " + builds.map(([n]) => `${n} median ms`).join(" | ") + (builds.length > 1 ? " | ratio |" : " |"));
-console.log("|---|" + builds.map(() => "---:").join("|") + (builds.length > 1 ? "|---:|" : "|"));
+const floorMs = median(floor);
+console.log("| command | " + builds.map(([n]) => `${n} median ms`).join(" | ") + " | this build above the floor |" + (builds.length > 1 ? ` ${builds[0][0]} ÷ this build |` : ""));
+console.log("|---|" + builds.map(() => "---:").join("|") + "|---:|" + (builds.length > 1 ? "---:|" : ""));
+console.log(`| \`node -e 0\` (the floor: a process that runs nothing) | ${builds.map(() => floorMs.toFixed(0)).join(" | ")} | |${builds.length > 1 ? " |" : ""}`);
 for (const [label] of commands) {
   const meds = builds.map(([name]) => median(results[`${label}|${name}`]));
-  const ratio = meds.length > 1 ? ` | ${(meds[0] / meds[1]).toFixed(2)}× faster |` : " |";
-  console.log(`| \`${label}\` | ${meds.map((m) => m.toFixed(0)).join(" | ")}${ratio}`);
+  const ratio = meds.length > 1 ? ` ${(meds[0] / meds.at(-1)).toFixed(2)}× |` : "";
+  console.log(`| \`${label}\` | ${meds.map((m) => m.toFixed(0)).join(" | ")} | ${(meds.at(-1) - floorMs).toFixed(0)} |${ratio}`);
 }

@@ -121,8 +121,8 @@ async function assemble(core: Core, config: Config): Promise<Switchboard> {
   const users = new AuthenticatorChain([new UserTokenAuthenticator(core.userTokens, core.registry)]);
   const authorizer = new PrincipalAuthorizer(core.entra.authorizer);
   let boundHttpsPort: number | undefined;
+  const bus = await openRealtimeBus({ databaseUrl: config.databaseUrl, db: core.store.db, log: core.log });
   const consoleModule = openConsole(core, { metrics, authorizer, httpsPort: () => boundHttpsPort });
-  const bus = openRealtimeBus({ databaseUrl: config.databaseUrl, db: core.store.db, log: core.log });
   // Chat events are built (two reads per write) only when a socket may hear them: any socket here, or, with
   // replicas sharing the bus, possibly one on another replica.
   let signaling: { readonly connectionCount: number } | undefined;

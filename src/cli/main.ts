@@ -86,7 +86,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const code = await runCommandLine(process.argv.slice(2));
   // A finished command exits at once; `start` returns 0 with its server still listening, so it is left running.
-  if (code !== 0) process.exit(code);
+  // (No top-level await: the bundle runs this module as a CommonJS script, scripts/bundle-cli.mjs.)
+  void runCommandLine(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
 }

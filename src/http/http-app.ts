@@ -18,6 +18,10 @@ export interface HttpAppOptions {
   onRequestDone?: (facts: RequestFacts, status: number, durationMs: number, requestId: string) => void;
 }
 
+function noSchemaCompilers(): never {
+  throw new Error("Switchboard routes carry no fastify JSON schemas: check request parts with zod in the route handler");
+}
+
 /**
  * The fastify application: raw-body parsing (the HMAC check needs the exact bytes; JSON is parsed after
  * authentication), the routes through the pipeline, one error handler, one log line per request.
@@ -30,6 +34,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Ids such as `8:acs:…` and `19:…@thread.v2` travel percent-encoded; fastify decodes params.
     routerOptions: { maxParamLength: 500, ignoreDuplicateSlashes: false },
     return503OnClosing: true,
+    // No route carries a JSON schema (bodies are parsed and checked with zod after authentication), so fastify's
+    // ajv and fast-json-stringify compilers are never needed: not building them saves loading ajv at every start.
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompilers, buildSerializer: noSchemaCompilers } },
     // Requests the router cannot even read (a malformed percent-encoding, say) get the ACS envelope too.
     frameworkErrors: (_error, _request, reply) => {
       const error = new AcsError("InvalidRequestUrl");

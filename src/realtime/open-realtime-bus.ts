@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../store/schema.js";
-import { PgRealtimeBus } from "./pg-realtime-bus.js";
 import { LocalRealtimeBus, type RealtimeBus } from "./realtime-bus.js";
 
 /**
  * The realtime bus for the store: in-process for SQLite (one process owns the file), PostgreSQL LISTEN/NOTIFY when
- * replicas share a PostgreSQL database (docs/realtime.md).
+ * replicas share a PostgreSQL database (docs/realtime.md). The PostgreSQL bus (and the `pg` driver) is loaded only then.
  */
-export function openRealtimeBus(options: { databaseUrl: string | undefined; db: Kysely<Database>; log: Logger }): RealtimeBus {
+export async function openRealtimeBus(options: { databaseUrl: string | undefined; db: Kysely<Database>; log: Logger }): Promise<RealtimeBus> {
   if (options.databaseUrl === undefined) return new LocalRealtimeBus(randomUUID());
   const { db, log } = options;
+  const { PgRealtimeBus } = await import("./pg-realtime-bus.js");
   return new PgRealtimeBus({
     connectionString: options.databaseUrl,
     query: async (channel, payloads) => {

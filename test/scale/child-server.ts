@@ -43,7 +43,10 @@ export async function ensureBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (!fresh()) execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
+      if (!fresh()) {
+        execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
+        execFileSync(process.execPath, ["scripts/bundle-cli.mjs"], { cwd: repoRoot, stdio: "inherit" });
+      }
       return;
     } finally {
       closeSync(fd);
