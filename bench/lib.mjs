@@ -97,11 +97,11 @@ export async function startAzurite() {
 }
 
 // ---- Switchboard ----
-export async function startSwitchboard({ env = {}, args = [] } = {}) {
+export async function startSwitchboard({ env = {}, args = [], nodeArgs = [], dataDir: existingDataDir } = {}) {
   const port = await freePort();
   const httpPort = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
-  const child = spawnChild(process.execPath, [path.join(root, "dist/cli/main.js"), "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
+  const dataDir = existingDataDir ?? mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
+  const child = spawnChild(process.execPath, [...nodeArgs, path.join(root, "dist/cli/main.js"), "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
     SWITCHBOARD_LOG_FILE: path.join(dataDir, "server.log"),
     ...env,
   });

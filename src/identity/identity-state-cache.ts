@@ -7,7 +7,7 @@ export interface IdentityState {
   deleted: boolean;
 }
 
-const MAX_ENTRIES = 100_000;
+export const DEFAULT_IDENTITY_STATE_CACHE_SIZE = 100_000;
 
 /**
  * Revocation state of identities, read on every user-token check. Entries are dropped by identity changes from
@@ -18,7 +18,11 @@ export class IdentityStateCache {
   /** Bumped by every invalidation: a read that raced with one is not cached. */
   private epoch = 0;
 
-  constructor(private readonly repository: IdentityRepository) {}
+  constructor(
+    private readonly repository: IdentityRepository,
+    /** At most this many entries (`tokens.identityStateCacheSize`); the oldest go first. 0: nothing is kept. */
+    private readonly maxEntries = DEFAULT_IDENTITY_STATE_CACHE_SIZE,
+  ) {}
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
@@ -47,8 +51,8 @@ export class IdentityStateCache {
       record === undefined
         ? null
         : { resourceId: record.resourceId, generation: record.tokenGeneration, deleted: record.deletedAt !== null };
-    if (epoch === this.epoch) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    if (epoch === this.epoch && this.maxEntries > 0) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(id, state);
     }
     return state;
