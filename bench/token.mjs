@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { acsHmacHeaders, keysOf, load, ratio, root, startSwitchboard, stop } from "./lib.mjs";
+import { keysOf, tokenRequests, load, loadWithCpu, median, ratio, root, startSwitchboard, stop } from "./lib.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -24,22 +24,6 @@ const sb = await startSwitchboard({ nodeArgs });
 const keys = await keysOf(sb.dataDir);
 const requests = await tokenRequests(sb.base, keys.primaryKey);
 
-/** The two signed requests (each replayed by the load generator), probed once. */
-export async function tokenRequests(base, primaryKey) {
-  const createBody = JSON.stringify({ createTokenWithScopes: ["chat", "voip"] });
-  const createUrl = `${base}/identities?api-version=2023-10-01`;
-  const create = { url: createUrl, method: "POST", body: createBody, headers: acsHmacHeaders("POST", createUrl, createBody, primaryKey) };
-  const probe = await fetch(createUrl, { method: "POST", body: createBody, headers: create.headers });
-  if (probe.status !== 201) throw new Error(`createUserAndToken probe: ${probe.status} ${await probe.text()}`);
-  const { identity } = await probe.json();
-  const tokenBody = JSON.stringify({ scopes: ["chat", "voip"] });
-  const tokenUrl = `${base}/identities/${encodeURIComponent(identity.id)}/:issueAccessToken?api-version=2023-10-01`;
-  const getToken = { url: tokenUrl, method: "POST", body: tokenBody, headers: acsHmacHeaders("POST", tokenUrl, tokenBody, primaryKey) };
-  const check = await fetch(tokenUrl, { method: "POST", body: tokenBody, headers: getToken.headers });
-  if (check.status !== 200) throw new Error(`getToken probe: ${check.status} ${await check.text()}`);
-  return { create, getToken };
-}
-
 await load(requests.create, { duration: 2 });
 await load(requests.getToken, { duration: 2 });
 const runs = [];
@@ -49,23 +33,22 @@ for (let i = 0; i < rounds; i++) {
   const r = {};
   for (const k of order) {
     if (values.only !== undefined && values.only !== k) continue;
-    r[k] = await load(requests[k], { duration });
+    r[k] = await loadWithCpu(requests[k], sb.child.pid, { duration });
   }
   if (values.only !== undefined) {
     const k = values.only;
-    console.log(`round ${i + 1}: ${k} ${r[k].rps} req/s (p50 ${r[k].p50} ms, p99 ${r[k].p99} ms, failures ${r[k].failures})`);
+    console.log(`round ${i + 1}: ${k} ${r[k].rps} req/s (p50 ${r[k].p50} ms, p99 ${r[k].p99} ms, failures ${r[k].failures}, server CPU ${r[k].cpuUsPerRequest} µs/request)`);
     continue;
   }
   r.ratio = ratio(r.getToken.rps, r.create.rps);
   runs.push(r);
   console.log(
-    `round ${i + 1}: createUserAndToken ${r.create.rps} req/s (p50 ${r.create.p50} ms, p99 ${r.create.p99} ms, failures ${r.create.failures}) | ` +
-      `getToken ${r.getToken.rps} req/s (p50 ${r.getToken.p50} ms, p99 ${r.getToken.p99} ms, failures ${r.getToken.failures}) | getToken/create ${r.ratio} | load ${loadavg()[0].toFixed(1)}`,
+    `round ${i + 1}: createUserAndToken ${r.create.rps} req/s (p50 ${r.create.p50} ms, p99 ${r.create.p99} ms, failures ${r.create.failures}, CPU ${r.create.cpuUsPerRequest} µs/req) | ` +
+      `getToken ${r.getToken.rps} req/s (p50 ${r.getToken.p50} ms, p99 ${r.getToken.p99} ms, failures ${r.getToken.failures}, CPU ${r.getToken.cpuUsPerRequest} µs/req) | getToken/create ${r.ratio} | load ${loadavg()[0].toFixed(1)}`,
   );
 }
 await stop(sb.child);
 if (runs.length > 0) {
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const summary = {
     date: new Date().toISOString(),
     duration,
@@ -74,12 +57,14 @@ if (runs.length > 0) {
     getTokenRps: median(runs.map((r) => r.getToken.rps)),
     ratios: runs.map((r) => r.ratio),
     medianRatio: median(runs.map((r) => r.ratio)),
+    createCpuUsPerRequest: median(runs.map((r) => r.create.cpuUsPerRequest)),
+    getTokenCpuUsPerRequest: median(runs.map((r) => r.getToken.cpuUsPerRequest)),
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
     runs,
   };
   mkdirSync(path.join(root, "bench/out"), { recursive: true });
   writeFileSync(path.join(root, "bench/out/token.json"), JSON.stringify(summary, null, 2));
   console.log(
-    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3) load ${summary.loadAverage.join(" ")}`,
+    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3); server CPU per request getToken ${summary.getTokenCpuUsPerRequest} µs vs create ${summary.createCpuUsPerRequest} µs; load average ${summary.loadAverage.join(" ")}`,
   );
 }

@@ -56,8 +56,8 @@ export class IdentityService {
     principal: Principal,
     options: { scopes?: UserScope[]; lifetimeMinutes?: number },
   ): Promise<{ id: string; accessToken?: IssuedToken }> {
-    const id = newIdentityId(resource.id);
     const now = this.clock.now();
+    const id = newIdentityId(resource.id, now);
     await this.store.write((trx) => this.identities.insert(trx, id, resource.id, now));
     if (options.scopes === undefined) return { id };
     const accessToken = this.tokens.issue({

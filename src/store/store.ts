@@ -129,13 +129,14 @@ function openPostgresPool(pg: typeof import("pg").default, config: Config, optio
   return pool;
 }
 
-function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database>; file?: string } {
+function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database>; file?: string; sqlite?: SQLite.Database } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
   }
   const file = sqliteFile(config);
-  return { dialect: "sqlite", db: openSqlite(file, config).db, file };
+  const { sqlite, db } = openSqlite(file, config);
+  return { dialect: "sqlite", db, file, sqlite };
 }
 
 /**
@@ -191,7 +192,7 @@ async function runMigrator(db: Kysely<Database>, dialect: Dialect, migrations: R
 
 export async function openStore(config: Config, options: StoreOptions = {}): Promise<Store> {
   const postgres = config.databaseUrl !== undefined ? await loadPostgres() : undefined;
-  const { dialect, db, file } = openKysely(config, postgres);
+  const { dialect, db, file, sqlite } = openKysely(config, postgres);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
     // PostgreSQL: on a connection of its own, without the request query timeout.
@@ -234,7 +235,11 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     return { value, changes, ids };
   };
 
-  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : undefined;
+  // synchronous=FULL on a file: the commit's WAL sync moves off the request thread (sqlite-group-commit.ts), the
+  // connection itself syncing as NORMAL does (before and after checkpoints).
+  const syncWalAfterCommit = dialect === "sqlite" && sqlite !== undefined && file !== ":memory:" && config.sqlite.synchronous === "FULL";
+  if (syncWalAfterCommit) sqlite.pragma("synchronous = NORMAL");
+  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db, syncWalAfterCommit ? { walFile: `${file}-wal` } : {}) : undefined;
   // SQLite file: reads get a connection of their own (sqlite-read-connection.ts), so they never wait for a write
   // batch. (In memory there is one database per connection, so reads share the writer's.)
   const readDb = dialect === "sqlite" && file !== undefined && file !== ":memory:" ? openSqliteReader(file, config, db) : db;
@@ -276,6 +281,7 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     },
     async close() {
       await groupCommit?.drain();
+      groupCommit?.close();
       if (readDb !== db) await readDb.destroy();
       await db.destroy();
     },
