@@ -94,9 +94,9 @@ export const configSchema = z.object({
       /** `iss` of user access tokens. */
       issuer: z.string().min(1).default("https://switchboard.local/"),
       /** User tokens whose signature was verified, kept until they expire or this many are cached (oldest go first). */
-      verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(20_000),
+      verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
       /** Identities whose revocation state is kept in memory (token checks and issuance read it; oldest go first). */
-      identityStateCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+      identityStateCacheSize: z.number().int().min(0).max(10_000_000).default(50_000),
     })
     .prefault({}),
   log: z
@@ -121,7 +121,7 @@ export const configSchema = z.object({
        * switchboard.db (writes, reads), so this is at most twice this much memory. It holds the inner pages of the
        * indexes at a million identities with room to spare (bench/RESULTS.md "A million identities").
        */
-      cacheSizeKib: z.number().int().min(256).max(4_194_304).default(16_384),
+      cacheSizeKib: z.number().int().min(256).max(4_194_304).default(8_192),
       /** `PRAGMA mmap_size` in MiB; 0 (default) reads through the OS page cache, which RSS does not count. */
       mmapSizeMib: z.number().int().min(0).max(65_536).default(0),
       /**

@@ -40,7 +40,7 @@ export type TokenCheck =
   /** `identity`: the token's subject, when its signature was valid (a refusal is then filed under that identity). */
   | { ok: false; code: ErrorCode; identity?: string };
 
-export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 20_000;
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 function parseClaims(payload: Record<string, unknown>): UserTokenClaims | undefined {
   const { sub, resourceId, scope, rgen, exp, iat } = payload;
