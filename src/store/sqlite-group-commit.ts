@@ -73,9 +73,15 @@ export class SqliteGroupCommit {
   }
 
   private fdatasyncWal(): Promise<void> {
-    if (this.walFd === undefined) this.walFd = openSync(this.options.walFile!, "r+");
-    const fd = this.walFd;
-    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err === null ? resolve() : reject(err))));
+    return new Promise((resolve, reject) => {
+      try {
+        this.walFd ??= openSync(this.options.walFile!, "r+");
+      } catch (err) {
+        reject(err); // the batch's waiters learn why (it committed, but is not known durable)
+        return;
+      }
+      fdatasync(this.walFd, (err) => (err === null ? resolve() : reject(err)));
+    });
   }
 
   private async flushLoop(): Promise<void> {
