@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: child processes, Azurite with a SharedKey-signed request, autocannon runs.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -97,11 +97,11 @@ export async function startAzurite() {
 }
 
 // ---- Switchboard ----
-export async function startSwitchboard({ env = {}, args = [] } = {}) {
+export async function startSwitchboard({ env = {}, args = [], nodeArgs = [], dataDir: existingDataDir, mainJs = path.join(root, "dist/cli/main.js") } = {}) {
   const port = await freePort();
   const httpPort = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
-  const child = spawnChild(process.execPath, [path.join(root, "dist/cli/main.js"), "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
+  const dataDir = existingDataDir ?? mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
+  const child = spawnChild(process.execPath, [...nodeArgs, mainJs, "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
     SWITCHBOARD_LOG_FILE: path.join(dataDir, "server.log"),
     ...env,
   });
@@ -126,6 +126,22 @@ export function acsHmacHeaders(method, url, body, accessKey) {
   };
 }
 
+/** The two signed requests (each replayed by the load generator), probed once. */
+export async function tokenRequests(base, primaryKey) {
+  const createBody = JSON.stringify({ createTokenWithScopes: ["chat", "voip"] });
+  const createUrl = `${base}/identities?api-version=2023-10-01`;
+  const create = { url: createUrl, method: "POST", body: createBody, headers: acsHmacHeaders("POST", createUrl, createBody, primaryKey) };
+  const probe = await fetch(createUrl, { method: "POST", body: createBody, headers: create.headers });
+  if (probe.status !== 201) throw new Error(`createUserAndToken probe: ${probe.status} ${await probe.text()}`);
+  const { identity } = await probe.json();
+  const tokenBody = JSON.stringify({ scopes: ["chat", "voip"] });
+  const tokenUrl = `${base}/identities/${encodeURIComponent(identity.id)}/:issueAccessToken?api-version=2023-10-01`;
+  const getToken = { url: tokenUrl, method: "POST", body: tokenBody, headers: acsHmacHeaders("POST", tokenUrl, tokenBody, primaryKey) };
+  const check = await fetch(tokenUrl, { method: "POST", body: tokenBody, headers: getToken.headers });
+  if (check.status !== 200) throw new Error(`getToken probe: ${check.status} ${await check.text()}`);
+  return { create, getToken };
+}
+
 export async function keysOf(dataDir, extraArgs = []) {
   const { execFileSync } = await import("node:child_process");
   const out = execFileSync(process.execPath, [path.join(root, "dist/cli/main.js"), "keys", "list", "--json", "--data-dir", dataDir, ...extraArgs], { encoding: "utf8" });
@@ -143,6 +159,42 @@ export async function load(request, { duration = 10, connections = 50 } = {}) {
     total: result.requests.total,
     failures: non2xx,
   };
+}
+
+/** CPU time (user + system, ms) the process has used so far, from /proc (Linux); undefined elsewhere. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size (MB) from /proc/<pid>/status VmRSS; undefined elsewhere. */
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? undefined : Math.round(Number(m[1]) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+/** load() plus the server's CPU time per request (µs) over the run. */
+export async function loadWithCpu(request, pid, options) {
+  const before = cpuMs(pid);
+  const result = await load(request, options);
+  const after = cpuMs(pid);
+  const cpuUsPerRequest = before === undefined || after === undefined || result.total === 0 ? undefined : Math.round(((after - before) * 1000) / result.total);
+  return { ...result, cpuUsPerRequest };
+}
+
+export function median(xs) {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function ratio(a, b) {

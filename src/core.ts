@@ -94,10 +94,10 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
     keyRing.watch(feed);
 
     const identityRepository = new IdentityRepository(store);
-    const identityStates = new IdentityStateCache(identityRepository);
+    const identityStates = new IdentityStateCache(identityRepository, config.tokens.identityStateCacheSize);
     identityStates.watch(feed);
-    const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer);
-    const identities = new IdentityService(store, identityRepository, userTokens, clock);
+    const userTokens = new UserTokenService(keyRing, identityStates, clock, config.tokens.issuer, config.tokens.verifiedCacheSize);
+    const identities = new IdentityService(store, identityRepository, userTokens, clock, identityStates);
     const activityRepository = new ActivityRepository(activityStorage);
     const activityConfig = config.activity;
     const activity = new ActivityRecorder(activityRepository, clock, {

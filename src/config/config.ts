@@ -93,6 +93,10 @@ export const configSchema = z.object({
     .object({
       /** `iss` of user access tokens. */
       issuer: z.string().min(1).default("https://switchboard.local/"),
+      /** User tokens whose signature was verified, kept until they expire or this many are cached (oldest go first). */
+      verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
+      /** Identities whose revocation state is kept in memory (token checks and issuance read it; oldest go first). */
+      identityStateCacheSize: z.number().int().min(0).max(10_000_000).default(50_000),
     })
     .prefault({}),
   log: z
@@ -112,6 +116,21 @@ export const configSchema = z.object({
        * fsyncs every batch, which costs the request path several per cent on one disk (bench/RESULTS.md).
        */
       activitySynchronous: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
+      /**
+       * SQLite's page cache per connection, in KiB (`PRAGMA cache_size = -N`). The server holds two connections to
+       * switchboard.db (writes, reads), so this is at most twice this much memory. It holds the inner pages of the
+       * indexes at a million identities with room to spare (bench/RESULTS.md "A million identities").
+       */
+      cacheSizeKib: z.number().int().min(256).max(4_194_304).default(8_192),
+      /** `PRAGMA mmap_size` in MiB; 0 (default) reads through the OS page cache, which RSS does not count. */
+      mmapSizeMib: z.number().int().min(0).max(65_536).default(0),
+      /**
+       * `PRAGMA wal_autocheckpoint` in pages: the WAL is copied back into the database file once it holds this many
+       * pages (a longer WAL makes every read look through a larger WAL index).
+       */
+      walAutocheckpointPages: z.number().int().min(100).max(1_000_000).default(1000),
+      /** Prepared statements kept per connection (by SQL text; requests use a few dozen). */
+      statementCacheSize: z.number().int().min(16).max(100_000).default(500),
     })
     .prefault({}),
   postgres: z
@@ -278,6 +297,12 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_LOG_FILE", (v) => ({ log: { file: v } })],
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS", (v) => ({ sqlite: { activitySynchronous: v as "FULL" } })],
+  ["SWITCHBOARD_SQLITE_CACHE_SIZE_KIB", (v) => ({ sqlite: { cacheSizeKib: Number(v) } })],
+  ["SWITCHBOARD_SQLITE_MMAP_SIZE_MIB", (v) => ({ sqlite: { mmapSizeMib: Number(v) } })],
+  ["SWITCHBOARD_SQLITE_WAL_AUTOCHECKPOINT", (v) => ({ sqlite: { walAutocheckpointPages: Number(v) } })],
+  ["SWITCHBOARD_SQLITE_STATEMENT_CACHE_SIZE", (v) => ({ sqlite: { statementCacheSize: Number(v) } })],
+  ["SWITCHBOARD_VERIFIED_TOKEN_CACHE_SIZE", (v) => ({ tokens: { verifiedCacheSize: Number(v) } })],
+  ["SWITCHBOARD_IDENTITY_STATE_CACHE_SIZE", (v) => ({ tokens: { identityStateCacheSize: Number(v) } })],
   ["SWITCHBOARD_PG_POOL_SIZE", (v) => ({ postgres: { poolSize: Number(v) } })],
   ["SWITCHBOARD_PG_GROUP_COMMIT", (v) => ({ postgres: { groupCommit: !/^(0|false|off|no)$/i.test(v) } })],
   ["SWITCHBOARD_PG_PREPARED_STATEMENTS", (v) => ({ postgres: { preparedStatements: !/^(0|false|off|no)$/i.test(v) } })],

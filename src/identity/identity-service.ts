@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import { newIdentityId, parseIdentityId } from "./identity-id.js";
 import type { IdentityRecord, IdentityRepository } from "./identity-repository.js";
+import type { IdentityStateCache } from "./identity-state-cache.js";
 import type { IssuedToken, UserTokenService } from "./user-token-service.js";
 
 export const MIN_TOKEN_MINUTES = 60;
@@ -43,6 +44,11 @@ export class IdentityService {
     private readonly identities: IdentityRepository,
     private readonly tokens: UserTokenService,
     private readonly clock: Clock,
+    /**
+     * The revocation-state cache user-token checks read (dropped by every identity change: this process's at once,
+     * other processes' through the change feed). Token issuance reads it too: a known identity costs no query.
+     */
+    private readonly states?: IdentityStateCache,
   ) {}
 
   async create(
@@ -50,8 +56,8 @@ export class IdentityService {
     principal: Principal,
     options: { scopes?: UserScope[]; lifetimeMinutes?: number },
   ): Promise<{ id: string; accessToken?: IssuedToken }> {
-    const id = newIdentityId(resource.id);
     const now = this.clock.now();
+    const id = newIdentityId(resource.id, now);
     await this.identities.create(id, resource.id, now);
     if (options.scopes === undefined) return { id };
     const accessToken = this.tokens.issue({
@@ -72,13 +78,13 @@ export class IdentityService {
     scopes: UserScope[],
     lifetimeMinutes: number,
   ): Promise<IssuedToken> {
-    const identity = await this.requireLive(resource, id);
+    const generation = await this.liveGeneration(resource, id);
     return this.tokens.issue({
-      identity: identity.id,
+      identity: id,
       resourceId: resource.id,
       scopes,
       lifetimeMinutes,
-      generation: identity.tokenGeneration,
+      generation,
       accessKeyId: principal.kind === "access-key" ? principal.keyId : undefined,
     });
   }
@@ -119,6 +125,18 @@ export class IdentityService {
       throw new AcsError("IdentityNotFound");
     }
     return identity;
+  }
+
+  /**
+   * The token generation of a live identity of this resource (errors as requireLive), from the identity-state cache
+   * when it knows the identity. An identity it has no entry for (or remembers as unknown) is read from the store.
+   */
+  private async liveGeneration(resource: Resource, id: string): Promise<number> {
+    this.checkOwnership(resource, id);
+    const state = this.states === undefined ? null : await this.states.get(id);
+    if (state === null) return (await this.requireLive(resource, id)).tokenGeneration;
+    if (state.resourceId !== resource.id || state.deleted) throw new AcsError("IdentityNotFound");
+    return state.generation;
   }
 
   private checkOwnership(resource: Resource, id: string): void {

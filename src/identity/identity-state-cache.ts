@@ -7,7 +7,7 @@ export interface IdentityState {
   deleted: boolean;
 }
 
-const MAX_ENTRIES = 100_000;
+export const DEFAULT_IDENTITY_STATE_CACHE_SIZE = 50_000;
 
 /**
  * Revocation state of identities, read on every user-token check. Entries are dropped by identity changes from
@@ -17,8 +17,13 @@ export class IdentityStateCache {
   private readonly entries = new Map<string, IdentityState | null>();
   /** Bumped by every invalidation: a read that raced with one is not cached. */
   private epoch = 0;
+  private readonly resourceIds = new Map<string, string>();
 
-  constructor(private readonly repository: IdentityRepository) {}
+  constructor(
+    private readonly repository: IdentityRepository,
+    /** At most this many entries (`tokens.identityStateCacheSize`); the oldest go first. 0: nothing is kept. */
+    private readonly maxEntries = DEFAULT_IDENTITY_STATE_CACHE_SIZE,
+  ) {}
 
   watch(feed: ChangeFeed): void {
     feed.subscribe((changes) => {
@@ -38,6 +43,15 @@ export class IdentityStateCache {
     this.entries.clear();
   }
 
+  /** One string per resource id for all entries (each row read would otherwise bring its own copy). */
+  private intern(resourceId: string): string {
+    const known = this.resourceIds.get(resourceId);
+    if (known !== undefined) return known;
+    if (this.resourceIds.size >= 10_000) this.resourceIds.clear();
+    this.resourceIds.set(resourceId, resourceId);
+    return resourceId;
+  }
+
   async get(id: string): Promise<IdentityState | null> {
     const cached = this.entries.get(id);
     if (cached !== undefined) return cached;
@@ -46,9 +60,9 @@ export class IdentityStateCache {
     const state: IdentityState | null =
       record === undefined
         ? null
-        : { resourceId: record.resourceId, generation: record.tokenGeneration, deleted: record.deletedAt !== null };
-    if (epoch === this.epoch) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+        : { resourceId: this.intern(record.resourceId), generation: record.tokenGeneration, deleted: record.deletedAt !== null };
+    if (epoch === this.epoch && this.maxEntries > 0) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(id, state);
     }
     return state;

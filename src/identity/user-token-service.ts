@@ -40,7 +40,7 @@ export type TokenCheck =
   /** `identity`: the token's subject, when its signature was valid (a refusal is then filed under that identity). */
   | { ok: false; code: ErrorCode; identity?: string };
 
-const MAX_CACHED_TOKENS = 50_000;
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 function parseClaims(payload: Record<string, unknown>): UserTokenClaims | undefined {
   const { sub, resourceId, scope, rgen, exp, iat } = payload;
@@ -59,6 +59,8 @@ export class UserTokenService {
     private readonly states: IdentityStateCache,
     private readonly clock: Clock,
     private readonly issuer: string,
+    /** At most this many verified tokens are remembered (`tokens.verifiedCacheSize`); the oldest go first. */
+    private readonly maxCachedTokens = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   ) {}
 
   issue(options: {
@@ -130,8 +132,10 @@ export class UserTokenService {
     }
     const claims = parseClaims(result.payload as Record<string, unknown>);
     if (claims === undefined) return { ok: false, code: "InvalidToken" };
-    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, claims);
+    if (this.maxCachedTokens > 0) {
+      if (this.verified.size >= this.maxCachedTokens) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, claims);
+    }
     return { ok: true, claims };
   }
 }

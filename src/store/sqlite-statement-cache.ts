@@ -1,13 +1,12 @@
 import type SQLite from "better-sqlite3";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
 
-const MAX_STATEMENTS = 500;
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing costs more than running a primary-key insert.
  * This wrapper keeps prepared statements by SQL text (queries are parameterised, so the set of texts is small).
  */
-export function withStatementCache(database: SQLite.Database): SqliteDatabase {
+export function withStatementCache(database: SQLite.Database, maxStatements = 500): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
@@ -15,7 +14,7 @@ export function withStatementCache(database: SQLite.Database): SqliteDatabase {
       let statement = cache.get(sql);
       if (statement === undefined) {
         statement = database.prepare(sql) as unknown as SqliteStatement;
-        if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
+        if (cache.size >= maxStatements) cache.delete(cache.keys().next().value as string);
         cache.set(sql, statement);
       }
       return statement;

@@ -12,6 +12,7 @@ import { preparedStatementPool } from "./pg-prepared.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
+import { SqliteReadDialect } from "./sqlite-read-connection.js";
 import { withStatementCache } from "./sqlite-statement-cache.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
@@ -85,11 +86,27 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** A SQLite connection as Switchboard uses every one: WAL, the configured durability, Kysely with cached statements. */
 export function openSqlite(file: string, config: Config): { sqlite: SQLite.Database; db: Kysely<Database> } {
   const sqlite = new SQLite(file);
+  const tuning = config.sqlite;
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${config.sqlite.synchronous}`);
+  sqlite.pragma(`synchronous = ${tuning.synchronous}`);
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma("foreign_keys = ON");
-  return { sqlite, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }) };
+  // Sized deliberately (README "Configuration"): the page cache per connection, no mmap unless asked for (mapped
+  // pages count in RSS), and the WAL copied back into the database file every N pages.
+  sqlite.pragma(`cache_size = -${tuning.cacheSizeKib ?? 8_192}`);
+  sqlite.pragma(`mmap_size = ${(tuning.mmapSizeMib ?? 0) * 1024 * 1024}`);
+  sqlite.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages ?? 1000}`);
+  const statements = tuning.statementCacheSize ?? 500;
+  return { sqlite, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, statements) }) }) };
+}
+
+/** The read side of a SQLite file store: its own connection, same tuning, statements that write go to `writer`. */
+function openSqliteReader(file: string, config: Config, writer: Kysely<Database>): Kysely<Database> {
+  const sqlite = new SQLite(file);
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  sqlite.pragma(`cache_size = -${config.sqlite.cacheSizeKib ?? 8_192}`);
+  sqlite.pragma(`mmap_size = ${(config.sqlite.mmapSizeMib ?? 0) * 1024 * 1024}`);
+  return new Kysely<Database>({ dialect: new SqliteReadDialect(sqlite, writer, config.sqlite.statementCacheSize ?? 500) });
 }
 
 /**
@@ -129,13 +146,15 @@ function pgGroups(poolSize: number): number {
   return Math.max(1, Math.floor(poolSize / 2));
 }
 
-function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database> } {
+function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database>; file?: string; sqlite?: SQLite.Database } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     const kyselyPool = config.postgres.preparedStatements ? preparedStatementPool(pool) : pool;
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) }) };
   }
-  return { dialect: "sqlite", db: openSqlite(sqliteFile(config), config).db };
+  const file = sqliteFile(config);
+  const { sqlite, db } = openSqlite(file, config);
+  return { dialect: "sqlite", db, file, sqlite };
 }
 
 /**
@@ -207,7 +226,7 @@ async function runMigrator(db: Kysely<Database>, dialect: Dialect, migrations: R
 
 export async function openStore(config: Config, options: StoreOptions = {}): Promise<Store> {
   const postgres = config.databaseUrl !== undefined ? await loadPostgres() : undefined;
-  const { dialect, db } = openKysely(config, postgres);
+  const { dialect, db, file, sqlite } = openKysely(config, postgres);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
     // PostgreSQL: on a connection of its own, without the request query timeout.
@@ -250,8 +269,16 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     return { value, changes, ids };
   };
 
+  // synchronous=FULL on a file: the commit's WAL sync moves off the request thread (sqlite-group-commit.ts), the
+  // connection itself syncing as NORMAL does (before and after checkpoints).
+  const syncWalAfterCommit = dialect === "sqlite" && sqlite !== undefined && file !== ":memory:" && config.sqlite.synchronous === "FULL";
+  if (syncWalAfterCommit) sqlite.pragma("synchronous = NORMAL");
   const pgGroupCommit = dialect === "postgres" && config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
-  const groupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db) : pgGroupCommit;
+  const sqliteGroupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db, syncWalAfterCommit ? { walFile: `${file}-wal` } : {}) : undefined;
+  const groupCommit = sqliteGroupCommit ?? pgGroupCommit;
+  // SQLite file: reads get a connection of their own (sqlite-read-connection.ts), so they never wait for a write
+  // batch. (In memory there is one database per connection, so reads share the writer's.)
+  const readDb = dialect === "sqlite" && file !== undefined && file !== ":memory:" ? openSqliteReader(file, config, db) : db;
 
   const write = async <T>(fn: WriteFn<T>): Promise<T> => {
     const { value, changes, ids } =
@@ -264,7 +291,7 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
 
   return {
     dialect,
-    db,
+    db: readDb,
     write,
     insert(table, values) {
       if (pgGroupCommit !== undefined) return pgGroupCommit.insert(table, values);
@@ -296,6 +323,8 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     },
     async close() {
       await groupCommit?.drain();
+      sqliteGroupCommit?.close();
+      if (readDb !== db) await readDb.destroy();
       await db.destroy();
     },
   };
