@@ -170,7 +170,8 @@ export class ResourceRepository {
   }
 
   /**
-   * Deletes a resource and everything stored under it (identities, threads, numbers, messages, outbox, calls) in one
+   * Deletes a resource and everything stored under it (identities, threads, numbers, messages, outbox, calls, event
+   * subscriptions and their pending or dead-lettered deliveries) in one
    * transaction; every process drops its keys within the poll interval. False if there was no such resource.
    */
   async delete(resourceId: string): Promise<boolean> {
@@ -212,6 +213,8 @@ const RESOURCE_TABLES = [
   "outbox_messages",
   "activity_events",
   "calls",
+  "event_deliveries",
+  "event_subscriptions",
 ] as const satisfies ReadonlyArray<keyof Database>;
 
 /**

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { EventOutboxRepository, EventsRepository } from "../../src/events/events-repository.js";
 import { ManagementRepository, type ArmEmailDomainRow } from "../../src/management/management-repository.js";
 import { IdentityRepository } from "../../src/identity/identity-repository.js";
 import { ResourceRepository } from "../../src/resources/resource-repository.js";
@@ -146,6 +147,8 @@ describe.each(backendNames)("ResourceRepository.delete purges the resource's dat
     const identities = new IdentityRepository(store);
     const sms = new SmsRepository(store);
     const management = new ManagementRepository(store);
+    const events = new EventsRepository(store);
+    const outbox = new EventOutboxRepository();
     const keep = await resources.ensureDefault({ name: "dev" });
     const gone = await resources.create("gone", []);
     for (const r of [keep, gone]) {
@@ -154,11 +157,18 @@ describe.each(backendNames)("ResourceRepository.delete purges the resource's dat
         await sms.addOptOut(trx, r.id, "+14255550100", "+14255550111", 1);
       });
       await management.writeLinkedDomain(r.id, "x.example", "[]", 1);
+      const subscription = `sub-${r.name}`;
+      await events.insertSubscription({ id: subscription, resource_id: r.id, endpoint: "https://127.0.0.1:9/hook", schema: "eventgrid", types: null, status: "active", status_detail: null, created_at: 1 });
+      await store.write((trx) =>
+        outbox.insertDeliveries(trx, [
+          { subscription_id: subscription, resource_id: r.id, event_id: `e-${r.name}`, event_type: "Microsoft.Communication.SMSReceived", body: "{}", status: "pending", attempts: 0, next_attempt_at: 1, claimed_until: null, last_error: null, created_at: 1, dead_at: null },
+        ]),
+      );
     }
     expect(await resources.delete(gone.id)).toBe(true);
     expect(await resources.delete(gone.id)).toBe(false);
     expect((await resources.list()).map((r) => r.name)).toEqual(["dev"]);
-    for (const table of ["identities", "sms_opt_outs", "email_domains"] as const) {
+    for (const table of ["identities", "sms_opt_outs", "email_domains", "event_subscriptions", "event_deliveries"] as const) {
       const rows = await store.db.selectFrom(table).select("resource_id").execute();
       expect(rows.map((r) => r.resource_id), table).toEqual([keep.id]);
     }
