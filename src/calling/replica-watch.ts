@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ReplicaRegistry } from "../realtime/replica-repository.js";
+import { ReplicaRepository } from "../realtime/replica-repository.js";
 import type { Store } from "../store/store.js";
 import type { CallCoordinator } from "./call-coordinator.js";
 
@@ -35,7 +35,7 @@ const FORGET_AFTER_TIMEOUTS = 10;
  * beat runs at start: a process restarted after a crash closes the calls its previous life left open.
  */
 export class ReplicaWatch {
-  private readonly registry: ReplicaRegistry;
+  private readonly registry: ReplicaRepository;
   private handle: { cancel(): void } | undefined;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
@@ -43,7 +43,7 @@ export class ReplicaWatch {
   private readonly timer: WatchTimer;
 
   constructor(private readonly options: ReplicaWatchOptions) {
-    this.registry = new ReplicaRegistry(options.store);
+    this.registry = new ReplicaRepository(options.store);
     this.timer = options.timer ?? realTimer;
   }
 

@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
  * `realtime_replicas` every few seconds, stamped with the **database's** clock, so replicas on machines whose clocks
  * differ, and tests that freeze the injected clock, judge staleness alike.
  */
-export class ReplicaRegistry {
+export class ReplicaRepository {
   constructor(private readonly store: Store) {}
 
   /** The database's time in epoch milliseconds, as an SQL expression. */

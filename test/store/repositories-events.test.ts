@@ -3,6 +3,8 @@ import { ChatEventRepository } from "../../src/chat/chat-event-repository.js";
 import { ChatRepository } from "../../src/chat/chat-repository.js";
 import { ResourceRepository } from "../../src/resources/resource-repository.js";
 import { EventOutboxRepository, EventsRepository, type EventSubscriptionRow, type NewEventDelivery } from "../../src/events/events-repository.js";
+import { isSmsWebhookTarget, smsWebhookTargetId, syncSmsWebhookTargets } from "../../src/events/sms-webhook-repository.js";
+import { ReplicaRepository } from "../../src/realtime/replica-repository.js";
 import type { Store } from "../../src/store/store.js";
 import { backendNames } from "../support/backends.js";
 import { createTestDatabase, type TestDatabase } from "./store-fixture.js";
@@ -215,5 +217,60 @@ describe.each(backendNames)("ChatEventRepository on %s", (backend) => {
     await expect(reads.getThread(store.db, "19:none@thread.v2")).rejects.toThrow();
     expect(await reads.findMessage(store.db, thread.id, 1)).toBeUndefined();
     expect(await reads.members(store.db, "19:none@thread.v2")).toEqual([]);
+  });
+});
+
+describe.each(backendNames)("the SMS webhook targets and the replica heartbeats on %s", (backend) => {
+  it("syncSmsWebhookTargets makes a resource's targets exactly the given URLs, dropping a removed one's queue, and touches no other resource", async () => {
+    tdb = await createTestDatabase(backend);
+    const store = await tdb.open();
+    const resources = new ResourceRepository(store, () => 1);
+    const a = await resources.ensureDefault({ name: "a" });
+    const b = await resources.create("b", []);
+    const repo = new EventsRepository(store);
+    const outbox = new EventOutboxRepository();
+    const targets = async (resourceId: string) => (await repo.listSubscriptions(resourceId)).map((s) => [s.id, s.endpoint, s.types, s.status]);
+
+    await store.write((trx) => syncSmsWebhookTargets(trx, a.id, ["http://127.0.0.1:1/one", "http://127.0.0.1:1/two"], 5));
+    await store.write((trx) => syncSmsWebhookTargets(trx, b.id, ["http://127.0.0.1:1/one"], 5));
+    const one = smsWebhookTargetId(a.id, "http://127.0.0.1:1/one");
+    const two = smsWebhookTargetId(a.id, "http://127.0.0.1:1/two");
+    expect(isSmsWebhookTarget(one)).toBe(true);
+    expect(one).not.toBe(smsWebhookTargetId(b.id, "http://127.0.0.1:1/one"));
+    const types = JSON.stringify(["Microsoft.Communication.SMSDeliveryReportReceived"]);
+    expect((await targets(a.id)).sort()).toEqual(
+      [
+        [one, "http://127.0.0.1:1/one", types, "active"],
+        [two, "http://127.0.0.1:1/two", types, "active"],
+      ].sort(),
+    );
+    await store.write((trx) => outbox.insertDeliveries(trx, [delivery(one, a.id, 1), delivery(two, a.id, 2)]));
+
+    await store.write((trx) => syncSmsWebhookTargets(trx, a.id, ["http://127.0.0.1:1/two"], 6));
+    await store.write((trx) => syncSmsWebhookTargets(trx, a.id, ["http://127.0.0.1:1/two"], 7));
+    expect(await targets(a.id)).toEqual([[two, "http://127.0.0.1:1/two", types, "active"]]);
+    const queued = await store.db.selectFrom("event_deliveries").select(["subscription_id", "event_id"]).execute();
+    expect(queued).toEqual([{ subscription_id: two, event_id: "e-2" }]);
+    expect((await targets(b.id)).length).toBe(1);
+  });
+
+  it("ReplicaRepository: a beat makes a replica live, silence past the timeout does not, forget removes the named and the long-silent ones", async () => {
+    tdb = await createTestDatabase(backend);
+    const store = await tdb.open();
+    const replicas = new ReplicaRepository(store);
+    await replicas.beat("r1");
+    await replicas.beat("r1");
+    await replicas.beat("r2");
+    // A replica last seen at the epoch: silent for decades by the database's clock.
+    await store.write((trx) => trx.insertInto("realtime_replicas").values({ replica: "dead", started_at: 0, seen_at: 0 }).execute());
+    expect([...(await replicas.live(60_000))].sort()).toEqual(["r1", "r2"]);
+
+    const left = async () => (await store.db.selectFrom("realtime_replicas").select("replica").execute()).map((r) => r.replica).sort();
+    await replicas.forget(undefined, 3_600_000);
+    expect(await left()).toEqual(["r1", "r2"]);
+    await store.write((trx) => trx.insertInto("realtime_replicas").values({ replica: "dead", started_at: 0, seen_at: 0 }).execute());
+    await replicas.forget("r1", 3_600_000);
+    expect([...(await replicas.live(60_000))]).toEqual(["r2"]);
+    expect(await left()).toEqual(["r2"]);
   });
 });
