@@ -120,7 +120,6 @@ export const errorCatalogue = {
   IdentityBoundToOtherResource: [409, "This Teams user's identity belongs to another resource of this server."],
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
-  InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- management plane (ARM codes, docs/management.md) ---
   ResourceNotFound: [404, "The resource was not found."],
   ResourceGroupNotFound: [404, "The resource group was not found."],
