@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
+import { connectAndListen } from "../util/pg-listen.js";
 import type { RealtimeBus, RelayListener, RelayMessage } from "./realtime-bus.js";
 
 /** NOTIFY refuses payloads of 8000 bytes or more; a message above this travels as several chunks. */
@@ -176,10 +177,7 @@ export class PgRealtimeBus implements RealtimeBus {
       if (msg.channel === this.channel) this.onNotification(msg.payload);
     });
     try {
-      await client.connect();
-      const result = await client.query<{ schema: string }>("select current_schema() as schema");
-      this.channel = realtimeChannel(result.rows[0]?.schema ?? "public");
-      await client.query(`LISTEN ${this.channel}`);
+      this.channel = (await connectAndListen(client, realtimeChannel)).channel;
     } catch (err) {
       fail(err);
       return;

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { connectAndListen } from "../util/pg-listen.js";
 
 /** The channel every write that emits changes notifies (in its own transaction, so the notice leaves at COMMIT). */
 export const CHANGE_CHANNEL = "switchboard_changes";
@@ -100,11 +101,8 @@ export class PgChangeListener implements ChangeNotifications {
       }
     });
     try {
-      await client.connect();
-      const result = await client.query<{ schema: string; pid: number }>("select current_schema() as schema, pg_backend_pid() as pid");
-      schema = result.rows[0]?.schema;
-      this.pid = result.rows[0]?.pid;
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      // One channel for every schema: the payload names the writer's.
+      ({ schema, pid: this.pid } = await connectAndListen(client, () => CHANGE_CHANNEL));
     } catch (err) {
       fail(err);
       return;
