@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadOrCreateTlsMaterial } from "../src/http/tls.js";
 import { randomBytes } from "node:crypto";
-import { dropTestSchemas } from "./support/backends.js";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "../src/store/store.js";
+import type { Database } from "../src/store/schema.js";
+import { createTemplateDatabase, dropTestSchemas } from "./support/backends.js";
 import { collectRun, scanLogs } from "./support/secret-scan.js";
 
 /**
@@ -23,6 +27,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   // Every PostgreSQL schema of this run starts with this prefix, so the teardown can drop them all.
   const schemaPrefix = `sb_${randomBytes(3).toString("hex")}_`;
   process.env.SWITCHBOARD_TEST_SCHEMA_PREFIX = schemaPrefix;
+  // PostgreSQL test servers start on copies of one database migrated here (support/backends.ts migratedPostgresUrl).
+  await createTemplateDatabase(schemaPrefix, migrateDatabase);
 
   // Teardown: the run's schemas go; the logs of the whole run must hold no key, token, signature or string-to-sign.
   return async () => {
@@ -36,4 +42,14 @@ export default async function setup(): Promise<() => Promise<void>> {
     }
     process.stdout.write(`log scan: ${logs.length} server logs, ${secrets.length} access keys, no secrets found\n`);
   };
+}
+
+/** Runs the server's own migrations on the database at `url`, as a first start does. */
+async function migrateDatabase(url: string): Promise<void> {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  try {
+    await migrateToLatest(db, "postgres");
+  } finally {
+    await db.destroy();
+  }
 }

@@ -1,5 +1,6 @@
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { AcsError } from "../errors/acs-errors.js";
+import { firstQuery, intQuery } from "../http/query.js";
 import { parseIdentityId } from "../identity/identity-id.js";
 import { callRecordView } from "./call-record.js";
 import type { CallRepository } from "./call-repository.js";
@@ -8,10 +9,6 @@ import { DEMO_PAGE } from "./demo-page.js";
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** The browser client and demo page (public), and the call records API (access key or Entra ID). */
 export function callingRoutes(calls: CallRepository): RouteSpec[] {
@@ -54,15 +51,11 @@ export function callingRoutes(calls: CallRepository): RouteSpec[] {
       auth: "management",
       requireApiVersion: false,
       async handle(ctx) {
-        const identity = single(ctx.query.identity);
+        const identity = firstQuery(ctx.query, "identity");
         if (identity !== undefined && parseIdentityId(identity)?.resourceId !== ctx.resource.id) {
           throw new AcsError("InvalidIdentifier", "identity must be an identity of this resource.", { target: "identity" });
         }
-        const rawLimit = single(ctx.query.limit);
-        const limit = rawLimit === undefined ? DEFAULT_LIMIT : Number(rawLimit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-          throw new AcsError("InvalidCallQuery", `limit must be an integer from 1 to ${MAX_LIMIT}.`, { target: "limit" });
-        }
+        const limit = intQuery(ctx.query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         if (identity !== undefined) ctx.setSubject(identity);
         const records = await calls.list({ resourceId: ctx.resource.id, ...(identity !== undefined ? { identity } : {}), limit });
         ctx.annotate({ count: records.length });

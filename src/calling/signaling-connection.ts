@@ -3,6 +3,7 @@ import type { WebSocket } from "ws";
 import type { UserScope } from "../auth/principal.js";
 import type { Resource } from "../resources/resource.js";
 import type { Clock, ClockTimer } from "../util/clock.js";
+import { closeSocket, type SignalingClose } from "../errors/signaling-errors.js";
 
 /** Why a connection left its call, when the socket went away. */
 export type DisconnectReason = "disconnected" | "tokenRevoked" | "tokenExpired" | "serverShutdown";
@@ -45,6 +46,8 @@ export class SignalingConnection {
   remoteHome: string | undefined;
   /** Set before the server closes the socket, so the call sees why the participant left. */
   disconnectReason: DisconnectReason = "disconnected";
+  /** The close the server sent, for the disconnect log line (undefined when the client closed). */
+  closedWith: SignalingClose | undefined;
   authTimer: ClockTimer | undefined;
   expiryTimer: ClockTimer | undefined;
   alive = true;
@@ -73,10 +76,11 @@ export class SignalingConnection {
     if (this.open) this.ws.send(JSON.stringify(message));
   }
 
-  close(code: number, reason: string, disconnectReason?: DisconnectReason): void {
+  close(close: SignalingClose, disconnectReason?: DisconnectReason): void {
     if (disconnectReason !== undefined) this.disconnectReason = disconnectReason;
     this.clearTimers();
-    if (this.ws.readyState === this.ws.CONNECTING || this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason);
+    this.closedWith ??= close;
+    closeSocket(this.ws, close);
   }
 
   clearTimers(): void {

@@ -1,27 +1,14 @@
 import { z } from "zod";
+import { signalingClose, type SignalingClose } from "../errors/signaling-errors.js";
 
 /** The WebSocket path of the signaling service and the subprotocol a client may offer. */
 export const SIGNALING_PATH = "/calling/signaling";
 export const SIGNALING_SUBPROTOCOL = "switchboard.calling.v1";
 
 /**
- * Close codes. 1xxx are the RFC 6455 ones ws and browsers use; 4xxx mirror the HTTP status the failure would have.
- * The close reason is a stable code (`TokenRevoked`, `MalformedMessage`, …), never a secret.
+ * Close codes and reasons: src/errors/signaling-errors.ts (the signaling catalogue). ws itself closes with 1009 when a
+ * frame exceeds maxMessageBytes.
  */
-export const CLOSE = {
-  normal: 1000,
-  shutdown: 1001,
-  unsupportedData: 1003,
-  /** Sent by ws itself when a frame exceeds maxMessageBytes. */
-  tooBig: 1009,
-  internal: 1011,
-  malformed: 4400,
-  unauthorized: 4401,
-  forbidden: 4403,
-  authTimeout: 4408,
-  unknownType: 4422,
-  rateLimited: 4429,
-} as const;
 
 /** Codes of in-band `error` messages: the request was refused, the socket stays open. */
 export type SignalingErrorCode =
@@ -71,7 +58,7 @@ export type ClientMessageOf<K extends ClientMessageType> = z.infer<(typeof clien
 
 export type ParseResult =
   | { ok: true; message: ClientMessage }
-  | { ok: false; close: number; reason: string };
+  | { ok: false; close: SignalingClose };
 
 function isMessageType(type: string): type is ClientMessageType {
   return Object.prototype.hasOwnProperty.call(clientMessageSchemas, type);
@@ -83,18 +70,18 @@ export function parseClientMessage(text: string): ParseResult {
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, close: CLOSE.malformed, reason: "MalformedMessage: not JSON" };
+    return { ok: false, close: signalingClose("MalformedMessage", "not JSON") };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, close: CLOSE.malformed, reason: "MalformedMessage: not an object" };
+    return { ok: false, close: signalingClose("MalformedMessage", "not an object") };
   }
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== "string") return { ok: false, close: CLOSE.malformed, reason: "MalformedMessage: no type" };
-  if (!isMessageType(type)) return { ok: false, close: CLOSE.unknownType, reason: "UnknownMessageType" };
+  if (typeof type !== "string") return { ok: false, close: signalingClose("MalformedMessage", "no type") };
+  if (!isMessageType(type)) return { ok: false, close: signalingClose("UnknownMessageType") };
   const parsed = clientMessageSchemas[type].safeParse(value);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join(".") ?? "";
-    return { ok: false, close: CLOSE.malformed, reason: `MalformedMessage: ${type}.${where}`.slice(0, 120) };
+    return { ok: false, close: signalingClose("MalformedMessage", `${type}.${where}`) };
   }
   return { ok: true, message: parsed.data as ClientMessage };
 }

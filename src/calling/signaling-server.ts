@@ -10,6 +10,7 @@ import type { Config } from "../config/config.js";
 import type { AuthenticatorChain } from "../auth/authenticator-chain.js";
 import type { Principal } from "../auth/principal.js";
 import { AcsError } from "../errors/acs-errors.js";
+import { AUTH_CLOSE, closeForAuthFailure, closeSocket, signalingClose, type SignalingClose } from "../errors/signaling-errors.js";
 import { defineRoute } from "../http/route.js";
 import type { Authorizer } from "../rbac/authorizer.js";
 import type { Resource } from "../resources/resource.js";
@@ -19,7 +20,7 @@ import type { Clock } from "../util/clock.js";
 import type { RealtimeBus, RelayMessage } from "../realtime/realtime-bus.js";
 import { identifierKind } from "../chat/chat-realtime.js";
 import type { CallCoordinator } from "./call-coordinator.js";
-import { CLOSE, parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
+import { parseClientMessage, SIGNALING_PATH, SIGNALING_SUBPROTOCOL, type ClientMessageOf } from "./signaling-protocol.js";
 import { SignalingConnection } from "./signaling-connection.js";
 
 /** What the signaling endpoint uses: tokens are checked against the registry's resources, re-checked on feed changes. */
@@ -52,7 +53,7 @@ export const SIGNALING_ROUTE = defineRoute({
 });
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
-type Verdict = { ok: true; principal: UserPrincipal } | { ok: false; close: number; code: string };
+type Verdict = { ok: true; principal: UserPrincipal } | { ok: false; close: SignalingClose };
 const NO_BODY = Buffer.alloc(0);
 
 const KEEPALIVE_MS = 30_000;
@@ -139,7 +140,7 @@ export class SignalingServer {
     clearInterval(this.keepalive);
     await this.coordinator.shutdown();
     const sockets = [...this.connections];
-    for (const conn of sockets) conn.close(CLOSE.shutdown, "ServerShutdown", "serverShutdown");
+    for (const conn of sockets) conn.close(signalingClose("ServerShutdown"), "serverShutdown");
     await new Promise<void>((resolve) => {
       const deadline = setTimeout(resolve, 500);
       const check = (): void => {
@@ -162,18 +163,18 @@ export class SignalingServer {
     try {
       resource = this.core.registry.resolve(req.headers.host, req.socket.localPort);
     } catch {
-      ws.close(1008, "ResourceNotFound"); // the resource of this endpoint was deleted a moment ago
+      closeSocket(ws, signalingClose("ResourceNotFound")); // the resource of this endpoint was deleted a moment ago
       return;
     }
     const conn = new SignalingConnection(ws, resource, config, clock);
     this.connections.add(conn);
-    conn.authTimer = clock.setTimeout(() => conn.close(CLOSE.authTimeout, "AuthenticationTimeout"), config.authTimeoutMs);
+    conn.authTimer = clock.setTimeout(() => conn.close(signalingClose("AuthenticationTimeout")), config.authTimeoutMs);
     ws.on("pong", () => {
       conn.alive = true;
     });
     ws.on("message", (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on("error", (err) => log.debug({ op: "calling.socket", conn: conn.id, err: { message: err.message } }, "signaling socket error"));
-    ws.on("close", (code) => {
+    ws.on("close", (status) => {
       conn.clearTimers();
       this.connections.delete(conn);
       if (conn.identity !== undefined) {
@@ -182,17 +183,21 @@ export class SignalingServer {
         if (set?.size === 0) this.byIdentity.delete(conn.identity);
       }
       this.coordinator.disconnect(conn, conn.disconnectReason);
-      log.info({ op: "calling.disconnect", conn: conn.id, resource: conn.resource.id, principal: conn.identity, code }, "signaling");
+      // As a request line: the close code as `status`, the catalogue (or ACS) code of a server-side close as `code`.
+      log.info(
+        { op: "calling.disconnect", conn: conn.id, resource: conn.resource.id, principal: conn.identity, status, code: conn.closedWith?.name },
+        "signaling",
+      );
     });
   }
 
   private onMessage(conn: SignalingConnection, data: RawData, isBinary: boolean): void {
-    if (!conn.limiter.take()) return conn.close(CLOSE.rateLimited, "RateLimited");
-    if (isBinary) return conn.close(CLOSE.unsupportedData, "BinaryFramesNotSupported");
+    if (!conn.limiter.take()) return conn.close(signalingClose("RateLimited"));
+    if (isBinary) return conn.close(signalingClose("BinaryFramesNotSupported"));
     const parsed = parseClientMessage(data.toString());
-    if (!parsed.ok) return conn.close(parsed.close, parsed.reason);
+    if (!parsed.ok) return conn.close(parsed.close);
     const message = parsed.message;
-    if (message.type !== "auth" && !conn.authenticated) return conn.close(CLOSE.unauthorized, "AuthenticationRequired");
+    if (message.type !== "auth" && !conn.authenticated) return conn.close(signalingClose("AuthenticationRequired"));
     conn.queue = conn.queue
       .then(() => {
         if (!conn.open) return;
@@ -200,7 +205,7 @@ export class SignalingServer {
       })
       .catch((err: unknown) => {
         this.core.log.error({ op: "calling.message", conn: conn.id, err: { message: (err as Error).message } }, "signaling handler failed");
-        conn.close(CLOSE.internal, "InternalError");
+        conn.close(signalingClose("InternalError"));
       });
   }
 
@@ -209,9 +214,9 @@ export class SignalingServer {
     const resource = this.core.registry.get(conn.resource.id) ?? conn.resource;
     const verdict = await this.check(message.token, resource);
     if (!conn.open) return;
-    if (!verdict.ok) return conn.close(verdict.close, verdict.code, verdict.close === CLOSE.unauthorized ? "tokenRevoked" : undefined);
+    if (!verdict.ok) return conn.close(verdict.close, verdict.close.code === AUTH_CLOSE.unauthorized ? "tokenRevoked" : undefined);
     const { principal } = verdict;
-    if (conn.identity !== undefined && conn.identity !== principal.identity) return conn.close(CLOSE.unauthorized, "IdentityMismatch");
+    if (conn.identity !== undefined && conn.identity !== principal.identity) return conn.close(signalingClose("IdentityMismatch"));
     const first = conn.identity === undefined;
     conn.identity = principal.identity;
     conn.scopes = principal.scopes;
@@ -276,12 +281,12 @@ export class SignalingServer {
   private async recheck(conn: SignalingConnection): Promise<void> {
     if (conn.token === undefined || !conn.open) return;
     const resource = this.core.registry.get(conn.resource.id);
-    if (resource === undefined) return conn.close(CLOSE.unauthorized, "TokenResourceMismatch", "tokenRevoked");
+    if (resource === undefined) return conn.close(signalingClose("TokenResourceMismatch"), "tokenRevoked");
     conn.resource = resource;
     const verdict = await this.check(conn.token, resource);
     if (!verdict.ok) {
-      this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: verdict.code }, "signaling");
-      conn.close(verdict.close, verdict.code, verdict.code === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
+      this.core.log.info({ op: "calling.revoke", conn: conn.id, principal: conn.identity, code: verdict.close.name }, "signaling");
+      conn.close(verdict.close, verdict.close.name === "TokenExpired" ? "tokenExpired" : "tokenRevoked");
     }
   }
 
@@ -292,16 +297,16 @@ export class SignalingServer {
    */
   private async check(token: string, resource: Resource): Promise<Verdict> {
     // A header value cannot carry whitespace inside the token; such a string is no token at all.
-    if (!/^\S+$/.test(token)) return { ok: false, close: CLOSE.unauthorized, code: "InvalidToken" };
+    if (!/^\S+$/.test(token)) return { ok: false, close: signalingClose("InvalidToken") };
     const request = { method: "GET", rawUrl: SIGNALING_PATH, headers: { authorization: `Bearer ${token}` }, rawBody: NO_BODY, resource };
     try {
       const principal = await this.core.users.authenticate(request);
-      if (principal.kind !== "user") return { ok: false, close: CLOSE.unauthorized, code: "InvalidToken" };
+      if (principal.kind !== "user") return { ok: false, close: signalingClose("InvalidToken") };
       await this.core.authorizer.authorize(principal, SIGNALING_ROUTE, resource);
       return { ok: true, principal };
     } catch (err) {
       if (!(err instanceof AcsError)) throw err;
-      return { ok: false, close: err.status === 403 ? CLOSE.forbidden : CLOSE.unauthorized, code: err.code };
+      return { ok: false, close: closeForAuthFailure(err.status, err.code) };
     }
   }
 

@@ -123,7 +123,6 @@ export const errorCatalogue = {
   IdentityBoundToOtherResource: [409, "This Teams user's identity belongs to another resource of this server."],
   // --- calling ---
   CallNotFound: [404, "The call was not found."],
-  InvalidCallQuery: [400, "A query parameter of the call records API is not valid."],
   // --- resources: an endpoint or a row whose resource was deleted meanwhile (ARM codes are in arm-errors.ts) ---
   ResourceNotFound: [404, "The resource was not found."],
   // --- the console's data API (a name already taken) ---

@@ -14,7 +14,11 @@ export function firstQuery(query: Query, name: string, options: { once?: boolean
   return first === undefined || first === "" ? undefined : first;
 }
 
-function intParam(query: Query, name: string, fallback: number, min: number, max: number): number {
+/**
+ * An integer query parameter from `min` to `max`, `fallback` when absent: every API of ours answers a bad one with
+ * 400 InvalidQueryParameter (chat keeps the ACS chat service's own InvalidPageSize/InvalidSkip: chat-paging.ts).
+ */
+export function intQuery(query: Query, name: string, fallback: number, min: number, max: number): number {
   const raw = firstQuery(query, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -24,7 +28,7 @@ function intParam(query: Query, name: string, fallback: number, min: number, max
 
 /** skip + page size (named `top` or `maxPageSize` depending on the operation). */
 export function pageParams(query: Query, sizeName: string, defaultSize: number): { skip: number; size: number } {
-  return { skip: intParam(query, "skip", 0, 0, 1_000_000), size: intParam(query, sizeName, defaultSize, 1, 1000) };
+  return { skip: intQuery(query, "skip", 0, 0, 1_000_000), size: intQuery(query, sizeName, defaultSize, 1, 1000) };
 }
 
 /**

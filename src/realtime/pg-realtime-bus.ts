@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
+import { listen } from "../util/pg-listen.js";
 import type { RealtimeBus, RelayListener, RelayMessage } from "./realtime-bus.js";
 
 /** NOTIFY refuses payloads of 8000 bytes or more; a message above this travels as several chunks. */
@@ -175,19 +176,9 @@ export class PgRealtimeBus implements RealtimeBus {
     client.on("notification", (msg) => {
       if (msg.channel === this.channel) this.onNotification(msg.payload);
     });
-    try {
-      await client.connect();
-      const result = await client.query<{ schema: string }>("select current_schema() as schema");
-      this.channel = realtimeChannel(result.rows[0]?.schema ?? "public");
-      await client.query(`LISTEN ${this.channel}`);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
+    // The channel is known before LISTEN answers: a notification may arrive in the same packet as that answer.
+    const session = await listen(client, (schema) => (this.channel = realtimeChannel(schema)), fail, () => this.closed);
+    if (session === undefined) return;
     this.backoffMs = MIN_BACKOFF_MS;
     this.markReady();
   }

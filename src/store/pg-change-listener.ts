@@ -1,4 +1,5 @@
 import pg from "pg";
+import { listen } from "../util/pg-listen.js";
 
 /** The channel every write that emits changes notifies (in its own transaction, so the notice leaves at COMMIT). */
 export const CHANGE_CHANNEL = "switchboard_changes";
@@ -99,20 +100,10 @@ export class PgChangeListener implements ChangeNotifications {
         this.options.onNotify();
       }
     });
-    try {
-      await client.connect();
-      const result = await client.query<{ schema: string; pid: number }>("select current_schema() as schema, pg_backend_pid() as pid");
-      schema = result.rows[0]?.schema;
-      this.pid = result.rows[0]?.pid;
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
+    // One channel for every schema: the payload names the writer's (known before LISTEN answers, as is the channel).
+    const session = await listen(client, (own) => ((schema = own), CHANGE_CHANNEL), fail, () => this.closed);
+    if (session === undefined) return;
+    this.pid = session.pid;
     this.isConnected = true;
     this.backoffMs = MIN_BACKOFF_MS;
     this.heartbeat = setInterval(() => {

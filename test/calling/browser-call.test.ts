@@ -5,7 +5,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findChromium } from "../support/chromium.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { eventually, identityWithToken } from "./signaling-client.js";
+import { eventually, identityWithToken } from "../support/signaling-client.js";
 
 // page.evaluate callbacks run in the browser; the project's TypeScript config has no DOM library.
 declare const window: any;

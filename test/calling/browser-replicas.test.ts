@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames, freshPostgresUrl } from "../support/backends.js";
 import { findChromium } from "../support/chromium.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { identityWithToken } from "./signaling-client.js";
+import { identityWithToken } from "../support/signaling-client.js";
 
 // page.evaluate callbacks run in the browser; the project's TypeScript config has no DOM library.
 declare const window: any;

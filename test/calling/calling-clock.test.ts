@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFixedClock } from "../../src/util/clock.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { eventually, identityWithToken, openSignaling, type SignalingTestClient } from "./signaling-client.js";
+import { eventually, identityWithToken, ringingCall, signalingSockets } from "../support/signaling-client.js";
 
 /** Lets the server handle what is already on the wire (no clock time passes). */
 const settle = () => new Promise((r) => setTimeout(r, 50));
@@ -14,18 +14,13 @@ const settle = () => new Promise((r) => setTimeout(r, 50));
 describe.each(backendNames)("calling timers on the injected clock (%s)", (backend) => {
   let srv: TestServer;
   const clock = createFixedClock(Date.now());
-  const sockets: SignalingTestClient[] = [];
-  const open = () => {
-    const s = openSignaling(srv);
-    sockets.push(s);
-    return s;
-  };
+  const { open, terminateAll } = signalingSockets(() => srv);
 
   beforeAll(async () => {
-    srv = await startTestServer({ backend, clock, config: { calling: { ringTimeoutSeconds: 30 } } });
+    srv = await startTestServer({ backend, clock, config: { calling: { ringTimeoutSeconds: 30, authTimeoutMs: 5_000 } } });
   });
   afterAll(async () => {
-    for (const s of sockets) s.ws.terminate();
+    terminateAll();
     await srv.close();
   });
 
@@ -42,16 +37,20 @@ describe.each(backendNames)("calling timers on the injected clock (%s)", (backen
     expect(await s.closed).toMatchObject({ code: 4401, reason: "TokenExpired" });
   });
 
+  it("closes a socket that never authenticates with 4408 AuthenticationTimeout after authTimeoutMs of clock time, not before", async () => {
+    const silent = open();
+    await silent.opened;
+    await settle();
+    clock.advance(5_000 - 1);
+    await settle();
+    expect(silent.ws.readyState).toBe(silent.ws.OPEN);
+    clock.advance(1);
+    expect(await silent.closed).toMatchObject({ code: 4408, reason: "AuthenticationTimeout" });
+  });
+
   it("rings an unanswered callee for ringTimeoutSeconds of clock time, then ends the call as noAnswer", async () => {
-    const a = await identityWithToken(srv, ["voip"]);
-    const b = await identityWithToken(srv, ["voip"]);
-    const sa = open();
-    const sb = open();
-    await sa.authenticate(a.token);
-    await sb.authenticate(b.token);
-    sa.send({ type: "startCall", callees: [b.id] });
-    const started = await sa.next("callStarted");
-    await sb.next("incomingCall", (m) => m.callId === started.callId);
+    const { b, sa, sb, callId } = await ringingCall(srv, () => open());
+    const started = { callId };
     clock.advance(30_000 - 1);
     await settle();
     expect(sb.messages.map((m) => m.type)).not.toContain("incomingCallEnded");

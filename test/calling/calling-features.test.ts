@@ -6,7 +6,7 @@ import { registerCallsCommand } from "../../src/cli/calls-command.js";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { eventually, identityWithToken, openSignaling, type SignalingTestClient } from "./signaling-client.js";
+import { eventually, identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 
 const TURN_SECRET = "a-turn-shared-secret-of-some-length";
 

@@ -7,7 +7,7 @@ import { CallClient, type ChatEventPayload } from "../../src/calling/client/call
 import type { BrowserGlobals } from "../../src/calling/client/browser-types.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { openSignaling, type Msg, type SignalingTestClient } from "./signaling-client.js";
+import { openSignaling, type Msg, type SignalingTestClient } from "../support/signaling-client.js";
 
 const user = (id: string) => ({ kind: "communicationUser", communicationUserId: id });
 

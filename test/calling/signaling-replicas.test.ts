@@ -3,7 +3,7 @@ import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { backendNames, freshPostgresUrl } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { eventually, identityWithToken, openSignaling, type SignalingTestClient } from "./signaling-client.js";
+import { eventually, identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 
 /**
  * Two replicas on one PostgreSQL database, a socket on each: call signaling and chat events cross between them over

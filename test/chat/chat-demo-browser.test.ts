@@ -5,7 +5,7 @@ import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { identityWithToken } from "../calling/signaling-client.js";
+import { identityWithToken } from "../support/signaling-client.js";
 import { findChromium } from "../support/chromium.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 

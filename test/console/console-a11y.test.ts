@@ -7,7 +7,7 @@ import { SmsClient } from "@azure/communication-sms";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../calling/signaling-client.js";
+import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { launchBrowser } from "../signin/browser-support.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";

@@ -1,7 +1,7 @@
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../calling/signaling-client.js";
+import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { backendNames } from "../support/backends.js";
 import { recordSecrets } from "../support/secret-scan.js";

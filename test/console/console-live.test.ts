@@ -4,7 +4,7 @@ import { SmsClient } from "@azure/communication-sms";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../calling/signaling-client.js";
+import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { launchBrowser } from "../signin/browser-support.js";
 import { recordSecrets } from "../support/secret-scan.js";

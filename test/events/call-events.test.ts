@@ -2,7 +2,7 @@ import { EventGridDeserializer, isSystemEvent, type EventGridEvent } from "@azur
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../calling/signaling-client.js";
+import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from "./webhook-receiver.js";
 
 const deserializer = new EventGridDeserializer();

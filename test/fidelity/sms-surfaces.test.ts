@@ -1,10 +1,10 @@
 import { SmsClient } from "@azure/communication-sms";
 import { SmsClient as SmsClientBeta } from "@azure/communication-sms-1.2-beta";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, buyNumbers, requestWithHost } from "../messaging/helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, requestWithHost, smsServer } from "../messaging/helpers.js";
 import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import type { TestServer } from "../support/test-server.js";
 
 /**
  * The newer SMS surfaces: Opt-Outs through @azure/communication-sms 1.2.0-beta.4 (api-version 2025-05-29-preview,
@@ -15,17 +15,11 @@ const NO_RETRY = { retryOptions: { maxRetries: 0 } };
 const SPEC = "2026-01-23";
 
 describe.each(backendNames)("SMS opt-outs and delivery reports as ACS answers them (%s)", (backend) => {
+  const server = smsServer(backend);
   let srv: TestServer;
   let sender: string;
   let key: string;
-  beforeAll(async () => {
-    srv = await startTestServer({ backend });
-    [sender] = await buyNumbers(srv);
-    key = srv.currentResource().keys.primary.value;
-  });
-  afterAll(async () => {
-    await srv?.close();
-  });
+  beforeAll(() => void ({ srv, sender, key } = server));
   const beta = () => new SmsClientBeta(srv.connectionString("https"), NO_RETRY);
 
   it("optOuts.add / check / remove: one 200 item per recipient; an opted-out recipient is refused by send", async () => {

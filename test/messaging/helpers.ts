@@ -1,7 +1,9 @@
 import http from "node:http";
 import { signRequest } from "../../src/auth/hmac/hmac-signature.js";
 import type { Resource } from "../../src/resources/resource.js";
-import type { TestServer } from "../support/test-server.js";
+import { afterAll, beforeAll } from "vitest";
+import type { BackendName } from "../support/backends.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 import type { Capabilities } from "../../src/phone-numbers/inventory.js";
 import { signedFetch } from "../support/signed-fetch.js";
 
@@ -56,4 +58,30 @@ export function requestWithHost(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** What `smsServer` holds once its beforeAll has run. */
+export interface SmsServer {
+  srv: TestServer;
+  /** The first purchased number: an SMS sender of the default resource. */
+  sender: string;
+  /** The default resource's primary access key. */
+  key: string;
+}
+
+/**
+ * One test server per describe block with purchased SMS numbers (beforeAll/afterAll registered here). The returned
+ * object is filled in by the beforeAll.
+ */
+export function smsServer(backend: BackendName): SmsServer {
+  const held = {} as SmsServer;
+  beforeAll(async () => {
+    held.srv = await startTestServer({ backend });
+    [held.sender] = (await buyNumbers(held.srv)) as [string];
+    held.key = held.srv.currentResource().keys.primary.value;
+  });
+  afterAll(async () => {
+    await held.srv?.close();
+  });
+  return held;
 }

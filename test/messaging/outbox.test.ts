@@ -6,20 +6,14 @@ import { backendNames } from "../support/backends.js";
 import { runCliInProcess } from "../support/cli.js";
 import { signedFetch } from "../support/signed-fetch.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { buyNumbers, requestWithHost } from "./helpers.js";
+import { buyNumbers, requestWithHost, smsServer } from "./helpers.js";
 
 describe.each(backendNames)("outbox API (%s)", (backend) => {
+  const server = smsServer(backend);
   let srv: TestServer;
   let sender: string;
   let key: string;
-  beforeAll(async () => {
-    srv = await startTestServer({ backend });
-    [sender] = await buyNumbers(srv);
-    key = srv.currentResource().keys.primary.value;
-  });
-  afterAll(async () => {
-    await srv?.close();
-  });
+  beforeAll(() => void ({ srv, sender, key } = server));
   const get = (query = "") => signedFetch(`${srv.httpUrl}/outbox${query}`, { accessKey: key });
 
   it("lists SMS and e-mail newest first, filters by kind, pages with nextLink, shows one, and clears", async () => {

@@ -1,25 +1,19 @@
 import { SmsClient } from "@azure/communication-sms";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Resource } from "../../src/resources/resource.js";
 import { backendNames } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { api, buyNumbers, readOutbox, requestWithHost } from "./helpers.js";
+import type { TestServer } from "../support/test-server.js";
+import { api, readOutbox, requestWithHost, smsServer } from "./helpers.js";
 
 const V = "2021-03-07";
 
 describe.each(backendNames)("SMS refusals, opt-outs, repeatability and delivery reports (%s)", (backend) => {
+  const server = smsServer(backend);
   let srv: TestServer;
   let sender: string;
   let key: string;
-  beforeAll(async () => {
-    srv = await startTestServer({ backend });
-    [sender] = await buyNumbers(srv);
-    key = srv.currentResource().keys.primary.value;
-  });
-  afterAll(async () => {
-    await srv?.close();
-  });
+  beforeAll(() => void ({ srv, sender, key } = server));
   const client = () => new SmsClient(srv.connectionString("http"), { allowInsecureConnection: true });
   const post = (path: string, body: string | object, apiVersion = V) => signedFetch(api(srv, path, apiVersion), { method: "POST", accessKey: key, body });
 

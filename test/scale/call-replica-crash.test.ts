@@ -4,7 +4,7 @@ import { openCore, type Core } from "../../src/app.js";
 import { CallRepository } from "../../src/calling/call-repository.js";
 import { loadConfig } from "../../src/config/config.js";
 import { generateAccessKey } from "../../src/util/crypto.js";
-import { SignalingTestClient } from "../calling/signaling-client.js";
+import { SignalingTestClient } from "../support/signaling-client.js";
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from "../events/webhook-receiver.js";
 import { backendNames, freshPostgresUrl } from "../support/backends.js";
 import { signedFetch } from "../support/signed-fetch.js";

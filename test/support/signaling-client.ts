@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import type { UserScope } from "../../src/auth/principal.js";
 import type { Resource } from "../../src/resources/resource.js";
-import type { TestServer } from "../support/test-server.js";
+import type { TestServer } from "./test-server.js";
 
 export type Msg = Record<string, any> & { type: string };
 
@@ -102,4 +102,42 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * The sockets a test file opens, terminated together in its afterAll: `open()` opens one on the server `server()`
+ * returns at the time of the call (a file's beforeAll starts it).
+ */
+export function signalingSockets(server: () => TestServer): {
+  open(options?: Parameters<typeof openSignaling>[1]): SignalingTestClient;
+  terminateAll(): void;
+} {
+  const sockets: SignalingTestClient[] = [];
+  return {
+    open(options) {
+      const s = openSignaling(server(), options);
+      sockets.push(s);
+      return s;
+    },
+    terminateAll() {
+      for (const s of sockets.splice(0)) s.ws.terminate();
+    },
+  };
+}
+
+/**
+ * Two new identities with `voip` tokens, each on an authenticated socket from `open`; A has called B and B's socket
+ * has the incomingCall.
+ */
+export async function ringingCall(srv: TestServer, open: () => SignalingTestClient) {
+  const a = await identityWithToken(srv, ["voip"]);
+  const b = await identityWithToken(srv, ["voip"]);
+  const sa = open();
+  const sb = open();
+  await sa.authenticate(a.token);
+  await sb.authenticate(b.token);
+  sa.send({ type: "startCall", callees: [b.id], requestId: "s1" });
+  const started = await sa.next("callStarted");
+  const incoming = await sb.next("incomingCall", (m) => m.callId === started.callId);
+  return { a, b, sa, sb, callId: started.callId as string, incoming };
 }
