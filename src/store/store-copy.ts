@@ -7,8 +7,11 @@ import type { Store } from "./store.js";
 const AUTO_ID_TABLES = new Set(["outbox_messages", "activity_events", "call_participants", "change_events"]);
 /** Parents first (foreign keys); every other table follows in name order. */
 const FIRST = ["resources", "arm_email_services", "chat_threads", "calls"];
-/** Not copied: the migrator's own bookkeeping, the change feed (a new store starts its own), the activity record (below). */
-const SKIPPED = new Set(["kysely_migration", "kysely_migration_lock", "change_events", "activity_events"]);
+/**
+ * Not copied: the migrator's own bookkeeping, the change feed (a new store starts its own), the replicas' heartbeats
+ * (live state of the processes on the source), the activity record (below).
+ */
+const SKIPPED = new Set(["kysely_migration", "kysely_migration_lock", "change_events", "realtime_replicas", "activity_events"]);
 const MAX_PARAMETERS = 20_000;
 
 export interface StoreCopyReport {

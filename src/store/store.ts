@@ -7,8 +7,7 @@ import type { Config } from "../config/config.js";
 import { allMigrations } from "./migrations/index.js";
 import type { Dialect } from "./migrations/migration-context.js";
 import type { ChangeNotifications } from "./pg-change-listener.js";
-import { PgGroupCommit } from "./pg-group-commit.js";
-import { preparedStatementPool } from "./pg-prepared.js";
+import type { PgGroupCommit } from "./pg-group-commit.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
@@ -117,8 +116,18 @@ function openSqliteReader(file: string, config: Config, writer: Kysely<Database>
 const QUERY_TIMEOUT_MS = 10_000;
 
 /** The PostgreSQL driver and the LISTEN side, loaded only when a database URL is configured (SQLite never loads pg). */
-type Postgres = { pg: typeof pg; listener: typeof import("./pg-change-listener.js") };
-const loadPostgres = async (): Promise<Postgres> => ({ pg: (await import("pg")).default, listener: await import("./pg-change-listener.js") });
+type Postgres = {
+  pg: typeof pg;
+  listener: typeof import("./pg-change-listener.js");
+  groupCommit: typeof import("./pg-group-commit.js");
+  prepared: typeof import("./pg-prepared.js");
+};
+const loadPostgres = async (): Promise<Postgres> => ({
+  pg: (await import("pg")).default,
+  listener: await import("./pg-change-listener.js"),
+  groupCommit: await import("./pg-group-commit.js"),
+  prepared: await import("./pg-prepared.js"),
+});
 
 function openPostgresPool(pg: typeof import("pg").default, config: Config, options: { max: number; queryTimeoutMs?: number }): pg.Pool {
   const pool = new pg.Pool({
@@ -149,7 +158,7 @@ function pgGroups(poolSize: number): number {
 function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database>; file?: string; sqlite?: SQLite.Database } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
-    const kyselyPool = config.postgres.preparedStatements ? preparedStatementPool(pool) : pool;
+    const kyselyPool = config.postgres.preparedStatements ? postgres.prepared.preparedStatementPool(pool) : pool;
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) }) };
   }
   const file = sqliteFile(config);
@@ -273,7 +282,8 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   // connection itself syncing as NORMAL does (before and after checkpoints).
   const syncWalAfterCommit = dialect === "sqlite" && sqlite !== undefined && file !== ":memory:" && config.sqlite.synchronous === "FULL";
   if (syncWalAfterCommit) sqlite.pragma("synchronous = NORMAL");
-  const pgGroupCommit = dialect === "postgres" && config.postgres.groupCommit ? new PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
+  const pgGroupCommit: PgGroupCommit | undefined =
+    dialect === "postgres" && postgres !== undefined && config.postgres.groupCommit ? new postgres.groupCommit.PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
   const sqliteGroupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db, syncWalAfterCommit ? { walFile: `${file}-wal` } : {}) : undefined;
   const groupCommit = sqliteGroupCommit ?? pgGroupCommit;
   // SQLite file: reads get a connection of their own (sqlite-read-connection.ts), so they never wait for a write

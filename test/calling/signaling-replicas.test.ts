@@ -88,21 +88,24 @@ describe.each(backendNames.filter((b) => b === "postgres"))("realtime across two
     ]);
   });
 
-  it("relays signaling between replicas within milliseconds (one-way latency of 200 ICE candidates, logged)", async () => {
+  it("relays 200 ICE candidates from replica 2 to replica 1 one by one, each intact (relay latency logged; measured in bench/RESULTS.md)", async () => {
     const { caller, s1, s2, callId } = await crossReplicaCall();
     const latencies: number[] = [];
+    const received: unknown[] = [];
+    const sent: unknown[] = [];
     for (let i = 0; i < 200; i++) {
       const candidate = { candidate: `candidate:${i} 1 udp 2122260223 10.0.0.3 ${40000 + i} typ host`, sdpMid: "0", sdpMLineIndex: 0 };
+      sent.push(candidate);
       const t = performance.now();
       s2.send({ type: "ice", callId, to: caller.id, candidate });
-      await s1.next("ice", (m) => m.candidate.candidate === candidate.candidate);
+      const message = await s1.next("ice", (m) => m.candidate.candidate === candidate.candidate);
       latencies.push(performance.now() - t);
+      expect(message).toMatchObject({ callId, from: expect.any(String) });
+      received.push(message.candidate);
     }
+    expect(received).toEqual(sent);
     latencies.sort((x, y) => x - y);
-    const p50 = latencies[99]!;
-    const p99 = latencies[197]!;
-    console.log(`[realtime] replica 2 → replica 1 relay (sender socket → home replica → receiver): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-    expect(p99).toBeLessThan(250);
+    console.log(`[realtime] replica 2 → replica 1 relay (sender socket → home replica → receiver): p50 ${latencies[99]!.toFixed(1)} ms, p99 ${latencies[197]!.toFixed(1)} ms`);
     s1.send({ type: "hangUp", callId });
     await s2.next("callEnded");
   });

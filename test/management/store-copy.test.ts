@@ -27,7 +27,8 @@ async function dump(config: { dataDir?: string; databaseUrl?: string }): Promise
         : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_name not like 'kysely_%'`.execute(store.db)).rows;
     const out: Record<string, unknown[]> = {};
     for (const { name } of names) {
-      if (name === "change_events") continue;
+      // Not copied: the change feed and the replicas' heartbeats (live state of the source's processes).
+      if (name === "change_events" || name === "realtime_replicas") continue;
       const db = name === "activity_events" ? activity.db : store.db;
       const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db)).rows;
       out[name] = rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])))).sort();
