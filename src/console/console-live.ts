@@ -2,12 +2,18 @@ import { PassThrough } from "node:stream";
 import type { HandlerContext, Reply } from "../http/route.js";
 import { esc } from "./console-html.js";
 
+/** One Server-Sent Event: its name and its JSON data. */
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
 /**
- * A live view's Server-Sent Events: every `pollMs`, `next()` says what changed since its last call (undefined:
- * nothing) and the stream sends it as an `update` event. The page's script applies the same JSON that the view's
- * polling endpoint answers (console-assets.ts), so both paths render alike.
+ * A console stream of Server-Sent Events: every `pollMs`, `next(first)` gives the events to send (none: nothing
+ * changed); a `: connected` comment follows the first poll, a `: retrying` one a failed poll. The stream ends when
+ * either side closes it (and with the server: `streams` holds the open ones).
  */
-export function liveStream(streams: Set<PassThrough>, ctx: HandlerContext<unknown>, pollMs: number, next: () => Promise<unknown>): Reply {
+export function sseStream(streams: Set<PassThrough>, ctx: HandlerContext<unknown>, pollMs: number, next: (first: boolean) => Promise<SseEvent[]>): Reply {
   const out = new PassThrough();
   streams.add(out);
   let timer: NodeJS.Timeout | undefined;
@@ -23,8 +29,8 @@ export function liveStream(streams: Set<PassThrough>, ctx: HandlerContext<unknow
   out.on("close", stop);
   const tick = async (first: boolean) => {
     try {
-      const update = await next();
-      if (update !== undefined && !stopped) out.write(`event: update\ndata: ${JSON.stringify(update)}\n\n`);
+      const events = await next(first);
+      for (const e of events) if (!stopped) out.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
       if (first && !stopped) out.write(`: connected\n\n`);
     } catch {
       if (!stopped) out.write(`: retrying\n\n`);
@@ -37,6 +43,18 @@ export function liveStream(streams: Set<PassThrough>, ctx: HandlerContext<unknow
     rawBody: out,
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", "x-content-type-options": "nosniff" },
   };
+}
+
+/**
+ * A live view's stream: `next()` says what changed since its last call (undefined: nothing), sent as an `update`
+ * event. The page's script applies the same JSON that the view's polling endpoint answers (console-assets.ts), so
+ * both paths render alike.
+ */
+export function liveStream(streams: Set<PassThrough>, ctx: HandlerContext<unknown>, pollMs: number, next: () => Promise<unknown>): Reply {
+  return sseStream(streams, ctx, pollMs, async () => {
+    const update = await next();
+    return update === undefined ? [] : [{ event: "update", data: update }];
+  });
 }
 
 interface Sample {

@@ -22,7 +22,7 @@ import { identitiesBody, identityBody, keysBody, outboxBody, outboxMessageBody, 
 import { authorizeAction, operatorOf, readForm, requireApiOperator, requireCsrf, signInNeededPage, wantsJson, type Operator, type UserPrincipalLookup } from "./console-session.js";
 import { extraPages } from "./console-extra-pages.js";
 import { ConsoleViewRepository } from "./console-repository.js";
-import { liveStream, RequestSampler } from "./console-live.js";
+import { liveStream, RequestSampler, sseStream, type SseEvent } from "./console-live.js";
 import {
   activityPage,
   activityRow,
@@ -229,45 +229,22 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   function outboxStream(ctx: HandlerContext<unknown>, resource: Resource): Reply {
     const sinceParam = Number(one(ctx.query.since));
     const since = Number.isFinite(sinceParam) && sinceParam > 0 ? sinceParam : deps.clock.now();
-    const out = new PassThrough();
-    streams.add(out);
     const seen = new Set<string>();
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const stop = () => {
-      if (stopped) return;
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      streams.delete(out);
-      out.end();
-    };
-    ctx.request.raw.on("close", stop);
-    out.on("close", stop);
-    const tick = async (first: boolean) => {
-      try {
-        const latest = await deps.outbox.list({ resourceId: resource.id, limit: 50 });
-        for (const m of latest.reverse()) {
-          if (seen.has(m.id)) continue;
-          seen.add(m.id);
-          if ((!first || Date.parse(m.createdAt) >= since) && !stopped) out.write(`event: outbox\ndata: ${JSON.stringify(listView(m))}\n\n`);
-        }
-        if (first && !stopped) out.write(`: connected\n\n`);
-        // Only the latest page can reappear: forget older ids so a long-lived stream stays small.
-        if (seen.size > 1_000) {
-          seen.clear();
-          for (const m of latest) seen.add(m.id);
-        }
-      } catch {
-        if (!stopped) out.write(`: retrying\n\n`);
+    return sseStream(streams, ctx, pollMs, async (first) => {
+      const latest = await deps.outbox.list({ resourceId: resource.id, limit: 50 });
+      const events: SseEvent[] = [];
+      for (const m of [...latest].reverse()) {
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        if (!first || Date.parse(m.createdAt) >= since) events.push({ event: "outbox", data: listView(m) });
       }
-      if (!stopped) timer = setTimeout(() => void tick(false), pollMs);
-    };
-    void tick(true);
-    return {
-      status: 200,
-      rawBody: out,
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", "x-content-type-options": "nosniff" },
-    };
+      // Only the latest page can reappear: forget older ids so a long-lived stream stays small.
+      if (seen.size > 1_000) {
+        seen.clear();
+        for (const m of latest) seen.add(m.id);
+      }
+      return events;
+    });
   }
 
   function listView(m: OutboxView) {
