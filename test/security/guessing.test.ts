@@ -141,8 +141,9 @@ describe.each(backendNames)("guessing at the token endpoint (%s)", (backend) => 
       unknownUser.push(await time({ grant_type: "password", client_id: other.clientId, username: `nobody-${i}@contoso.test`, password: "wrong", scope: SCOPE }, i + 30));
       clock.advance(60 * 60_000);
     }
-    // Before: ~4 ms against ~38 ms. Now both paths hash once.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
-    expect(median(unknownUser)).toBeGreaterThan(median(knownUser) * 0.5);
+    // Before: ~4 ms against ~38 ms. Now both paths hash once. The fastest of each: other work on the machine only ever
+    // adds time, so the minimum is the cost of the path itself (a median moved with the load of parallel test files).
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5);
+    expect(Math.min(...unknownUser)).toBeGreaterThan(Math.min(...knownUser) * 0.5);
   }, 120_000);
 });

@@ -20,7 +20,6 @@ function offsetClock() {
   return { now: () => Date.now() + offset, setTimeout: systemClock.setTimeout, advance: (ms: number) => (offset += ms) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function hiddenInputs(html: string): Record<string, string> {
   const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -137,12 +136,14 @@ describe.each(backendNames)("password guessing on the sign-in pages (%s)", (back
     };
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       known.push(await time("bob@contoso.test", i));
       unknown.push(await time(`nobody-else-${i}@contoso.test`, i + 10));
       clock.advance(60 * 60_000);
     }
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    // The fastest of each: other work on the machine only ever adds time, so the minimum is the cost of the path
+    // itself (a median of a few samples moved with the load of parallel test files).
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5);
   }, 120_000);
 
   it("the password grant refuses a managed identity's client id", async () => {
