@@ -14,6 +14,8 @@ export interface ExtraPageDeps {
   roles: RoleStore;
   /** The Prometheus text of /metrics, or undefined when metrics are off. */
   metrics(): Promise<string | undefined>;
+  /** The request-rate and latency charts (HTML), sampled from the metrics; absent: no charts. */
+  trafficCharts?(): Promise<string>;
 }
 
 export interface ExtraPage {
@@ -157,7 +159,8 @@ export function extraPages(deps: ExtraPageDeps): ExtraPage[] {
       async body() {
         const text = await deps.metrics();
         if (text === undefined) return "<p>Metrics are turned off in the configuration.</p>";
-        return table("Metrics", ["Series", "Value"], metricsRows(text));
+        const charts = deps.trafficCharts === undefined ? "" : await deps.trafficCharts();
+        return charts + table("Metrics", ["Series", "Value"], metricsRows(text));
       },
     },
   ];

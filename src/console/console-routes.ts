@@ -30,6 +30,7 @@ import {
   liveCallRows,
   overviewExtras,
   principalCreatedBody,
+  trafficCharts,
   sinceOf,
   type ActivityFilters,
 } from "./console-views.js";
@@ -105,6 +106,12 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
   const pollMs = deps.outboxPollMs ?? 500;
   const livePollMs = deps.livePollMs ?? pollMs;
   const sampler = new RequestSampler(deps.extra.metrics, () => deps.clock.now());
+  /** Starts the sampler on first use and takes a sample now: the charts' points. */
+  async function sampleTraffic(): Promise<Array<{ rate: number; latencyMs: number }>> {
+    sampler.start();
+    await sampler.sample().catch(() => undefined);
+    return sampler.points();
+  }
 
   /** Console URLs are HTTPS only: the HTTP listener redirects them (a Secure cookie never travels over HTTP). */
   function secure(handle: (ctx: HandlerContext<unknown>) => Promise<Reply> | Reply) {
@@ -358,8 +365,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
           Calls: await count("calls", r.id),
           "Chat threads": await count("chat_threads", r.id),
         };
-        sampler.start();
-        await sampler.sample().catch(() => undefined);
+        await sampleTraffic();
         const errors = await deps.activity.recent({ resourceId: r.id, outcome: "failed", afterSeq: Math.max(0, (await deps.activity.lastSeq()) - ERROR_SCAN_ROWS), limit: 10 });
         return html(
           200,
@@ -597,7 +603,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleModule {
         return redirect("/console/roles");
       }),
       ...(deps.userSignin === undefined ? [] : userSigninRoutes({ ...deps.userSignin, auth: deps.auth, secure })),
-      ...extraPages(deps.extra).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf, ctx.query))))),
+      ...extraPages({ ...deps.extra, trafficCharts: async () => trafficCharts(await sampleTraffic()) }).map((p) => page(p.url, "console.page", async (ctx, op) => html(200, frame(p.title, op, await p.body(resourceFor(ctx), op.session.csrf, ctx.query))))),
     ],
   };
 }

@@ -64,10 +64,15 @@ export function overviewExtras(errors: RecentEvent[], points: Array<{ rate: numb
     errors.map(({ event: e }) => [time(e.time), esc(e.operation), esc(e.status ?? ""), esc(e.errorCode ?? ""), esc(e.principal ?? "")]),
     "No failed request in the activity record.",
   );
+  return `${trafficCharts(points)}
+${errorTable}`;
+}
+
+/** The request-rate and latency charts of this server process (Overview and Metrics pages). */
+export function trafficCharts(points: Array<{ rate: number; latencyMs: number }>): string {
   return `<section aria-labelledby="traffic-h"><h2 id="traffic-h">Traffic (this server process)</h2>
 <div class="charts">${lineChart("chart-rate", "Requests per second", "req/s", points.map((p) => p.rate))}
-${lineChart("chart-latency", "Mean latency", "ms", points.map((p) => p.latencyMs))}</div></section>
-${errorTable}`;
+${lineChart("chart-latency", "Mean latency", "ms", points.map((p) => p.latencyMs))}</div></section>`;
 }
 
 /** The page shown once after creating a service principal: its secret is not stored (only its hash) and never shown again. */

@@ -351,6 +351,10 @@ describe.each(backendNames)("the operator console (%s)", (backend) => {
       await page.getByRole("link", { name, exact: true }).click();
       await expect(page.getByRole("heading", { name, level: 1 }).isVisible()).resolves.toBe(true);
     }
+    // The Metrics page (the last one visited): the counters as a table, and the traffic as charts.
+    await expect(page.getByRole("table", { name: "Metrics" }).getByRole("row").count()).resolves.toBeGreaterThan(5);
+    await expect(page.getByRole("img", { name: "Requests per second" }).count()).resolves.toBe(1);
+    await expect(page.getByRole("img", { name: "Mean latency" }).count()).resolves.toBe(1);
     expect(requested.length).toBeGreaterThan(10);
     const foreign = requested.filter((u) => !u.startsWith(`${srv.httpsUrl}/`));
     expect(foreign).toEqual([]);
