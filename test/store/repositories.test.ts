@@ -22,7 +22,7 @@ afterEach(async () => {
 
 describe.each(backendNames)("repositories on %s", (backend) => {
   it("migrates an empty database and reopening it is a no-op", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const store = await tdb.open();
     const again = await tdb.open();
     for (const table of ["resources", "identities", "signing_keys", "change_events"] as const) {

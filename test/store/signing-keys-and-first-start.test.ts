@@ -15,7 +15,7 @@ afterEach(async () => {
 
 describe.each(backendNames)("signing keys and first start on %s", (backend) => {
   it("ensureKey creates one key; rotate retires it and both stay published", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const store = await tdb.open();
     const clock = fixedClock(1_000_000);
     const ring = new SigningKeyRing(store, clock);
@@ -41,7 +41,7 @@ describe.each(backendNames)("signing keys and first start on %s", (backend) => {
   });
 
   it("allows only one active signing key, even written directly", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const store = await tdb.open();
     const ring = new SigningKeyRing(store, fixedClock(5));
     await ring.ensureKey();
@@ -51,7 +51,7 @@ describe.each(backendNames)("signing keys and first start on %s", (backend) => {
   });
 
   it("a rotation in one process reaches another process's key ring through the change feed", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const [a, b] = [await tdb.open(), await tdb.open()];
     const ringA = new SigningKeyRing(a, fixedClock(10));
     const ringB = new SigningKeyRing(b, fixedClock(10));
@@ -77,7 +77,7 @@ describe.each(backendNames)("signing keys and first start on %s", (backend) => {
  */
 describe.each(backendNames.filter((b) => b === "postgres"))("racing first starts on %s", (backend) => {
   it("several key rings racing on an empty database end with exactly one active key", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const stores = await Promise.all([tdb.open(), tdb.open(), tdb.open()]);
     const rings = stores.map((s) => new SigningKeyRing(s, fixedClock(7)));
     await Promise.all(rings.map((r) => r.ensureKey()));
@@ -88,7 +88,7 @@ describe.each(backendNames.filter((b) => b === "postgres"))("racing first starts
   });
 
   it("replicas starting at once on an empty database create one default resource and one signing key", async () => {
-    tdb = await createTestDatabase(backend);
+    tdb = await createTestDatabase(backend, {}, { empty: true });
     const config = tdb.config;
     const started = await Promise.all([openCore(config), openCore(config), openCore(config), openCore(config)]);
     cores.push(...started);

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { openStore, type Store } from "../../src/store/store.js";
-import { freshPostgresUrl, type BackendName } from "../support/backends.js";
+import { freshPostgresUrl, migratedPostgresUrl, type BackendName } from "../support/backends.js";
 
 /**
- * One database per test, on a given backend: a SQLite file in a temp dir or a fresh PostgreSQL schema. Several stores
- * opened on it behave like several processes (separate connections; SQLite through the shared file).
+ * One database per test, on a given backend: a SQLite file in a temp dir or a PostgreSQL database cloned from the run's
+ * migrated template (`empty`: a fresh, unmigrated schema, for tests of migrating one). Several stores opened on it
+ * behave like several processes (separate connections; SQLite through the shared file).
  */
 export interface TestDatabase {
   backend: BackendName;
@@ -16,9 +17,13 @@ export interface TestDatabase {
   closeAll(): Promise<void>;
 }
 
-export async function createTestDatabase(backend: BackendName, overrides: Record<string, unknown> = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  backend: BackendName,
+  overrides: Record<string, unknown> = {},
+  options: { empty?: boolean } = {},
+): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-store-"));
-  const databaseUrl = backend === "postgres" ? await freshPostgresUrl() : undefined;
+  const databaseUrl = backend === "postgres" ? await (options.empty === true ? freshPostgresUrl() : migratedPostgresUrl()) : undefined;
   const config = loadConfig({
     overrides: { dataDir, ...(databaseUrl !== undefined ? { databaseUrl } : {}), log: { level: "silent" }, ...overrides },
   });
