@@ -55,7 +55,9 @@ describe.each(backendNames)("device code flow: DeviceCodeCredential completed fr
         })();
       },
     });
-    const token = await credential.getToken(ACS_SCOPE);
+    // The SDK pipelines ask with enableCae, and @azure/identity keeps a separate MSAL cache for CAE requests: asking the
+    // same way here lets the Identity client below reuse this sign-in instead of prompting for a second device code.
+    const token = await credential.getToken(ACS_SCOPE, { enableCae: true });
     expect(await completed).toContain("not valid");
     expect(prompts).toHaveLength(1);
     expect(prompts[0]!.userCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
@@ -66,6 +68,7 @@ describe.each(backendNames)("device code flow: DeviceCodeCredential completed fr
     const client = new CommunicationIdentityClient(`${srv.httpsUrl}/`, credential);
     const user = await client.createUser();
     expect(user.communicationUserId).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
+    expect(prompts).toHaveLength(1);
     await context.close();
   });
 
