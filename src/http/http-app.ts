@@ -7,6 +7,7 @@ import { createPreAuthHook, createRouteHandler, principalLabel, type PipelineDep
 import type { RouteSpec } from "./route.js";
 import { DEFAULT_BODY_LIMIT, PREAUTH_BODY_THRESHOLD } from "../security/body-limits.js";
 import { refuseDuplicateHeaders } from "../security/request-guards.js";
+import { requestLineWriter } from "../telemetry/request-line.js";
 
 export interface HttpAppOptions {
   routes: readonly RouteSpec[];
@@ -59,28 +60,25 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   const log = options.log;
+  const writeRequestLine = requestLineWriter(log);
   app.addHook("onResponse", async (request, reply) => {
     const facts = request.facts;
     const ms = reply.elapsedTime;
-    // One structured line per request. Never headers, bodies, keys, tokens or signatures.
-    log.info(
-      {
-        reqId: request.id,
-        op: facts.operation,
-        method: request.method,
-        resource: facts.resourceId,
-        auth: facts.principal?.kind,
-        principal: principalLabel(facts),
-        claimedIdentity: facts.claimedIdentity,
-        subjects: facts.subjects,
-        fields: facts.fields,
-        status: reply.statusCode,
-        code: facts.errorCode,
-        warning: facts.apiVersionWarning,
-        ms: Math.round(ms * 100) / 100,
-      },
-      "request",
-    );
+    writeRequestLine({
+      reqId: request.id,
+      op: facts.operation,
+      method: request.method,
+      resource: facts.resourceId,
+      auth: facts.principal?.kind,
+      principal: principalLabel(facts),
+      claimedIdentity: facts.claimedIdentity,
+      subjects: facts.subjects,
+      fields: facts.fields,
+      status: reply.statusCode,
+      code: facts.errorCode,
+      warning: facts.apiVersionWarning,
+      ms: Math.round(ms * 100) / 100,
+    });
     try {
       options.onRequestDone?.(facts, reply.statusCode, ms, request.id);
     } catch (err) {
