@@ -2,8 +2,16 @@ import { closeSync, fdatasync, openSync } from "node:fs";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
+/** The few better-sqlite3 calls the insert fast path uses (the writer's own connection). */
+interface SqliteHandle {
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+}
+
 interface Pending {
-  fn: (trx: Transaction<Database>) => Promise<unknown>;
+  /** A write through Kysely, in a savepoint of its own when it shares the batch. */
+  fn?: (trx: Transaction<Database>) => Promise<unknown>;
+  /** Or one INSERT run as a prepared statement: it needs no savepoint (a failing statement undoes only itself). */
+  insert?: { sql: string; params: unknown[] };
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -28,17 +36,46 @@ export class SqliteGroupCommit {
   private walFd: number | undefined;
   private syncing: Promise<void> | undefined;
   private syncQueued: Promise<void> | undefined;
+  private readonly statements = new Map<string, ReturnType<SqliteHandle["prepare"]>>();
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly options: { walFile?: string } = {},
+    private readonly options: { walFile?: string; sqlite?: SqliteHandle } = {},
   ) {}
 
   run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    return this.enqueue({ fn }) as Promise<T>;
+  }
+
+  private enqueue(work: Pick<Pending, "fn" | "insert">): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...work, resolve, reject });
       if (this.running === undefined) this.running = new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
     });
+  }
+
+  private runInsert(insert: NonNullable<Pending["insert"]>): void {
+    let statement = this.statements.get(insert.sql);
+    if (statement === undefined) {
+      statement = this.options.sqlite!.prepare(insert.sql);
+      this.statements.set(insert.sql, statement);
+    }
+    statement.run(...insert.params);
+  }
+
+  /**
+   * One row, in the next batch, as a prepared statement on the writer's connection: no query building, no savepoint
+   * (SQLite undoes a failed statement alone and the transaction goes on, https://sqlite.org/lang_conflict.html). The
+   * hot insert of createUserAndToken; without a raw handle (never the case for the store) it goes through Kysely.
+   */
+  insert(table: string, values: Readonly<Record<string, unknown>>): Promise<void> {
+    const columns = Object.keys(values);
+    if (this.options.sqlite === undefined) {
+      return this.run(async (trx) => void (await trx.insertInto(table as keyof Database).values(values as never).execute()));
+    }
+    const quoted = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
+    const insertSql = `insert into "${table.replaceAll('"', '""')}" (${quoted}) values (${columns.map(() => "?").join(", ")})`;
+    return this.enqueue({ insert: { sql: insertSql, params: columns.map((c) => values[c]) } }) as Promise<void>;
   }
 
   /** Resolves once everything queued so far has been committed (and acknowledged). */
@@ -96,15 +133,24 @@ export class SqliteGroupCommit {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        if (batch.length === 1) {
+        if (batch.length === 1 && batch[0]!.fn !== undefined) {
           // A lone write needs no savepoint: if it fails, the whole transaction rolls back with it.
           outcomes.push({ ok: true, value: await batch[0]!.fn(trx) });
           return;
         }
         for (const item of batch) {
+          if (item.insert !== undefined) {
+            try {
+              this.runInsert(item.insert);
+              outcomes.push({ ok: true, value: undefined });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+            continue;
+          }
           await sql`savepoint w`.execute(trx);
           try {
-            const value = await item.fn(trx);
+            const value = await item.fn!(trx);
             await sql`release w`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (error) {

@@ -284,7 +284,8 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   if (syncWalAfterCommit) sqlite.pragma("synchronous = NORMAL");
   const pgGroupCommit: PgGroupCommit | undefined =
     dialect === "postgres" && postgres !== undefined && config.postgres.groupCommit ? new postgres.groupCommit.PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
-  const sqliteGroupCommit = dialect === "sqlite" ? new SqliteGroupCommit(db, syncWalAfterCommit ? { walFile: `${file}-wal` } : {}) : undefined;
+  const sqliteGroupCommit =
+    dialect === "sqlite" ? new SqliteGroupCommit(db, { ...(syncWalAfterCommit ? { walFile: `${file}-wal` } : {}), ...(sqlite !== undefined ? { sqlite } : {}) }) : undefined;
   const groupCommit = sqliteGroupCommit ?? pgGroupCommit;
   // SQLite file: reads get a connection of their own (sqlite-read-connection.ts), so they never wait for a write
   // batch. (In memory there is one database per connection, so reads share the writer's.)
@@ -305,6 +306,7 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
     write,
     insert(table, values) {
       if (pgGroupCommit !== undefined) return pgGroupCommit.insert(table, values);
+      if (sqliteGroupCommit !== undefined) return sqliteGroupCommit.insert(table, values as Record<string, unknown>);
       return write(async (trx) => void (await trx.insertInto(table).values(values).execute()));
     },
     onLocalChanges(listener) {

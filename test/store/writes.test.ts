@@ -56,6 +56,33 @@ describe.each(backendNames)("store.write on %s", (backend) => {
     expect(local.filter((c) => c.topic === "t").map((c) => c.subject).sort()).toEqual(["ok-1", "ok-2"]);
   });
 
+  it("store.insert: rows queued in one turn commit together with the turn's writes; a failing row fails only itself", async () => {
+    const { store, other, resource, repo } = await setup();
+    const row = (id: string) => ({ id, resource_id: resource.id, created_at: 1, deleted_at: null, token_generation: 0, revoked_at: null });
+    const ids = async () => (await other.db.selectFrom("identities").select("id").orderBy("id").execute()).map((r) => r.id);
+    await repo.insert(other.db, "taken", resource.id, 1);
+    const results = await Promise.allSettled([
+      store.insert("identities", row("i-1")),
+      store.insert("identities", row("taken")),
+      store.write(async () => {
+        throw new Error("a failing write beside the rows");
+      }),
+      store.insert("identities", row("i-2")),
+      store.write((trx) => repo.insert(trx, "w-1", resource.id, 1)),
+      store.insert("identities", row("i-2")),
+      store.insert("identities", row("i-3")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    const constraint = backend === "postgres" ? { code: "23505" } : { code: "SQLITE_CONSTRAINT_PRIMARYKEY" };
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject(constraint);
+    expect((results[5] as PromiseRejectedResult).reason).toMatchObject(constraint);
+    expect(await ids()).toEqual(["i-1", "i-2", "i-3", "taken", "w-1"]);
+    // A lone row that fails, then one that does not.
+    await expect(store.insert("identities", row("i-1"))).rejects.toMatchObject(constraint);
+    await store.insert("identities", row("i-4"));
+    expect(await ids()).toEqual(["i-1", "i-2", "i-3", "i-4", "taken", "w-1"]);
+  });
+
   it("resolves only once the write is visible to every other connection", async () => {
     const { store, other, resource, repo } = await setup();
     const writes = Array.from({ length: 40 }, (_, i) =>
