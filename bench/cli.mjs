@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeFlagsOf } from "./lib.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -26,7 +27,7 @@ builds.push(["this build", path.join(root, "dist/cli/main.js")]);
 
 // One store for `keys list`, created by a short `start` of this build (the store format is shared).
 const dataDir = mkdtempSync(path.join(tmpdir(), "sb-cli-bench-"));
-const start = spawnSync(process.execPath, [builds.at(-1)[1], "start", "--data-dir", dataDir, "--port", "0", "--http-port", "off"], {
+const start = spawnSync(process.execPath, [...nodeFlagsOf(builds.at(-1)[1]), builds.at(-1)[1], "start", "--data-dir", dataDir, "--port", "0", "--http-port", "off"], {
   timeout: 20000, // a loaded machine (first start generates the TLS certificate)
   killSignal: "SIGINT",
   env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "error" },
@@ -51,7 +52,7 @@ for (let i = 0; i < runs; i++) {
   for (const [label, argv] of commands) {
     for (const [name, cli] of builds) {
       const t0 = process.hrtime.bigint();
-      execFileSync(process.execPath, [cli, ...argv], { stdio: "ignore" });
+      execFileSync(process.execPath, [...nodeFlagsOf(cli), cli, ...argv], { stdio: "ignore" });
       results[`${label}|${name}`].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
   }

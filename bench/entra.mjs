@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { acsHmacHeaders, keysOf, load, ratio, root, startSwitchboard, stop } from "./lib.mjs";
+import { acsHmacHeaders, keysOf, load, nodeFlagsOf, ratio, root, startSwitchboard, stop } from "./lib.mjs";
 
 const { values } = parseArgs({ options: { duration: { type: "string", default: "10" }, rounds: { type: "string", default: "2" } } });
 const duration = Number(values.duration);
@@ -15,7 +15,7 @@ const rounds = Number(values.rounds);
 // Bearer tokens cross plain HTTP only from a trusted TLS-terminating proxy (SECURITY.md): the bench plays that proxy.
 const sb = await startSwitchboard({ env: { SWITCHBOARD_TRUSTED_PROXIES: "127.0.0.1" } });
 const keys = await keysOf(sb.dataDir);
-const cli = (...args) => execFileSync(process.execPath, [path.join(root, "dist/cli/main.js"), ...args, "--data-dir", sb.dataDir], { encoding: "utf8" });
+const cli = (...args) => execFileSync(process.execPath, [...nodeFlagsOf(path.join(root, "dist/cli/main.js")), path.join(root, "dist/cli/main.js"), ...args, "--data-dir", sb.dataDir], { encoding: "utf8" });
 const sp = JSON.parse(cli("sp", "create", "--name", "bench", "--role", "Contributor", "--json"));
 
 /** client_credentials over HTTPS, trusting the server's generated certificate; also times the request (scrypt check). */

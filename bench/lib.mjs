@@ -97,11 +97,21 @@ export async function startAzurite() {
 }
 
 // ---- Switchboard ----
+/**
+ * The node flags a `switchboard` binary runs with: those of its `#!/usr/bin/env -S node …` line (scripts/bundle-cli.mjs).
+ * The benchmarks start it with process.execPath and these, as the binary starts itself (and its code caches want).
+ */
+export function nodeFlagsOf(mainJs) {
+  const first = readFileSync(mainJs, "utf8").split("\n", 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
+  return m === null ? [] : m[1].trim().split(/\s+/);
+}
+
 export async function startSwitchboard({ env = {}, args = [], nodeArgs = [], dataDir: existingDataDir, mainJs = path.join(root, "dist/cli/main.js") } = {}) {
   const port = await freePort();
   const httpPort = await freePort();
   const dataDir = existingDataDir ?? mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
-  const child = spawnChild(process.execPath, [...nodeArgs, mainJs, "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
+  const child = spawnChild(process.execPath, [...nodeFlagsOf(mainJs), ...nodeArgs, mainJs, "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort), ...args], {
     SWITCHBOARD_LOG_FILE: path.join(dataDir, "server.log"),
     ...env,
   });
@@ -144,7 +154,7 @@ export async function tokenRequests(base, primaryKey) {
 
 export async function keysOf(dataDir, extraArgs = []) {
   const { execFileSync } = await import("node:child_process");
-  const out = execFileSync(process.execPath, [path.join(root, "dist/cli/main.js"), "keys", "list", "--json", "--data-dir", dataDir, ...extraArgs], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [...nodeFlagsOf(path.join(root, "dist/cli/main.js")), path.join(root, "dist/cli/main.js"), "keys", "list", "--json", "--data-dir", dataDir, ...extraArgs], { encoding: "utf8" });
   return JSON.parse(out);
 }
 

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { loadavg } from "node:os";
 import path from "node:path";
-import { freePort, root, stop, tempDir } from "./lib.mjs";
+import { freePort, nodeFlagsOf, root, stop, tempDir } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -61,7 +61,7 @@ async function timeToFirstResponse(command, argv, port, urlPath) {
 async function switchboardStart(cli, dataDir) {
   const port = await freePort();
   const httpPort = await freePort();
-  const { ms, child } = await timeToFirstResponse(process.execPath, [cli, "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort)], httpPort, "/health/live");
+  const { ms, child } = await timeToFirstResponse(process.execPath, [...nodeFlagsOf(cli), cli, "start", "--data-dir", dataDir, "--port", String(port), "--http-port", String(httpPort)], httpPort, "/health/live");
   await stop(child);
   return ms;
 }

@@ -23,6 +23,16 @@ const cliDir = path.join(root, "dist", "cli");
 const outdir = path.join(cliDir, "bundle");
 
 /**
+ * V8 heap flags the binary runs with, in its #! line (bench/RESULTS.md, "A million identities": the server's RSS under
+ * load). V8 sizes a heap whose limit is ≥ 2 GB for throughput: a 32 MB young generation and an old generation left to
+ * grow to ~4× what is live before the next full collection, so a server with ~25 MB live sat at 180–210 MB. A 4 MB
+ * semi-space and a 512 MB limit (V8 then grows the old generation in smaller steps) keep it under 150 MB at the same
+ * throughput. The code caches are made with the same flags: V8 rejects a cache made under other flags, so
+ * `node dist/cli/main.js` without them still works, only compiling each chunk as it loads.
+ */
+const NODE_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=512"];
+
+/**
  * A module that finds a file beside itself (`new URL("./x", import.meta.url)`) must keep finding it beside its
  * tsc-compiled copy in dist/: its `import.meta.url` becomes the URL that copy has, computed from the bundle's own
  * (every bundle file lives in dist/cli/bundle/, so the relative path is fixed and the package stays relocatable).
@@ -111,7 +121,7 @@ await writeFile(path.join(outdir, "bundle-inputs.json"), `${JSON.stringify(outpu
 // The binary: loads dist/cli/bundle/main.cjs and, through its require, the chunks it needs.
 await writeFile(
   path.join(cliDir, "main.js"),
-  `#!/usr/bin/env node
+  `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}
 // The \`switchboard\` binary, written by scripts/bundle-cli.mjs: runs the bundle in ./bundle/ (CommonJS chunks of
 // src/cli/main.ts and what it imports), each chunk compiled with its V8 code cache when V8 accepts it.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -162,7 +172,7 @@ const work = await mkdtemp(path.join(tmpdir(), "switchboard-code-cache-"));
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SWITCHBOARD_")));
 try {
   await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(cliDir, "main.js"), "start", "--in-memory", "--data-dir", work, "--port", "0", "--http-port", "off"], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, path.join(cliDir, "main.js"), "start", "--in-memory", "--data-dir", work, "--port", "0", "--http-port", "off"], {
       cwd: work,
       env: { ...env, SWITCHBOARD_WRITE_CODE_CACHE: "1", SWITCHBOARD_LOG_LEVEL: "error" },
       stdio: ["ignore", "pipe", "inherit"],
