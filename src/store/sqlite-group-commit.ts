@@ -55,12 +55,22 @@ export class SqliteGroupCommit {
   }
 
   private runInsert(insert: NonNullable<Pending["insert"]>): void {
-    let statement = this.statements.get(insert.sql);
+    this.prepared(insert.sql).run(...insert.params);
+  }
+
+  private prepared(text: string): ReturnType<SqliteHandle["prepare"]> {
+    let statement = this.statements.get(text);
     if (statement === undefined) {
-      statement = this.options.sqlite!.prepare(insert.sql);
-      this.statements.set(insert.sql, statement);
+      statement = this.options.sqlite!.prepare(text);
+      this.statements.set(text, statement);
     }
-    statement.run(...insert.params);
+    return statement;
+  }
+
+  /** A savepoint statement of the batch: straight on the writer's connection when there is a handle (several per write). */
+  private async statement(trx: Transaction<Database>, text: "savepoint w" | "release w" | "rollback to w"): Promise<void> {
+    if (this.options.sqlite !== undefined) this.prepared(text).run();
+    else await sql.raw(text).execute(trx);
   }
 
   /**
@@ -148,14 +158,14 @@ export class SqliteGroupCommit {
             }
             continue;
           }
-          await sql`savepoint w`.execute(trx);
+          await this.statement(trx, "savepoint w");
           try {
             const value = await item.fn!(trx);
-            await sql`release w`.execute(trx);
+            await this.statement(trx, "release w");
             outcomes.push({ ok: true, value });
           } catch (error) {
-            await sql`rollback to w`.execute(trx);
-            await sql`release w`.execute(trx);
+            await this.statement(trx, "rollback to w");
+            await this.statement(trx, "release w");
             outcomes.push({ ok: false, error });
           }
         }
