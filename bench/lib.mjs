@@ -104,7 +104,7 @@ export async function startAzurite() {
 export function nodeFlagsOf(mainJs) {
   const first = readFileSync(mainJs, "utf8").split("\n", 1)[0];
   const m = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
-  return m === null ? [] : m[1].trim().split(/\s+/);
+  return m === null ? [] : m[1].split(/\s+/).filter(Boolean);
 }
 
 export async function startSwitchboard({ env = {}, args = [], nodeArgs = [], dataDir: existingDataDir, mainJs = path.join(root, "dist/cli/main.js") } = {}) {
@@ -158,9 +158,12 @@ export async function keysOf(dataDir, extraArgs = []) {
   return JSON.parse(out);
 }
 
-/** One bounded load run; returns throughput and latency percentiles (ms). */
-export async function load(request, { duration = 10, connections = 50 } = {}) {
-  const result = await autocannon({ ...request, duration, connections, pipelining: 1 });
+/**
+ * One bounded load run; returns throughput and latency percentiles (ms). `rate`: offer this many requests per second
+ * in all (autocannon's overallRate) instead of as many as the server takes.
+ */
+export async function load(request, { duration = 10, connections = 50, rate } = {}) {
+  const result = await autocannon({ ...request, duration, connections, pipelining: 1, ...(rate !== undefined ? { overallRate: rate } : {}) });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   return {
     rps: Math.round(result.requests.average),

@@ -2,6 +2,9 @@
 // createUserAndToken (`POST /identities`), alternated round by round on ONE server (same process, same store).
 // Usage: npm run build && node bench/token.mjs [--duration 10] [--rounds 3] [--profile DIR]
 //   --profile DIR  runs the server under `node --cpu-prof --cpu-prof-dir DIR` (profile written when it stops)
+//   --rate N       offers N requests/s of each kind instead of as many as the server takes: below saturation the
+//                  server's CPU per request is what each request costs, without the two cores' contention between the
+//                  server and the load generator (both run flat out at saturation)
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,10 +17,12 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     profile: { type: "string" },
     only: { type: "string" },
+    rate: { type: "string" },
   },
 });
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
 
 const nodeArgs = values.profile !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
 const sb = await startSwitchboard({ nodeArgs });
@@ -33,7 +38,7 @@ for (let i = 0; i < rounds; i++) {
   const r = {};
   for (const k of order) {
     if (values.only !== undefined && values.only !== k) continue;
-    r[k] = await loadWithCpu(requests[k], sb.child.pid, { duration });
+    r[k] = await loadWithCpu(requests[k], sb.child.pid, { duration, rate });
   }
   if (values.only !== undefined) {
     const k = values.only;
@@ -59,12 +64,13 @@ if (runs.length > 0) {
     medianRatio: median(runs.map((r) => r.ratio)),
     createCpuUsPerRequest: median(runs.map((r) => r.create.cpuUsPerRequest)),
     getTokenCpuUsPerRequest: median(runs.map((r) => r.getToken.cpuUsPerRequest)),
+    offeredRate: rate ?? null,
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
     runs,
   };
   mkdirSync(path.join(root, "bench/out"), { recursive: true });
   writeFileSync(path.join(root, "bench/out/token.json"), JSON.stringify(summary, null, 2));
   console.log(
-    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3); server CPU per request getToken ${summary.getTokenCpuUsPerRequest} µs vs create ${summary.createCpuUsPerRequest} µs; load average ${summary.loadAverage.join(" ")}`,
+    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3); server CPU per request getToken ${summary.getTokenCpuUsPerRequest} µs vs create ${summary.createCpuUsPerRequest} µs (create/getToken ${ratio(summary.createCpuUsPerRequest, summary.getTokenCpuUsPerRequest)})${rate !== undefined ? `, offered ${rate} req/s each` : ""}; load average ${summary.loadAverage.join(" ")}`,
   );
 }
