@@ -5,6 +5,7 @@ import type { Database } from "./schema.js";
 /** The few better-sqlite3 calls the insert fast path uses (the writer's own connection). */
 interface SqliteHandle {
   prepare(sql: string): { run(...params: unknown[]): unknown };
+  readonly inTransaction: boolean;
 }
 
 interface Pending {
@@ -154,6 +155,9 @@ export class SqliteGroupCommit {
               this.runInsert(item.insert);
               outcomes.push({ ok: true, value: undefined });
             } catch (error) {
+              // A constraint failure undoes the statement alone. An I/O or out-of-memory error may roll the whole
+              // transaction back (https://sqlite.org/lang_transaction.html): then nothing of the batch stands.
+              if (!this.options.sqlite!.inTransaction) throw error;
               outcomes.push({ ok: false, error });
             }
             continue;
