@@ -134,6 +134,7 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "bundle");
 const nodeRequire = createRequire(path.join(dir, "main.cjs"));
 const modules = new Map();
 const scripts = [];
+const cacheUse = { accepted: [], rejected: [] };
 function bundleRequire(specifier) {
   return specifier.startsWith("./") ? load(specifier.slice(2).replace(/\\.js$/, ".cjs")) : nodeRequire(specifier);
 }
@@ -148,11 +149,16 @@ function load(name) {
     cachedData = readFileSync(file + ".cache");
   } catch {}
   const script = new vm.Script("(function (exports, require, module, __filename, __dirname) {" + readFileSync(file, "utf8") + "\\n})", { filename: file, cachedData });
+  if (cachedData !== undefined) (script.cachedDataRejected ? cacheUse.rejected : cacheUse.accepted).push(name);
   const module = { exports: {} };
   modules.set(name, module);
   scripts.push([file, script]);
   script.runInThisContext().call(module.exports, module.exports, bundleRequire, module, file, dir);
   return module.exports;
+}
+// Which chunks' caches V8 took (a cache made under other node flags or another Node is rejected), on stderr at exit.
+if (process.env.SWITCHBOARD_REPORT_CODE_CACHE === "1") {
+  process.on("exit", () => process.stderr.write(\`code cache: \${cacheUse.accepted.length} accepted, \${cacheUse.rejected.length} rejected\\n\`));
 }
 // The build runs the binary once with this set, then keeps what V8 compiled for the chunks that ran.
 if (process.env.SWITCHBOARD_WRITE_CODE_CACHE === "1") {
