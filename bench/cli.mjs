@@ -5,25 +5,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { nodeFlagsOf } from "./lib.mjs";
+import { buildsToCompare, nodeFlagsOf } from "./lib.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i === -1 ? dflt : args[i + 1];
 };
 const runs = Number(opt("--runs", "15"));
-// Earlier builds to compare with: --baseline [label=]path/to/dist/cli/main.js, repeatable (a copy of dist/ outside
-// dist/, e.g. .builds/<label>/dist/, still finds node_modules above it).
-const builds = [];
-args.forEach((a, i) => {
-  if (a !== "--baseline") return;
-  const [label, file] = args[i + 1].includes("=") ? args[i + 1].split("=") : [`baseline ${builds.length + 1}`, args[i + 1]];
-  builds.push([label, path.resolve(file)]);
-});
-builds.push(["this build", path.join(root, "dist/cli/main.js")]);
+const builds = buildsToCompare(args);
 
 // One store for `keys list`, created by a short `start` of this build (the store format is shared).
 const dataDir = mkdtempSync(path.join(tmpdir(), "sb-cli-bench-"));

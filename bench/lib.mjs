@@ -107,6 +107,22 @@ export function nodeFlagsOf(mainJs) {
   return m === null ? [] : m[1].split(/\s+/).filter(Boolean);
 }
 
+/**
+ * The builds a start-up benchmark compares, as [label, main.js] pairs: each `--baseline [label=]path/to/dist/cli/main.js`
+ * of `args` (repeatable; a copy of dist/ outside dist/, e.g. .builds/<label>/dist/, still finds node_modules above it),
+ * then this tree's build.
+ */
+export function buildsToCompare(args) {
+  const builds = [];
+  args.forEach((a, i) => {
+    if (a !== "--baseline") return;
+    const [label, file] = args[i + 1].includes("=") ? args[i + 1].split("=") : [`baseline ${builds.length + 1}`, args[i + 1]];
+    builds.push([label, path.resolve(file)]);
+  });
+  builds.push(["this build", path.join(root, "dist/cli/main.js")]);
+  return builds;
+}
+
 export async function startSwitchboard({ env = {}, args = [], nodeArgs = [], dataDir: existingDataDir, mainJs = path.join(root, "dist/cli/main.js") } = {}) {
   const port = await freePort();
   const httpPort = await freePort();

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { loadavg } from "node:os";
 import path from "node:path";
-import { freePort, nodeFlagsOf, root, stop, tempDir } from "./lib.mjs";
+import { buildsToCompare, freePort, nodeFlagsOf, root, stop, tempDir } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -16,15 +16,7 @@ const opt = (name, dflt) => {
   return i === -1 ? dflt : args[i + 1];
 };
 const rounds = Number(opt("--rounds", "7"));
-// Earlier builds to compare with: --baseline [label=]path/to/dist/cli/main.js, repeatable (a copy of dist/ outside
-// dist/, e.g. .builds/<label>/dist/, still finds node_modules above it).
-const builds = [];
-args.forEach((a, i) => {
-  if (a !== "--baseline") return;
-  const [label, file] = args[i + 1].includes("=") ? args[i + 1].split("=") : [`baseline ${builds.length + 1}`, args[i + 1]];
-  builds.push([label, path.resolve(file)]);
-});
-builds.push(["this build", path.join(root, "dist/cli/main.js")]);
+const builds = buildsToCompare(args);
 const azuriteBlob = path.join(root, "bench", "node_modules", "azurite", "dist", "src", "blob", "main.js");
 
 /** One GET; resolves true on any complete response, false when nothing answers yet. */
