@@ -1,7 +1,7 @@
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
+import { openSignaling, ringingCall, type SignalingTestClient } from "../support/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { backendNames } from "../support/backends.js";
 import { recordSecrets } from "../support/secret-scan.js";
@@ -148,15 +148,11 @@ describe.each(backendNames)("the console's data API: activity tail, tokens today
   });
 
   it("lists live calls with their participants, and not once they end", async () => {
-    const a = await identityWithToken(srv, ["voip"]);
-    const b = await identityWithToken(srv, ["voip"]);
-    const sa = openSignaling(srv);
-    const sb = openSignaling(srv);
-    sockets.push(sa, sb);
-    await sa.authenticate(a.token);
-    await sb.authenticate(b.token);
-    sa.send({ type: "startCall", callees: [b.id], requestId: "s1" });
-    const { callId } = await sa.next("callStarted");
+    const { b, sa, sb, callId } = await ringingCall(srv, () => {
+      const s = openSignaling(srv);
+      sockets.push(s);
+      return s;
+    });
     const liveHtml = async () => ((await get(srv, operator, "/console/api/calls/live")) as { html: string }).html;
     let html = "";
     for (let i = 0; i < 100 && !html.includes(callId); i++) {

@@ -4,7 +4,7 @@ import { SmsClient } from "@azure/communication-sms";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_RESOURCES } from "../../src/rbac/role-store.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
+import { openSignaling, ringingCall, type SignalingTestClient } from "../support/signaling-client.js";
 import { buyNumbers } from "../messaging/helpers.js";
 import { launchBrowser } from "../signin/browser-support.js";
 import { recordSecrets } from "../support/secret-scan.js";
@@ -198,16 +198,11 @@ describe("the console's live views, principals, numbers and delivery reports (Ch
     await page.getByRole("link", { name: "Calls", exact: true }).click();
     await expect(page.getByText("No live calls.", { exact: false }).isVisible()).resolves.toBe(true);
     await stay();
-    const a = await identityWithToken(srv, ["voip"]);
-    const b = await identityWithToken(srv, ["voip"]);
-    const sa = openSignaling(srv);
-    const sb = openSignaling(srv);
-    sockets.push(sa, sb);
-    await sa.authenticate(a.token);
-    await sb.authenticate(b.token);
-    sa.send({ type: "startCall", callees: [b.id], requestId: "s1" });
-    const { callId } = await sa.next("callStarted");
-    await sb.next("incomingCall");
+    const { a, b, sa, sb, callId } = await ringingCall(srv, () => {
+      const s = openSignaling(srv);
+      sockets.push(s);
+      return s;
+    });
     sb.send({ type: "accept", callId, requestId: "r1" });
     await sb.next("joined");
 

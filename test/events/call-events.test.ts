@@ -2,7 +2,7 @@ import { EventGridDeserializer, isSystemEvent, type EventGridEvent } from "@azur
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { identityWithToken, openSignaling, type SignalingTestClient } from "../support/signaling-client.js";
+import { openSignaling, ringingCall, type SignalingTestClient } from "../support/signaling-client.js";
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from "./webhook-receiver.js";
 
 const deserializer = new EventGridDeserializer();
@@ -28,16 +28,11 @@ describe.each(backendNames)("call events on the event outbox (%s)", (backend) =>
       types: ["Microsoft.Communication.CallStarted", "Microsoft.Communication.CallEnded", "Microsoft.Communication.CallParticipantAdded", "Microsoft.Communication.CallParticipantRemoved"],
     });
     expect(sub.status).toBe("active");
-    const caller = await identityWithToken(srv, ["voip"]);
-    const callee = await identityWithToken(srv, ["voip"]);
-    const s1 = openSignaling(srv);
-    const s2 = openSignaling(srv);
-    sockets.push(s1, s2);
-    await s1.authenticate(caller.token);
-    await s2.authenticate(callee.token);
-    s1.send({ type: "startCall", callees: [callee.id] });
-    const { callId } = await s1.next("callStarted");
-    await s2.next("incomingCall");
+    const { a: caller, b: callee, sa: s1, sb: s2, callId } = await ringingCall(srv, () => {
+      const s = openSignaling(srv);
+      sockets.push(s);
+      return s;
+    });
     s2.send({ type: "accept", callId });
     await s2.next("joined");
     s2.send({ type: "hangUp", callId });
