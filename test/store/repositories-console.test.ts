@@ -6,7 +6,7 @@ import { SigningKeyRepository } from "../../src/keys/signing-key-repository.js";
 import { PhoneNumberRepository } from "../../src/phone-numbers/phone-number-repository.js";
 import { ResourceRepository } from "../../src/resources/resource-repository.js";
 import { backendNames } from "../support/backends.js";
-import { createTestDatabase, type TestDatabase } from "./store-fixture.js";
+import { chatThreadRow, createTestDatabase, ownedNumberRow, type TestDatabase } from "./store-fixture.js";
 
 let tdb: TestDatabase;
 afterEach(async () => {
@@ -96,35 +96,11 @@ describe.each(backendNames)("ConsoleViewRepository on %s", (backend) => {
     const resources = new ResourceRepository(store, () => 1);
     const a = await resources.ensureDefault({ name: "dev" });
     const b = await resources.create("other", []);
-    const number = (phone: string, resourceId: string) => ({
-      phone_number: phone,
-      resource_id: resourceId,
-      country_code: "US",
-      phone_number_type: "tollFree",
-      assignment_type: "application",
-      calling: "none",
-      sms: "inbound+outbound",
-      cost_amount: 2,
-      cost_currency: "USD",
-      purchased_at: 3,
-    });
+    const number = (phone: string, resourceId: string) => ownedNumberRow(phone, resourceId, 3);
     const numbers = new PhoneNumberRepository(store);
     await store.write((trx) => numbers.insertNumbers(trx, [number("+18005550102", a.id), number("+18005550101", a.id), number("+18005550103", b.id)]));
     const chat = new ChatRepository(store);
-    const thread = (id: string, createdAt: number) => ({
-      id,
-      resource_id: a.id,
-      topic: id,
-      created_by: "8:acs:a",
-      created_at: createdAt,
-      deleted_at: null,
-      metadata: null,
-      retention_policy: null,
-      last_sequence_id: 0,
-      last_message_id: 0,
-      last_message_at: null,
-      repeatability_id: null,
-    });
+    const thread = (id: string, createdAt: number) => chatThreadRow(id, a.id, { createdAt });
     await store.write(async (trx) => {
       await chat.insertThread(trx, thread("19:old@thread.v2", 10));
       await chat.insertThread(trx, thread("19:new@thread.v2", 20));

@@ -7,7 +7,7 @@ import { isSmsWebhookTarget, smsWebhookTargetId, syncSmsWebhookTargets } from ".
 import { ReplicaRepository } from "../../src/realtime/replica-repository.js";
 import type { Store } from "../../src/store/store.js";
 import { backendNames } from "../support/backends.js";
-import { createTestDatabase, type TestDatabase } from "./store-fixture.js";
+import { chatThreadRow, createTestDatabase, type TestDatabase } from "./store-fixture.js";
 
 let tdb: TestDatabase;
 afterEach(async () => {
@@ -172,20 +172,7 @@ describe.each(backendNames)("ChatEventRepository on %s", (backend) => {
     const chat = new ChatRepository(store);
     const resource = await new ResourceRepository(store, () => 1).ensureDefault({ name: "dev" });
     const reads = new ChatEventRepository();
-    const thread = {
-      id: "19:t1@thread.v2",
-      resource_id: resource.id,
-      topic: "topic",
-      created_by: "8:acs:a",
-      created_at: 100,
-      deleted_at: null,
-      metadata: null,
-      retention_policy: null,
-      last_sequence_id: 0,
-      last_message_id: 0,
-      last_message_at: null,
-      repeatability_id: null,
-    };
+    const thread = chatThreadRow("19:t1@thread.v2", resource.id, { topic: "topic", createdAt: 100 });
     await store.write(async (trx) => {
       await chat.insertThread(trx, thread);
       await chat.insertParticipants(

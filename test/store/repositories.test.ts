@@ -13,7 +13,7 @@ import { SmsRepository } from "../../src/sms/sms-repository.js";
 import type { Change } from "../../src/store/store.js";
 import { generateAccessKey } from "../../src/util/crypto.js";
 import { backendNames } from "../support/backends.js";
-import { createTestDatabase, type TestDatabase } from "./store-fixture.js";
+import { createTestDatabase, ownedNumberRow, type TestDatabase } from "./store-fixture.js";
 
 let tdb: TestDatabase;
 afterEach(async () => {
@@ -466,18 +466,7 @@ describe.each(backendNames)("more repositories on %s", (backend) => {
     const N1 = "+18005550001";
     const N2 = "+18005550002";
     const N3 = "+18005550003";
-    const owned = (phoneNumber: string, resourceId: string) => ({
-      phone_number: phoneNumber,
-      resource_id: resourceId,
-      country_code: "US",
-      phone_number_type: "tollFree",
-      assignment_type: "application",
-      calling: "none",
-      sms: "inbound+outbound",
-      cost_amount: 2,
-      cost_currency: "USD",
-      purchased_at: 50,
-    });
+    const owned = (phoneNumber: string, resourceId: string) => ownedNumberRow(phoneNumber, resourceId, 50);
 
     it("holds a number once; owned and others' unexpired holds are taken; holds expire, extend and release", async () => {
       const { store, resource } = await open();

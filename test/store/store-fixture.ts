@@ -51,3 +51,37 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ms
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** A `chat_threads` row for repository tests: a live thread with no messages and default settings. */
+export function chatThreadRow(id: string, resourceId: string, options: { topic?: string; createdAt?: number } = {}) {
+  return {
+    id,
+    resource_id: resourceId,
+    topic: options.topic ?? id,
+    created_by: "8:acs:a",
+    created_at: options.createdAt ?? 100,
+    deleted_at: null,
+    metadata: null,
+    retention_policy: null,
+    last_sequence_id: 0,
+    last_message_id: 0,
+    last_message_at: null,
+    repeatability_id: null,
+  };
+}
+
+/** A `phone_numbers` row for repository tests: a US toll-free number owned by `resourceId`. */
+export function ownedNumberRow(phoneNumber: string, resourceId: string, purchasedAt: number) {
+  return {
+    phone_number: phoneNumber,
+    resource_id: resourceId,
+    country_code: "US",
+    phone_number_type: "tollFree",
+    assignment_type: "application",
+    calling: "none",
+    sms: "inbound+outbound",
+    cost_amount: 2,
+    cost_currency: "USD",
+    purchased_at: purchasedAt,
+  };
+}
