@@ -2,9 +2,9 @@ import { closeSync, fdatasync, openSync } from "node:fs";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
-/** The few better-sqlite3 calls the insert fast path uses (the writer's own connection). */
+/** The writer's connection as the group commit uses it directly: statements prepared once per text (withStatementCache). */
 interface SqliteHandle {
-  prepare(sql: string): { run(...params: unknown[]): unknown };
+  prepare(sql: string): { run(parameters: readonly unknown[]): unknown };
   readonly inTransaction: boolean;
 }
 
@@ -37,7 +37,6 @@ export class SqliteGroupCommit {
   private walFd: number | undefined;
   private syncing: Promise<void> | undefined;
   private syncQueued: Promise<void> | undefined;
-  private readonly statements = new Map<string, ReturnType<SqliteHandle["prepare"]>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -56,21 +55,12 @@ export class SqliteGroupCommit {
   }
 
   private runInsert(insert: NonNullable<Pending["insert"]>): void {
-    this.prepared(insert.sql).run(...insert.params);
-  }
-
-  private prepared(text: string): ReturnType<SqliteHandle["prepare"]> {
-    let statement = this.statements.get(text);
-    if (statement === undefined) {
-      statement = this.options.sqlite!.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    this.options.sqlite!.prepare(insert.sql).run(insert.params);
   }
 
   /** A savepoint statement of the batch: straight on the writer's connection when there is a handle (several per write). */
   private async statement(trx: Transaction<Database>, text: "savepoint w" | "release w" | "rollback to w"): Promise<void> {
-    if (this.options.sqlite !== undefined) this.prepared(text).run();
+    if (this.options.sqlite !== undefined) this.options.sqlite.prepare(text).run([]);
     else await sql.raw(text).execute(trx);
   }
 

@@ -12,7 +12,7 @@ import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteGroupCommit } from "./sqlite-group-commit.js";
 import { SqliteReadDialect } from "./sqlite-read-connection.js";
-import { withStatementCache } from "./sqlite-statement-cache.js";
+import { withStatementCache, type CachedSqlite } from "./sqlite-statement-cache.js";
 
 export type { Dialect } from "./migrations/migration-context.js";
 
@@ -83,7 +83,7 @@ export function sqliteFile(config: Config, name = "switchboard.db"): string {
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** A SQLite connection as Switchboard uses every one: WAL, the configured durability, Kysely with cached statements. */
-export function openSqlite(file: string, config: Config): { sqlite: SQLite.Database; db: Kysely<Database> } {
+export function openSqlite(file: string, config: Config): { sqlite: SQLite.Database; statements: CachedSqlite; db: Kysely<Database> } {
   const sqlite = new SQLite(file);
   const tuning = config.sqlite;
   sqlite.pragma("journal_mode = WAL");
@@ -96,7 +96,8 @@ export function openSqlite(file: string, config: Config): { sqlite: SQLite.Datab
   sqlite.pragma(`mmap_size = ${(tuning.mmapSizeMib ?? 0) * 1024 * 1024}`);
   sqlite.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages ?? 1000}`);
   const statements = tuning.statementCacheSize ?? 500;
-  return { sqlite, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, statements) }) }) };
+  const cached = withStatementCache(sqlite, statements);
+  return { sqlite, statements: cached, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cached }) }) };
 }
 
 /** The read side of a SQLite file store: its own connection, same tuning, statements that write go to `writer`. */
@@ -155,15 +156,18 @@ function pgGroups(poolSize: number): number {
   return Math.max(1, Math.floor(poolSize / 2));
 }
 
-function openKysely(config: Config, postgres: Postgres | undefined): { dialect: Dialect; db: Kysely<Database>; file?: string; sqlite?: SQLite.Database } {
+function openKysely(
+  config: Config,
+  postgres: Postgres | undefined,
+): { dialect: Dialect; db: Kysely<Database>; file?: string; sqlite?: SQLite.Database; statements?: CachedSqlite } {
   if (config.databaseUrl !== undefined && postgres !== undefined) {
     const pool = openPostgresPool(postgres.pg, config, { max: config.postgres.poolSize, queryTimeoutMs: QUERY_TIMEOUT_MS });
     const kyselyPool = config.postgres.preparedStatements ? postgres.prepared.preparedStatementPool(pool) : pool;
     return { dialect: "postgres", db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) }) };
   }
   const file = sqliteFile(config);
-  const { sqlite, db } = openSqlite(file, config);
-  return { dialect: "sqlite", db, file, sqlite };
+  const { sqlite, statements, db } = openSqlite(file, config);
+  return { dialect: "sqlite", db, file, sqlite, statements };
 }
 
 /**
@@ -235,7 +239,7 @@ async function runMigrator(db: Kysely<Database>, dialect: Dialect, migrations: R
 
 export async function openStore(config: Config, options: StoreOptions = {}): Promise<Store> {
   const postgres = config.databaseUrl !== undefined ? await loadPostgres() : undefined;
-  const { dialect, db, file, sqlite } = openKysely(config, postgres);
+  const { dialect, db, file, sqlite, statements } = openKysely(config, postgres);
   const now = options.now ?? Date.now;
   if (options.migrate !== false) {
     // PostgreSQL: on a connection of its own, without the request query timeout.
@@ -285,7 +289,7 @@ export async function openStore(config: Config, options: StoreOptions = {}): Pro
   const pgGroupCommit: PgGroupCommit | undefined =
     dialect === "postgres" && postgres !== undefined && config.postgres.groupCommit ? new postgres.groupCommit.PgGroupCommit(db, pgGroups(config.postgres.poolSize)) : undefined;
   const sqliteGroupCommit =
-    dialect === "sqlite" ? new SqliteGroupCommit(db, { ...(syncWalAfterCommit ? { walFile: `${file}-wal` } : {}), ...(sqlite !== undefined ? { sqlite } : {}) }) : undefined;
+    dialect === "sqlite" ? new SqliteGroupCommit(db, { ...(syncWalAfterCommit ? { walFile: `${file}-wal` } : {}), ...(statements !== undefined ? { sqlite: statements } : {}) }) : undefined;
   const groupCommit = sqliteGroupCommit ?? pgGroupCommit;
   // SQLite file: reads get a connection of their own (sqlite-read-connection.ts), so they never wait for a write
   // batch. (In memory there is one database per connection, so reads share the writer's.)

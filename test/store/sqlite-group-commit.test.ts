@@ -43,8 +43,8 @@ describe("SqliteGroupCommit: prepared inserts beside Kysely writes", () => {
         if (!text.includes('"t"') || !text.startsWith("insert")) return sqlite.prepare(text);
         const statement = sqlite.prepare(text);
         return {
-          run: (...params: unknown[]) => {
-            if (params[0] !== "disk-error") return statement.run(...params);
+          run: (params: readonly unknown[]) => {
+            if (params[0] !== "disk-error") return statement.run(params);
             sqlite.exec("rollback");
             throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" });
           },
