@@ -68,7 +68,8 @@ export function identitiesOf(input: ActivityInput): string[] {
   return keys;
 }
 
-// Field names (compared lower-cased) that could carry a secret or content. The record never stores them, whoever passes them.
+// Field names (compared lower-cased) that could carry a secret or content. The record never stores them, whoever
+// passes them, and the request log line censors them (telemetry/request-line.ts).
 const FORBIDDEN_FIELDS = new Set([
   "token",
   "accesstoken",
@@ -87,6 +88,11 @@ const FORBIDDEN_FIELDS = new Set([
   "plaintext",
   "message",
 ]);
+/** Whether a field of this name could carry a secret or content (never recorded, never logged). */
+export function isForbiddenField(name: string): boolean {
+  return FORBIDDEN_FIELDS.has(name.toLowerCase());
+}
+
 const MAX_STRING = 256;
 const MAX_ARRAY = 50;
 const MAX_FIELDS = 20;
@@ -104,7 +110,7 @@ export function sanitizeFields(fields: ActivityFields | undefined): ActivityFiel
   let n = 0;
   for (const k in fields) {
     if (n >= MAX_FIELDS) break;
-    if (k.length > 64 || FORBIDDEN_FIELDS.has(k.toLowerCase())) continue;
+    if (k.length > 64 || isForbiddenField(k)) continue;
     const v = fields[k];
     if (typeof v === "string") out[k] = v.length <= MAX_STRING ? v : v.slice(0, MAX_STRING);
     else if (typeof v === "number" || typeof v === "boolean") out[k] = v;

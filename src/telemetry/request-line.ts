@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { isForbiddenField } from "../activity/activity-event.js";
 
 /** What the one log line of a finished request says. Never headers, bodies, keys, tokens or signatures. */
 export interface RequestLine {
@@ -17,14 +18,13 @@ export interface RequestLine {
   ms: number;
 }
 
-/** Annotation names that would carry a secret: censored as the logger's redaction censors them elsewhere. */
-const SECRET_FIELDS = new Set(["token", "accesstoken", "refreshtoken", "secret", "password", "key", "accesskey", "signature", "stringtosign", "authorization"]);
+/** What a censored annotation reads, as the logger's redaction writes it elsewhere. */
 const CENSOR = "[redacted]";
 
 function censored(fields: NonNullable<RequestLine["fields"]>): RequestLine["fields"] {
   let out: Record<string, unknown> | undefined;
   for (const name of Object.keys(fields)) {
-    if (!SECRET_FIELDS.has(name.toLowerCase())) continue;
+    if (!isForbiddenField(name)) continue;
     out ??= { ...fields };
     out[name] = CENSOR;
   }
@@ -36,7 +36,8 @@ function censored(fields: NonNullable<RequestLine["fields"]>): RequestLine["fiel
  * (`{"level":30,"time":…,<bindings>,…,"msg":"request"}`). The request line is the one line every request writes, and
  * pino's generic path (per-key serialisation, then the wildcard redaction of the logger's second line of defence)
  * cost ~15–23 µs of it, against ~2 µs for one JSON.stringify of this fixed shape (bench/RESULTS.md, issue 15). Its
- * fields are a closed set; the only free-form part, the route's annotations, has secret-named fields censored here.
+ * fields are a closed set; the only free-form part, the route's annotations, has the fields the activity record never
+ * keeps (named like a secret or content: activity-event.ts) censored here.
  */
 export function requestLineWriter(log: Logger): (line: RequestLine) => void {
   const stream = (log as unknown as Record<symbol, { write(s: string): unknown }>)[pino.symbols.streamSym];
