@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import { isForbiddenField } from "../activity/activity-event.js";
+import { REDACTED } from "./logger.js";
 
 /** What the one log line of a finished request says. Never headers, bodies, keys, tokens or signatures. */
 export interface RequestLine {
@@ -18,15 +19,12 @@ export interface RequestLine {
   ms: number;
 }
 
-/** What a censored annotation reads, as the logger's redaction writes it elsewhere. */
-const CENSOR = "[redacted]";
-
 function censored(fields: NonNullable<RequestLine["fields"]>): RequestLine["fields"] {
   let out: Record<string, unknown> | undefined;
   for (const name of Object.keys(fields)) {
     if (!isForbiddenField(name)) continue;
     out ??= { ...fields };
-    out[name] = CENSOR;
+    out[name] = REDACTED;
   }
   return (out as RequestLine["fields"]) ?? fields;
 }
