@@ -9,6 +9,7 @@ import {
   type QueryResult,
 } from "kysely";
 import type { Database } from "./schema.js";
+import { withStatementCache, type CachedSqlite } from "./sqlite-statement-cache.js";
 
 /**
  * The connection `store.db` reads through on a SQLite file. Kysely's SQLite driver has one connection behind a mutex,
@@ -19,13 +20,15 @@ import type { Database } from "./schema.js";
  * through `store.db` outside `store.write`) is handed to the writer's Kysely, i.e. queued behind its mutex as before.
  */
 class ReadConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, SQLite.Statement>();
+  private readonly statements: CachedSqlite;
 
   constructor(
-    private readonly sqlite: SQLite.Database,
+    sqlite: SQLite.Database,
     private readonly writer: Kysely<Database>,
-    private readonly maxStatements: number,
-  ) {}
+    maxStatements: number,
+  ) {
+    this.statements = withStatementCache(sqlite, maxStatements);
+  }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.prepare(compiledQuery.sql);
@@ -47,16 +50,11 @@ class ReadConnection implements DatabaseConnection {
 
   /** Cached by SQL text; undefined if this connection cannot prepare it (e.g. a table created since it opened). */
   private prepare(sql: string): SQLite.Statement | undefined {
-    let statement = this.statements.get(sql);
-    if (statement !== undefined) return statement;
     try {
-      statement = this.sqlite.prepare(sql);
+      return this.statements.prepare(sql) as unknown as SQLite.Statement;
     } catch {
       return undefined;
     }
-    if (this.statements.size >= this.maxStatements) this.statements.delete(this.statements.keys().next().value as string);
-    this.statements.set(sql, statement);
-    return statement;
   }
 }
 
