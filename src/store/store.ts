@@ -90,22 +90,28 @@ export function openSqlite(file: string, config: Config): { sqlite: SQLite.Datab
   sqlite.pragma(`synchronous = ${tuning.synchronous}`);
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma("foreign_keys = ON");
-  // Sized deliberately (README "Configuration"): the page cache per connection, no mmap unless asked for (mapped
-  // pages count in RSS), and the WAL copied back into the database file every N pages.
-  sqlite.pragma(`cache_size = -${tuning.cacheSizeKib ?? 8_192}`);
-  sqlite.pragma(`mmap_size = ${(tuning.mmapSizeMib ?? 0) * 1024 * 1024}`);
+  sizeCaches(sqlite, config);
+  // The WAL is copied back into the database file every N pages.
   sqlite.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages ?? 1000}`);
   const statements = tuning.statementCacheSize ?? 500;
   const cached = withStatementCache(sqlite, statements);
   return { sqlite, statements: cached, db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cached }) }) };
 }
 
+/**
+ * Sized deliberately (README "Configuration"): the page cache per connection, and no mmap unless asked for (mapped
+ * pages count in RSS).
+ */
+function sizeCaches(sqlite: SQLite.Database, config: Config): void {
+  sqlite.pragma(`cache_size = -${config.sqlite.cacheSizeKib ?? 8_192}`);
+  sqlite.pragma(`mmap_size = ${(config.sqlite.mmapSizeMib ?? 0) * 1024 * 1024}`);
+}
+
 /** The read side of a SQLite file store: its own connection, same tuning, statements that write go to `writer`. */
 function openSqliteReader(file: string, config: Config, writer: Kysely<Database>): Kysely<Database> {
   const sqlite = new SQLite(file);
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  sqlite.pragma(`cache_size = -${config.sqlite.cacheSizeKib ?? 8_192}`);
-  sqlite.pragma(`mmap_size = ${(config.sqlite.mmapSizeMib ?? 0) * 1024 * 1024}`);
+  sizeCaches(sqlite, config);
   return new Kysely<Database>({ dialect: new SqliteReadDialect(sqlite, writer, config.sqlite.statementCacheSize ?? 500) });
 }
 
