@@ -14,6 +14,7 @@ import { isValidUtf8, refuseBadText } from "../security/text-guard.js";
 import { isSecureRequest, TrustedProxies } from "../security/transport.js";
 import { constantTimeEqual } from "../util/crypto.js";
 import type { AuthPolicy, HandlerContext, RouteSpec } from "./route.js";
+import { nextTurn } from "./turn.js";
 
 /** Per-request facts the request log line and the metrics read once the response is sent. */
 export interface RequestFacts {
@@ -101,7 +102,8 @@ function apiVersionValues(query: Record<string, unknown>): string[] {
 }
 
 /**
- * The request pipeline, in one place. Every route runs these steps in this order:
+ * The request pipeline, in one place. Every route runs these steps in this order, once its turn has come (turn.ts:
+ * the requests read in one pass over the sockets are handled together):
  *   1. context      the resource, chosen by the local port (a resource's own listener) or the Host header (the API
  *                   lives at the root of the endpoint); ARM routes name their resource in the path instead
  *   2. dispatch     fastify's router has picked `route`
@@ -123,6 +125,7 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const facts = request.facts;
     facts.operation = route.operation;
+    await nextTurn();
 
     // 1. context
     const resource = deps.registry.resolve(request.headers.host, request.socket?.localPort);

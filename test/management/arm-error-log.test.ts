@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { credentialOf, principalWithRole } from "./arm-support.js";
@@ -45,12 +45,15 @@ describe.each(backendNames)("ARM error codes in the request log and metrics (%s)
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("AuthorizationFailed");
 
-    const lines = requestLines().filter((l) => l.op === "arm.communicationServices.get");
-    expect(lines.map((l) => [l.status, l.code])).toStrictEqual([
-      [404, "ResourceGroupNotFound"],
-      [400, "MissingApiVersionParameter"],
-      [403, "AuthorizationFailed"],
-    ]);
+    // A line is written when its response has finished, which the client can see first.
+    const lines = () => requestLines().filter((l) => l.op === "arm.communicationServices.get");
+    await vi.waitFor(() =>
+      expect(lines().map((l) => [l.status, l.code])).toStrictEqual([
+        [404, "ResourceGroupNotFound"],
+        [400, "MissingApiVersionParameter"],
+        [403, "AuthorizationFailed"],
+      ]),
+    );
 
     const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^switchboard_auth_failures_total\{code="AuthorizationFailed"\} 1$/m);

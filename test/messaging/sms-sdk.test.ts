@@ -1,5 +1,5 @@
 import { SmsClient } from "@azure/communication-sms";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { buyNumbers, readOutbox } from "./helpers.js";
@@ -45,7 +45,12 @@ describe.each(backendNames)("SMS through @azure/communication-sms (%s)", (backen
         expect(Date.parse(entry.createdAt)).not.toBeNaN();
       }
       // The request log names the message ids and recipients, never the text.
-      const line = srv.readLog().split("\n").find((l) => l.includes(results[0]!.messageId!))!;
+      // (written when the response has finished, which the client can see first)
+      const line = await vi.waitFor(() => {
+        const found = srv.readLog().split("\n").find((l) => l.includes(results[0]!.messageId!));
+        if (found === undefined) throw new Error("not logged yet");
+        return found;
+      });
       expect(JSON.parse(line)).toMatchObject({ op: "sms.send", status: 202, principal: "key:primary", subjects: ["+14255550123", "+14255550124"], fields: { smsMessageId: results.map((r) => r.messageId) } });
       expect(srv.readLog()).not.toContain(message);
     });

@@ -1,6 +1,6 @@
 import { EmailClient } from "@azure/communication-email";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -35,10 +35,16 @@ describe.each(backendNames)("errors that name the fix (%s)", (backend) => {
     // What a newcomer sees from @azure/identity for the same mistake (README Troubleshooting).
     const credential = new ClientSecretCredential(tenant, "client", "secret", { authorityHost: srv.httpsUrl, disableInstanceDiscovery: true });
     await expect(credential.getToken("https://communication.azure.com//.default")).rejects.toThrow(/endpoints_resolution_error/);
-    const lines = srv.readLog().trim().split("\n").map((l) => JSON.parse(l) as { op?: string; code?: string; status?: number });
-    const discovery = lines.filter((l) => l.op === "idp.discovery" && l.status === 400);
-    expect(discovery.length).toBeGreaterThanOrEqual(2);
-    expect(discovery.every((l) => l.code === "AADSTS90002")).toBe(true);
+    const discovery = () =>
+      srv
+        .readLog()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { op?: string; code?: string; status?: number })
+        .filter((l) => l.op === "idp.discovery" && l.status === 400);
+    // A request's line is written when its response has finished, which the client can see first.
+    await vi.waitFor(() => expect(discovery().length).toBeGreaterThanOrEqual(2));
+    expect(discovery().every((l) => l.code === "AADSTS90002")).toBe(true);
   });
 
   it("the HTTP listener redirects a browser's page request to HTTPS, and serves API clients as before", async () => {

@@ -1,11 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MiCreateOutput } from "../../src/cli/mi-command.js";
 import { managedDomainOf } from "../../src/email/email-domains.js";
 import { backendNames } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { recordSecrets, runSigninCli, runWorkload } from "./signin-support.js";
 
-/** Log lines of one operation (the request log names the operation, never the header or the URL). */
+/**
+ * Log lines of one operation (the request log names the operation, never the header or the URL). A line is written
+ * when its response has finished, which the client can see first: the checks below wait for the lines they expect.
+ */
 function requestsOf(srv: TestServer, op: string): number {
   return srv
     .readLog()
@@ -63,7 +66,7 @@ describe.each(backendNames)("managed identity: App Service and IMDS protocols (%
       expect(result.user).toMatch(new RegExp(`^8:acs:${srv.resource.id}_`));
     }
     // The request log names the managed identity as the principal of the Identity call.
-    expect(srv.readLog()).toContain(`"principal":"sp:${writer.principalId}"`);
+    await vi.waitFor(() => expect(srv.readLog()).toContain(`"principal":"sp:${writer.principalId}"`));
   });
 
   it("ManagedIdentityCredential and DefaultAzureCredential with only AZURE_POD_IDENTITY_AUTHORITY_HOST (IMDS) create users", async () => {
@@ -73,14 +76,14 @@ describe.each(backendNames)("managed identity: App Service and IMDS protocols (%
       const result = await runWorkload(env, [kind, endpoint]);
       expect(result, kind).toMatchObject({ ok: true });
     }
-    expect(requestsOf(srv, "mi.token.imds")).toBeGreaterThanOrEqual(before + 2);
+    await vi.waitFor(() => expect(requestsOf(srv, "mi.token.imds")).toBeGreaterThanOrEqual(before + 2));
   });
 
   it("DefaultAzureCredential with only the IMDS variable drives Phone Numbers, SMS and Email; the request log names the identity", async () => {
     const result = await runWorkload({ AZURE_POD_IDENTITY_AUTHORITY_HOST: writer.imdsAuthorityHost! }, ["dac", endpoint, "-", "messaging", `DoNotReply@${managedDomainOf(srv.resource.id)}`]);
     expect(result).toMatchObject({ ok: true, sms: true, email: "Succeeded" });
-    const smsLines = srv.readLog().split("\n").filter((l) => l.includes(`"op":"sms.send"`));
-    expect(smsLines.some((l) => l.includes(`"principal":"sp:${writer.principalId}"`))).toBe(true);
+    const smsLines = () => srv.readLog().split("\n").filter((l) => l.includes(`"op":"sms.send"`));
+    await vi.waitFor(() => expect(smsLines().some((l) => l.includes(`"principal":"sp:${writer.principalId}"`))).toBe(true));
   });
 
   it("client_id selects among the workload's identities: an identity without a role gets 403, another workload's is refused", async () => {
@@ -93,7 +96,7 @@ describe.each(backendNames)("managed identity: App Service and IMDS protocols (%
     const foreign = await runWorkload(env, ["mi", endpoint, other.clientId]);
     expect(foreign.ok).toBe(false);
     expect(foreign.ms).toBeLessThan(5_000);
-    expect(requestsOf(srv, "mi.token.app-service")).toBe(before + 1);
+    await vi.waitFor(() => expect(requestsOf(srv, "mi.token.app-service")).toBe(before + 1));
     // The other workload's own header does select it.
     const billing = await runWorkload({ IDENTITY_ENDPOINT: other.identityEndpoint, IDENTITY_HEADER: other.identityHeader! }, ["dac", endpoint]);
     expect(billing).toMatchObject({ ok: true });
@@ -104,7 +107,7 @@ describe.each(backendNames)("managed identity: App Service and IMDS protocols (%
     const wrong = await runWorkload({ IDENTITY_ENDPOINT: writer.identityEndpoint, IDENTITY_HEADER: `sbmi${"0".repeat(64)}` }, ["mi", endpoint]);
     expect(wrong.ok).toBe(false);
     expect(wrong.ms).toBeLessThan(5_000);
-    expect(requestsOf(srv, "mi.token.app-service")).toBe(before + 1);
+    await vi.waitFor(() => expect(requestsOf(srv, "mi.token.app-service")).toBe(before + 1));
 
     const url = (q: string) => `${writer.identityEndpoint}?api-version=2019-08-01&resource=${encodeURIComponent("https://communication.azure.com/")}${q}`;
     const none = await fetch(url(""));
