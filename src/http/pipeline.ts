@@ -219,11 +219,8 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
  * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
  */
 export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
-  return async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | undefined> => {
+  const preAuthenticate = async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | undefined> => {
     if (route.auth === "none") return undefined;
-    const length = Number(request.headers["content-length"] ?? "0");
-    const chunked = request.headers["transfer-encoding"] !== undefined;
-    if (!chunked && !(length > threshold)) return undefined;
     request.facts.operation = route.operation;
     try {
       const resource = deps.registry.resolve(request.headers.host, request.socket?.localPort);
@@ -263,6 +260,17 @@ export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshol
     // pipeline(): a client that aborts mid-body destroys the checking stream too (nothing waits for its end).
     pipeline(payload, checked, () => undefined);
     return checked;
+  };
+  // fastify's callback form: the common case (a small body) costs no promise.
+  return (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void => {
+    if (route.auth === "none") return done(null);
+    const length = Number(request.headers["content-length"] ?? "0");
+    const chunked = request.headers["transfer-encoding"] !== undefined;
+    if (!chunked && !(length > threshold)) return done(null);
+    preAuthenticate(request, reply, payload).then(
+      (checked) => done(null, checked),
+      (err: unknown) => done(err as Error),
+    );
   };
 }
 

@@ -23,6 +23,20 @@ export function authLabel(facts: RequestFacts, status: number): string {
 }
 
 /**
+ * The children of a labelled metric, found by a key of our own: prom-client's `labels()` builds and hashes a label
+ * object on every call, and these are counted on every request. As many as prom-client keeps itself (one per label set).
+ */
+function childrenOf<T>(labels: (...values: string[]) => T): (...values: string[]) => T {
+  const children = new Map<string, T>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = labels(...values)));
+    return child;
+  };
+}
+
+/**
  * The Prometheus metrics of one server instance (its own registry, so several servers in one process never mix).
  * Labels are bounded: operation names, status codes, auth schemes, error codes, scope sets; never an identity.
  */
@@ -35,6 +49,9 @@ export class SwitchboardMetrics {
   private readonly tokensIssued: Counter<"scopes">;
   private readonly revocations: Counter;
   private readonly resourceRequests: Counter<"resource" | "status">;
+  private readonly requestsBy: (operation: string, status: string, auth: string) => Counter.Internal;
+  private readonly latencyBy: (operation: string) => Histogram.Internal<"operation">;
+  private readonly resourceRequestsBy: (resource: string, status: string) => Counter.Internal;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -79,6 +96,9 @@ export class SwitchboardMetrics {
       labelNames: ["resource", "status"],
       registers,
     });
+    this.requestsBy = childrenOf((...values) => this.requests.labels(...values));
+    this.latencyBy = childrenOf((...values) => this.latency.labels(...values));
+    this.resourceRequestsBy = childrenOf((...values) => this.resourceRequests.labels(...values));
     const active = this.activeIdentities;
     new Gauge({
       name: `${PREFIX}active_identities`,
@@ -127,9 +147,9 @@ export class SwitchboardMetrics {
   /** Called once per finished request. */
   observeRequest(facts: RequestFacts, status: number, durationMs: number): void {
     const operation = facts.operation;
-    this.requests.inc({ operation, status: String(status), auth: authLabel(facts, status) });
-    this.latency.observe({ operation }, durationMs / 1000);
-    this.resourceRequests.inc({ resource: facts.resourceId ?? "none", status: `${Math.floor(status / 100)}xx` });
+    this.requestsBy(operation, String(status), authLabel(facts, status)).inc();
+    this.latencyBy(operation).observe(durationMs / 1000);
+    this.resourceRequestsBy(facts.resourceId ?? "none", `${Math.floor(status / 100)}xx`).inc();
     if ((status === 401 || status === 403) && facts.errorCode !== undefined) this.authFailures.inc({ code: facts.errorCode });
     const ok = status >= 200 && status < 300;
     if (ok && issuedToken(status, facts.fields)) {
