@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from "kysely";
+import { PrecompiledQuery } from "../store/precompiled-query.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { ChatMessagesTable, ChatParticipantsTable, ChatThreadsTable } from "./chat-tables.js";
@@ -25,6 +26,40 @@ export interface NewMessage {
 }
 
 type Db = Kysely<Database>;
+
+// The two statements of every sendMessage, in raw SQL (portable: UPDATE … RETURNING exists on both backends) and
+// compiled once (PrecompiledQuery): building them on every call cost more than running them.
+const RESERVE_SENDER_SLOT = new PrecompiledQuery(4, (_db, now: number, threadId: string, resourceId: string, sender: string) =>
+  sql<{ last_sequence_id: number; last_message_id: number; created_at: number; retention_policy: string | null }>`
+    update chat_threads
+       set last_sequence_id = last_sequence_id + 1,
+           last_message_id = case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end,
+           last_message_at = cast(${now} as bigint)
+     where id = ${threadId} and resource_id = ${resourceId} and deleted_at is null
+       and exists (select 1 from chat_participants p where p.thread_id = ${threadId} and p.raw_id = ${sender})
+    returning last_sequence_id, last_message_id, created_at, retention_policy`,
+);
+
+const INSERT_MESSAGE = new PrecompiledQuery(
+  10,
+  (
+    _db,
+    threadId: string,
+    messageId: number,
+    sequenceId: number,
+    type: string,
+    content: string | null,
+    systemContent: string | null,
+    senderRawId: string | null,
+    senderDisplayName: string | null,
+    metadata: string | null,
+    now: number,
+  ) => sql`
+    insert into chat_messages (thread_id, id, sequence_id, type, content, system_content, sender_raw_id, sender_display_name,
+                               metadata, created_at, edited_at, deleted_at, version)
+    values (${threadId}, ${messageId}, ${sequenceId}, ${type}, ${content}, ${systemContent},
+            ${senderRawId}, ${senderDisplayName}, ${metadata}, ${now}, null, null, ${messageId})`,
+);
 
 /**
  * Storage of chat threads, participants, messages and read receipts. Every query is portable (SQLite and
@@ -127,16 +162,7 @@ export class ChatRepository {
     sender: string,
     now: number,
   ): Promise<{ sequenceId: number; messageId: number; createdAt: number; retentionPolicy: string | null } | undefined> {
-    // Raw SQL (portable: UPDATE … RETURNING exists on both backends): this is the hottest statement of the chat
-    // service, and building it with the query builder on every call cost more than running it.
-    const { rows } = await sql<{ last_sequence_id: number; last_message_id: number; created_at: number; retention_policy: string | null }>`
-      update chat_threads
-         set last_sequence_id = last_sequence_id + 1,
-             last_message_id = case when last_message_id >= cast(${now} as bigint) then last_message_id + 1 else cast(${now} as bigint) end,
-             last_message_at = cast(${now} as bigint)
-       where id = ${threadId} and resource_id = ${resourceId} and deleted_at is null
-         and exists (select 1 from chat_participants p where p.thread_id = ${threadId} and p.raw_id = ${sender})
-      returning last_sequence_id, last_message_id, created_at, retention_policy`.execute(db);
+    const { rows } = await RESERVE_SENDER_SLOT.execute(db, now, threadId, resourceId, sender);
     const row = rows[0];
     if (row === undefined) return undefined;
     return {
@@ -148,12 +174,8 @@ export class ChatRepository {
   }
 
   async insertMessage(db: Db, threadId: string, slot: { sequenceId: number; messageId: number }, message: NewMessage, now: number): Promise<void> {
-    // Raw SQL for the same reason as reserveSenderSlot: it runs once per message.
-    await sql`
-      insert into chat_messages (thread_id, id, sequence_id, type, content, system_content, sender_raw_id, sender_display_name,
-                                 metadata, created_at, edited_at, deleted_at, version)
-      values (${threadId}, ${slot.messageId}, ${slot.sequenceId}, ${message.type}, ${message.content}, ${message.systemContent},
-              ${message.senderRawId}, ${message.senderDisplayName}, ${message.metadata}, ${now}, null, null, ${slot.messageId})`.execute(db);
+    await INSERT_MESSAGE.execute(db, threadId, slot.messageId, slot.sequenceId, message.type, message.content, message.systemContent,
+      message.senderRawId, message.senderDisplayName, message.metadata, now);
   }
 
   async findMessage(threadId: string, messageId: number, db: Db = this.store.db): Promise<MessageRow | undefined> {

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { PrecompiledQuery } from "../store/precompiled-query.js";
 import type { Database } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { EventDeliveriesTable, EventSubscriptionsTable } from "./events-tables.js";
@@ -104,14 +105,18 @@ export class EventsRepository {
   }
 }
 
+const ACTIVE_SUBSCRIPTIONS = new PrecompiledQuery(1, (db, resourceId: string) =>
+  db.selectFrom("event_subscriptions").select(["id", "schema", "types"]).where("resource_id", "=", resourceId).where("status", "=", "active"),
+);
+
 /**
  * The write side of the event outbox, always inside the transaction of the change that raises the events (the caller's
  * `db`): which subscriptions want events, and the delivery rows. Needs no store of its own.
  */
 export class EventOutboxRepository {
-  /** The active subscriptions of a resource, read through the caller's transaction. */
+  /** The active subscriptions of a resource, read through the caller's transaction (every chat message, SMS, e-mail asks). */
   async activeSubscriptions(db: Db, resourceId: string): Promise<Array<Pick<EventSubscriptionRow, "id" | "schema" | "types">>> {
-    return db.selectFrom("event_subscriptions").select(["id", "schema", "types"]).where("resource_id", "=", resourceId).where("status", "=", "active").execute();
+    return (await ACTIVE_SUBSCRIPTIONS.execute(db, resourceId)).rows;
   }
 
   /** Queues delivery rows in the caller's transaction (in chunks of 200 rows per statement). */
