@@ -24,6 +24,7 @@ import { armIdOf, type Resource } from "./resources/resource.js";
 import { ChangeFeed } from "./store/change-feed.js";
 import { openStore, type Store } from "./store/store.js";
 import { createLogger } from "./telemetry/logger.js";
+import { flushRequestLines } from "./telemetry/request-line.js";
 import { systemClock, type Clock } from "./util/clock.js";
 
 export interface SwitchboardOptions {
@@ -161,6 +162,7 @@ export async function openCore(config: Config, options: SwitchboardOptions = {})
         await activity.close();
         await activityStorage.close();
         await store.close();
+        flushRequestLines();
         log.flush?.();
       },
     };

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { createLogger } from "../../src/telemetry/logger.js";
-import { requestLineWriter, type RequestLine } from "../../src/telemetry/request-line.js";
+import { flushRequestLines, requestLineWriter, type RequestLine } from "../../src/telemetry/request-line.js";
 
-function capture(level = "info") {
+function capture(level = "info", sync?: boolean) {
   const lines: string[] = [];
-  const log = createLogger(loadConfig({ overrides: { log: { level } } as never }), { write: (s: string) => void lines.push(s) });
+  const destination = { write: (s: string) => void lines.push(s), ...(sync !== undefined ? { sync } : {}) };
+  const log = createLogger(loadConfig({ overrides: { log: { level } } as never }), destination);
   return { log, lines };
 }
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const line: RequestLine = {
   reqId: "0b7c1f0e-1111-4444-8888-123456789abc",
@@ -65,5 +68,32 @@ describe("the request log line (written without pino's generic path)", () => {
     quiet.log.warn("still written");
     expect(quiet.lines).toHaveLength(1);
     expect(JSON.parse(quiet.lines[0]!).msg).toBe("still written");
+  });
+
+  it("hands an asynchronous destination the lines of one turn as one write, in order, after the turn", async () => {
+    const async = capture("info", false);
+    const write = requestLineWriter(async.log);
+    write({ ...line, reqId: "first" });
+    write({ ...line, reqId: "second" });
+    async.log.warn("not held back");
+    expect(async.lines.map((l) => JSON.parse(l).msg)).toEqual(["not held back"]);
+    await nextTurn();
+    expect(async.lines).toHaveLength(2);
+    expect(async.lines[1]!.split("\n").filter(Boolean).map((l) => JSON.parse(l).reqId)).toEqual(["first", "second"]);
+    write({ ...line, reqId: "third" });
+    await nextTurn();
+    expect(async.lines).toHaveLength(3);
+    expect(JSON.parse(async.lines[2]!).reqId).toBe("third");
+  });
+
+  it("writes a synchronous destination's line at once, and flushRequestLines hands over what waits for its turn", () => {
+    const sync = capture("info", true);
+    requestLineWriter(sync.log)(line);
+    expect(sync.lines).toHaveLength(1);
+    const async = capture("info", false);
+    requestLineWriter(async.log)({ ...line, reqId: "closing" });
+    expect(async.lines).toHaveLength(0);
+    flushRequestLines();
+    expect(async.lines.map((l) => JSON.parse(l).reqId)).toEqual(["closing"]);
   });
 });
