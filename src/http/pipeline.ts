@@ -219,14 +219,15 @@ export function createRouteHandler(route: RouteSpec, deps: PipelineDeps) {
  * request never makes the server buffer its body. A refusal closes the connection instead of draining the body.
  */
 export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshold: number) {
+  const auth = route.auth;
+  if (auth === "none") return (_request: FastifyRequest, _reply: FastifyReply, _payload: Readable, done: (err: Error | null) => void): void => done(null);
   const preAuthenticate = async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | undefined> => {
-    if (route.auth === "none") return undefined;
     request.facts.operation = route.operation;
     try {
       const resource = deps.registry.resolve(request.headers.host, request.socket?.localPort);
       request.facts.resourceId = resource.id;
       refuseBearerOverHttp(request, deps.trustedProxies);
-      const chain = deps.chains[route.auth];
+      const chain = deps.chains[auth];
       if (chain === undefined) throw new AcsError("UnsupportedAuthorizationScheme");
       await chain.authenticate({
         method: request.method,
@@ -263,7 +264,6 @@ export function createPreAuthHook(route: RouteSpec, deps: PipelineDeps, threshol
   };
   // fastify's callback form: the common case (a small body) costs no promise.
   return (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void => {
-    if (route.auth === "none") return done(null);
     const length = Number(request.headers["content-length"] ?? "0");
     const chunked = request.headers["transfer-encoding"] !== undefined;
     if (!chunked && !(length > threshold)) return done(null);

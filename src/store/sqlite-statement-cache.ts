@@ -1,14 +1,13 @@
 import type SQLite from "better-sqlite3";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
 
+/** A connection whose statements are prepared once per SQL text (and whether it is inside a transaction). */
+export type CachedSqlite = SqliteDatabase & { readonly inTransaction: boolean };
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing costs more than running a primary-key insert.
  * This wrapper keeps prepared statements by SQL text (queries are parameterised, so the set of texts is small).
  */
-/** A connection whose statements are prepared once per SQL text (and whether it is inside a transaction). */
-export type CachedSqlite = SqliteDatabase & { readonly inTransaction: boolean };
-
 export function withStatementCache(database: SQLite.Database, maxStatements = 500): CachedSqlite {
   const cache = new Map<string, SqliteStatement>();
   return {
