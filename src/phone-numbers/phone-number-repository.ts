@@ -143,8 +143,10 @@ export class PhoneNumberRepository {
     return { rows: rows.slice(0, top), more: rows.length > top };
   }
 
-  async insertReservation(db: Kysely<Database>, row: PhoneNumberReservationsTable): Promise<void> {
-    await db.insertInto("phone_number_reservations").values(row).execute();
+  /** False when a reservation of this id exists already (one created by a concurrent request, on PostgreSQL). */
+  async insertReservation(db: Kysely<Database>, row: PhoneNumberReservationsTable): Promise<boolean> {
+    const result = await db.insertInto("phone_number_reservations").values(row).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
   async updateReservation(

@@ -68,7 +68,9 @@ export class ReservationService {
       await repository.extendHolds(trx, id, expiresAt);
       const numbers = JSON.stringify([...current].sort());
       if (existing === undefined) {
-        await repository.insertReservation(trx, { id, resource_id: resource.id, status: "active", phone_numbers: numbers, created_at: now, updated_at: now, expires_at: expiresAt });
+        const inserted = await repository.insertReservation(trx, { id, resource_id: resource.id, status: "active", phone_numbers: numbers, created_at: now, updated_at: now, expires_at: expiresAt });
+        // Two first PATCHes of one id at once (PostgreSQL runs them side by side): the later one changes nothing.
+        if (!inserted) throw new AcsError("Conflict", "A concurrent request created this reservation; send the change again.");
       } else {
         await repository.updateReservation(trx, id, { phone_numbers: numbers, updated_at: now, expires_at: expiresAt });
       }

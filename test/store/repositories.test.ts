@@ -547,10 +547,12 @@ describe.each(backendNames)("more repositories on %s", (backend) => {
         expires_at: createdAt + 100,
       });
       await store.write(async (trx) => {
-        await repo.insertReservation(trx, reservation("r2", 5));
-        await repo.insertReservation(trx, reservation("r1", 5));
-        await repo.insertReservation(trx, reservation("r0", 9));
+        expect(await repo.insertReservation(trx, reservation("r2", 5))).toBe(true);
+        expect(await repo.insertReservation(trx, reservation("r1", 5))).toBe(true);
+        expect(await repo.insertReservation(trx, reservation("r0", 9))).toBe(true);
       });
+      // A second first write of an id (two PATCHes at once) inserts nothing and says so, instead of a duplicate-key error.
+      expect(await store.write((trx) => repo.insertReservation(trx, reservation("r0", 11)))).toBe(false);
       expect(await repo.listReservations(resource.id, 0, 2)).toEqual({ rows: [reservation("r1", 5), reservation("r2", 5)], more: true });
       expect((await repo.listReservations(resource.id, 2, 2)).rows.map((r) => r.id)).toEqual(["r0"]);
       expect(await repo.listReservations(other.id, 0, 2)).toEqual({ rows: [], more: false });
