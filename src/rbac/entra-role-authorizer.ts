@@ -21,10 +21,12 @@ interface Snapshot {
 export class RoleAssignmentCache {
   private snapshot: Promise<Snapshot> | undefined;
   private epoch = 0;
+  private feed: ChangeFeed | undefined;
 
   constructor(private readonly roles: RoleStore) {}
 
   watch(feed: ChangeFeed): void {
+    this.feed = feed;
     feed.subscribe((changes) => {
       if (changes.some((c) => c.topic === RBAC_CHANGED || c.topic === FEED_RESET)) this.invalidate();
     });
@@ -33,6 +35,16 @@ export class RoleAssignmentCache {
   invalidate(): void {
     this.epoch++;
     this.snapshot = undefined;
+  }
+
+  /**
+   * The snapshot once what other processes committed since the feed's last poll has been read. A denial asks for it
+   * before it stands: a role that the CLI or another replica assigned a moment ago is honoured on the first request,
+   * not only after the next poll (`invalidationPollMs`). Only a denial pays the read.
+   */
+  async caughtUp(): Promise<Snapshot> {
+    await this.feed?.poll();
+    return this.current();
   }
 
   async current(): Promise<Snapshot> {
@@ -78,14 +90,9 @@ export function createEntraRoleAuthorizer(
     if (permission === undefined) {
       throw new AcsError("AuthorizationFailed", `The operation ${route.operation} is not available to Entra ID principals.`);
     }
-    const snap = await cache.current();
     const key = rolePrincipalKey(principal.objectId, isBuiltInIssuer(principal.issuer) ? undefined : principal.issuer);
-    const assignments = snap.byPrincipal.get(key) ?? [];
-    for (const a of assignments) {
-      if (!scopeCovers(a.scope, { armId: armIdOf(resource), resourceId: resource.id })) continue;
-      const role = snap.roles.get(a.roleName.toLowerCase());
-      if (role !== undefined && roleGrants(role, permission)) return;
-    }
+    const covers = (scope: string): boolean => scopeCovers(scope, { armId: armIdOf(resource), resourceId: resource.id });
+    if (await hasRoleGrant(cache, key, permission, covers)) return;
     throw new AcsError(
       "AuthorizationFailed",
       `The client '${principal.objectId}' does not have authorization to perform action '${permission}' on resource '${resource.id}'.`,
@@ -95,8 +102,9 @@ export function createEntraRoleAuthorizer(
 }
 
 /**
- * Whether a role assigned to the principal at a scope `covers` accepts grants `permission` (the management plane's
- * check, src/management/arm-authorizer.ts). The same lookup as the data plane's above.
+ * Whether a role assigned to the principal at a scope `covers` accepts grants `permission`: the data plane's check
+ * above and the management plane's (src/management/arm-authorizer.ts). A denial is checked again once the change feed
+ * has caught up (RoleAssignmentCache.caughtUp).
  */
 export async function hasRoleGrant(
   cache: RoleAssignmentCache,
@@ -105,7 +113,10 @@ export async function hasRoleGrant(
   permission: string,
   covers: (scope: string) => boolean,
 ): Promise<boolean> {
-  const snap = await cache.current();
+  return grants(await cache.current(), principalKey, permission, covers) || grants(await cache.caughtUp(), principalKey, permission, covers);
+}
+
+function grants(snap: Snapshot, principalKey: string, permission: string, covers: (scope: string) => boolean): boolean {
   for (const a of snap.byPrincipal.get(principalKey) ?? []) {
     if (!covers(a.scope)) continue;
     const role = snap.roles.get(a.roleName.toLowerCase());

@@ -74,6 +74,24 @@ describe.each(backendNames)("role-based access for Entra principals (%s)", (back
     await expectDenied(client);
   });
 
+  it("a role another process assigns counts on the principal's next request, without waiting for the change feed's poll", async () => {
+    const slow = await startTestServer({ backend, config: { invalidationPollMs: 5000 } });
+    try {
+      const sp = await createSp(slow, "late-grant");
+      const client = new CommunicationIdentityClient(
+        `${slow.httpsUrl}/`,
+        new ClientSecretCredential(sp.tenantId, sp.clientId, sp.clientSecret!, { authorityHost: slow.httpsUrl, disableInstanceDiscovery: true }),
+      );
+      // The server holds a snapshot of the roles without this one...
+      await expect(client.createUser()).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
+      // ...when the CLI (another view of the store) assigns it; the next poll is seconds away.
+      await runCli(slow, ["role", "assign", "--principal", sp.clientId, "--role", "Contributor", "--resource", slow.resource.id]);
+      expect((await client.createUser()).communicationUserId).toMatch(new RegExp(`^8:acs:${slow.resource.id}_`));
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("Communication and Email Service Owner and Owner may do everything; an assignment on every resource counts", async () => {
     for (const role of ["Communication and Email Service Owner", "Owner"]) {
       const sp = await createSp(srv, `all-${role}`, ["--role", role]);
