@@ -58,16 +58,22 @@ export class IdentityService {
   ): Promise<{ id: string; accessToken?: IssuedToken }> {
     const now = this.clock.now();
     const id = newIdentityId(resource.id, now);
-    await this.identities.create(id, resource.id, now);
-    if (options.scopes === undefined) return { id };
-    const accessToken = this.tokens.issue({
-      identity: id,
-      resourceId: resource.id,
-      scopes: options.scopes,
-      lifetimeMinutes: options.lifetimeMinutes ?? DEFAULT_TOKEN_MINUTES,
-      generation: 0,
-      accessKeyId: principal.kind === "access-key" ? principal.keyId : undefined,
-    });
+    if (options.scopes === undefined) {
+      await this.identities.create(id, resource.id, now);
+      return { id };
+    }
+    // The token is signed (on the signer thread) while the insert commits; it is answered only if the insert is.
+    const [, accessToken] = await Promise.all([
+      this.identities.create(id, resource.id, now),
+      this.tokens.issue({
+        identity: id,
+        resourceId: resource.id,
+        scopes: options.scopes,
+        lifetimeMinutes: options.lifetimeMinutes ?? DEFAULT_TOKEN_MINUTES,
+        generation: 0,
+        accessKeyId: principal.kind === "access-key" ? principal.keyId : undefined,
+      }),
+    ]);
     return { id, accessToken };
   }
 

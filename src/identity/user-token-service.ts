@@ -63,7 +63,7 @@ export class UserTokenService {
     private readonly maxCachedTokens = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   ) {}
 
-  issue(options: {
+  async issue(options: {
     identity: string;
     resourceId: string;
     scopes: readonly UserScope[];
@@ -72,7 +72,7 @@ export class UserTokenService {
     accessKeyId?: string | undefined;
     /** Epoch seconds; caps the lifetime (token exchanges inherit the Entra token's expiry). */
     notAfter?: number;
-  }): IssuedToken {
+  }): Promise<IssuedToken> {
     const iat = Math.floor(this.clock.now() / 1000);
     let exp = iat + options.lifetimeMinutes * 60;
     if (options.notAfter !== undefined) exp = Math.min(exp, options.notAfter);
@@ -89,7 +89,7 @@ export class UserTokenService {
       rgen: options.generation,
       ...(options.accessKeyId !== undefined ? { akid: options.accessKeyId } : {}),
     };
-    return { token: this.keyRing.sign(claims), expiresOn: new Date(exp * 1000).toISOString(), claims };
+    return { token: await this.keyRing.signOffThread(claims), expiresOn: new Date(exp * 1000).toISOString(), claims };
   }
 
   /** Full check of a presented token for a request on `resource`. */

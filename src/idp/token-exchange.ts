@@ -59,7 +59,7 @@ export class TokenExchange {
     if (verified.principal.objectId !== request.userId) throw new AcsError("TeamsUserIdMismatch");
     const identity = `8:orgid:${verified.principal.objectId}`;
     const generation = await this.ensureIdentity(resource, identity);
-    return { identity, ...this.issue(resource, identity, generation, TEAMS_SCOPES, verified.claims.exp!) };
+    return { identity, ...(await this.issue(resource, identity, generation, TEAMS_SCOPES, verified.claims.exp!)) };
   }
 
   async exchangeEntraToken(resource: Resource, token: string): Promise<ExchangeResult> {
@@ -73,10 +73,10 @@ export class TokenExchange {
     const { issuer, objectId } = verified.principal;
     const identity = await this.mappedIdentity(resource, issuer, objectId);
     const generation = await this.ensureIdentity(resource, identity);
-    return { identity, ...this.issue(resource, identity, generation, scopes, verified.claims.exp!) };
+    return { identity, ...(await this.issue(resource, identity, generation, scopes, verified.claims.exp!)) };
   }
 
-  private issue(resource: Resource, identity: string, generation: number, scopes: UserScope[], entraExp: number): IssuedToken {
+  private async issue(resource: Resource, identity: string, generation: number, scopes: UserScope[], entraExp: number): Promise<IssuedToken> {
     const now = Math.floor(this.clock.now() / 1000);
     // Within the verifier's clock skew an Entra token may be a little past its exp: nothing is left to inherit.
     if (entraExp <= now) throw new AcsError("TokenExpired");

@@ -1,8 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject, type SignKeyObjectInput } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { FEED_RESET, type ChangeFeed } from "../store/change-feed.js";
-import { normalizeEs256Signature } from "../security/ecdsa.js";
 import type { Store } from "../store/store.js";
+import { signHere, signOnPool, type JwsKey } from "./jws-signature.js";
 import { SigningKeyRepository } from "./signing-key-repository.js";
 import type { Clock } from "../util/clock.js";
 import { base64url } from "../util/crypto.js";
@@ -19,9 +19,7 @@ export interface KeyRingSpec {
   publishedAfterRetirementMs: number;
 }
 
-interface RingKey {
-  kid: string;
-  privateKey: KeyObject;
+interface RingKey extends JwsKey {
   publicKey: KeyObject;
   publicJwk: JWK;
   createdAt: number;
@@ -60,6 +58,7 @@ export class KeyRing {
       const privateKey = createPrivateKey(row.privatePem);
       const key: RingKey = {
         kid: row.kid,
+        alg: this.spec.alg,
         privateKey,
         publicKey: createPublicKey(privateKey),
         publicJwk: JSON.parse(row.publicJwk) as JWK,
@@ -121,15 +120,22 @@ export class KeyRing {
     return this.active.kid;
   }
 
-  /** Signs a JWT with the active key (node:crypto directly: issuing tokens is a hot path). */
+  /** Signs a JWT with the active key, on this thread (node:crypto directly). */
   sign(payload: object): string {
+    const { key, signingInput } = this.signingInput(payload);
+    return `${signingInput}.${signHere(key, signingInput)}`;
+  }
+
+  /** Signs a JWT with the active key on libuv's thread pool: for the hot path (user tokens). */
+  async signOffThread(payload: object): Promise<string> {
+    const { key, signingInput } = this.signingInput(payload);
+    return `${signingInput}.${await signOnPool(key, signingInput)}`;
+  }
+
+  private signingInput(payload: object): { key: RingKey; signingInput: string } {
     const key = this.active;
     if (key === undefined) throw new Error("no active signing key");
-    const signingInput = `${this.header}.${base64url(JSON.stringify(payload))}`;
-    // JWS wants ECDSA signatures as r || s (IEEE P1363), not DER.
-    const signer: SignKeyObjectInput = this.spec.alg === "ES256" ? { key: key.privateKey, dsaEncoding: "ieee-p1363" } : { key: key.privateKey };
-    const signature = sign("sha256", Buffer.from(signingInput), signer);
-    return `${signingInput}.${(this.spec.alg === "ES256" ? normalizeEs256Signature(signature) : signature).toString("base64url")}`;
+    return { key, signingInput: `${this.header}.${base64url(JSON.stringify(payload))}` };
   }
 
   /** A verification key by kid, only while it may still verify tokens. */

@@ -201,7 +201,7 @@ describe("browser calls in headless Chromium", () => {
       await page.goto(`${srv.httpsUrl}/calling/demo`);
       await page.evaluate(`import("/calling/client.js")`);
       const nowSec = Math.floor(Date.now() / 1000);
-      const shortLived = core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter: nowSec + 3 });
+      const shortLived = await core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter: nowSec + 3 });
       const fresh = await core.identities.issueToken(srv.currentResource(), { kind: "operator", name: "test" }, a.id, ["voip"], 60);
       const result = await page.evaluate(`(async () => {
         const { createCallClient } = await import("/calling/client.js");

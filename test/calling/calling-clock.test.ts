@@ -27,7 +27,7 @@ describe.each(backendNames)("calling timers on the injected clock (%s)", (backen
   it("closes a socket with 4401 TokenExpired when the clock passes its token's expiry, not before", async () => {
     const a = await identityWithToken(srv, ["voip"]);
     const notAfter = Math.floor(clock.now() / 1000) + 3600;
-    const token = srv.server.core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter });
+    const token = await srv.server.core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter });
     const s = open();
     await s.authenticate(token.token);
     clock.set(notAfter * 1000 - 1);

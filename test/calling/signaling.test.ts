@@ -80,7 +80,7 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
     const core = srv.server.core;
     const a = await identityWithToken(srv, ["voip"]);
     const nowSec = Math.floor(Date.now() / 1000);
-    const expired = core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter: nowSec - 5 });
+    const expired = await core.userTokens.issue({ identity: a.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, notAfter: nowSec - 5 });
     const s1 = open();
     await s1.opened;
     s1.send({ type: "auth", token: expired.token });
@@ -293,7 +293,7 @@ describe.each(backendNames)("calling signaling over WebSocket (%s)", (backend) =
 
     const keyId = srv.currentResource().keys.secondary.id;
     const b = await identityWithToken(srv, ["voip"]);
-    const keyed = core.userTokens.issue({ identity: b.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, accessKeyId: keyId });
+    const keyed = await core.userTokens.issue({ identity: b.id, resourceId: srv.resource.id, scopes: ["voip"], lifetimeMinutes: 60, generation: 0, accessKeyId: keyId });
     const sb = open();
     await sb.authenticate(keyed.token);
     await core.resources.regenerateKey(srv.resource.id, "secondary");

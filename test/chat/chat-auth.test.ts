@@ -132,21 +132,23 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
 
     it("AzureCommunicationTokenCredential with tokenRefresher and refreshProactively keeps chat working past a short token's expiry", async () => {
       const { user } = await fx.identity.createUserAndToken(["chat"]);
-      const issueShort = () =>
-        fx.srv.server.core.userTokens.issue({
-          identity: user.communicationUserId,
-          resourceId: fx.srv.resource.id,
-          scopes: ["chat"],
-          lifetimeMinutes: 4 / 60,
-          generation: 0,
-        }).token;
-      const first = issueShort();
+      const issueShort = async () =>
+        (
+          await fx.srv.server.core.userTokens.issue({
+            identity: user.communicationUserId,
+            resourceId: fx.srv.resource.id,
+            scopes: ["chat"],
+            lifetimeMinutes: 4 / 60,
+            generation: 0,
+          })
+        ).token;
+      const first = await issueShort();
       const issued: string[] = [];
       const credential = new AzureCommunicationTokenCredential({
         token: first,
         refreshProactively: true,
         tokenRefresher: async () => {
-          const t = issueShort();
+          const t = await issueShort();
           issued.push(t);
           return t;
         },
@@ -297,7 +299,7 @@ describe.each(backendNames)("Chat authentication and authorization (%s)", (backe
         displayName: "Teams Tom",
       });
 
-      const tomToken = core.userTokens.issue({ identity: teamsRawId, resourceId: fx.srv.resource.id, scopes: ["chat"], lifetimeMinutes: 60, generation: 0 });
+      const tomToken = await core.userTokens.issue({ identity: teamsRawId, resourceId: fx.srv.resource.id, scopes: ["chat"], lifetimeMinutes: 60, generation: 0 });
       const { id } = await fx.chatClient(tomToken.token).getChatThreadClient(created.chatThread!.id).sendMessage({ content: "from Teams" });
       const message = await thread.getMessage(id);
       expect(message.sender).toEqual({ kind: "microsoftTeamsUser", microsoftTeamsUserId: oid, isAnonymous: false, cloud: "public", rawId: teamsRawId });
