@@ -118,19 +118,30 @@ for (const [file, out] of Object.entries(result.metafile.outputs)) {
 }
 await writeFile(path.join(outdir, "bundle-inputs.json"), `${JSON.stringify(outputs, null, 1)}\n`);
 
+/**
+ * libuv's thread pool signs the user tokens (src/keys/jws-signature.ts) and syncs the WAL. Its default of 4 threads
+ * put four signatures beside the request thread on a 2-core machine: one per core (at least 2) served
+ * createUserAndToken 8% faster (bench/RESULTS.md, "Issue 15: fourth pass"). libuv reads UV_THREADPOOL_SIZE when the
+ * pool starts, at its first use; Node's ES module loader reads the entry file through the pool, so the binary is a
+ * CommonJS script (dist/cli/package.json) and sizes the pool on its first line. An operator's UV_THREADPOOL_SIZE wins.
+ */
+const SIZE_THREAD_POOL = `if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(2, require("node:os").availableParallelism()));`;
+
 // The binary: loads dist/cli/bundle/main.cjs and, through its require, the chunks it needs.
+await writeFile(path.join(cliDir, "package.json"), `${JSON.stringify({ "//": "main.js, the switchboard binary, is a CommonJS script (scripts/bundle-cli.mjs); nothing else here is loaded", type: "commonjs" }, null, 1)}\n`);
 await writeFile(
   path.join(cliDir, "main.js"),
   `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}
 // The \`switchboard\` binary, written by scripts/bundle-cli.mjs: runs the bundle in ./bundle/ (CommonJS chunks of
 // src/cli/main.ts and what it imports), each chunk compiled with its V8 code cache when V8 accepts it.
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+"use strict";
+${SIZE_THREAD_POOL}
+const { readFileSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const path = require("node:path");
+const vm = require("node:vm");
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "bundle");
+const dir = path.join(__dirname, "bundle");
 const nodeRequire = createRequire(path.join(dir, "main.cjs"));
 const modules = new Map();
 const scripts = [];
