@@ -121,7 +121,7 @@ await writeFile(path.join(outdir, "bundle-inputs.json"), `${JSON.stringify(outpu
 /**
  * libuv's thread pool signs the user tokens (src/keys/jws-signature.ts) and syncs the WAL. Its default of 4 threads
  * put four signatures beside the request thread on a 2-core machine: one per core (at least 2) served
- * createUserAndToken 8% faster (bench/RESULTS.md, "Issue 15: fourth pass"). libuv reads UV_THREADPOOL_SIZE when the
+ * createUserAndToken 5–8% faster (bench/RESULTS.md, "Issue 15: fourth pass"). libuv reads UV_THREADPOOL_SIZE when the
  * pool starts, at its first use; Node's ES module loader reads the entry file through the pool, so the binary is a
  * CommonJS script (dist/cli/package.json) and sizes the pool on its first line. An operator's UV_THREADPOOL_SIZE wins.
  */

@@ -37,6 +37,8 @@ export class SqliteGroupCommit {
   private walFd: number | undefined;
   private syncing: Promise<void> | undefined;
   private syncQueued: Promise<void> | undefined;
+  /** The INSERT text of each table's last column list: built once, not per row. */
+  private readonly insertStatements = new Map<string, { columns: readonly string[]; sql: string }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -70,13 +72,17 @@ export class SqliteGroupCommit {
    * hot insert of createUserAndToken; without a raw handle (never the case for the store) it goes through Kysely.
    */
   insert(table: string, values: Readonly<Record<string, unknown>>): Promise<void> {
-    const columns = Object.keys(values);
     if (this.options.sqlite === undefined) {
       return this.run(async (trx) => void (await trx.insertInto(table as keyof Database).values(values as never).execute()));
     }
-    const quoted = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
-    const insertSql = `insert into "${table.replaceAll('"', '""')}" (${quoted}) values (${columns.map(() => "?").join(", ")})`;
-    return this.enqueue({ insert: { sql: insertSql, params: columns.map((c) => values[c]) } }) as Promise<void>;
+    const columns = Object.keys(values);
+    let statement = this.insertStatements.get(table);
+    if (statement === undefined || !sameColumns(statement.columns, columns)) {
+      const quoted = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
+      statement = { columns, sql: `insert into "${table.replaceAll('"', '""')}" (${quoted}) values (${columns.map(() => "?").join(", ")})` };
+      this.insertStatements.set(table, statement);
+    }
+    return this.enqueue({ insert: { sql: statement.sql, params: columns.map((c) => values[c]) } }) as Promise<void>;
   }
 
   /** Resolves once everything queued so far has been committed (and acknowledged). */
@@ -183,4 +189,8 @@ export class SqliteGroupCommit {
     this.acks.add(ack);
     void ack.finally(() => this.acks.delete(ack));
   }
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
 }

@@ -87,6 +87,23 @@ describe.each(backendNames)("store.write on %s", (backend) => {
     expect(await ids()).toEqual(["i-1", "i-2", "i-3", "i-4", "taken", "w-1"]);
   });
 
+  it("store.insert: rows of one table with other columns, or the same in another order, each land as given", async () => {
+    const { store, other, resource } = await setup();
+    await Promise.all([
+      store.insert("identities", { id: "c-1", resource_id: resource.id, created_at: 1, deleted_at: null, token_generation: 0, revoked_at: null }),
+      store.insert("identities", { token_generation: 7, created_at: 2, resource_id: resource.id, id: "c-2" }),
+      store.insert("identities", { id: "c-3", resource_id: resource.id, created_at: 3, deleted_at: 30, token_generation: 0 }),
+    ]);
+    await store.insert("identities", { id: "c-4", resource_id: resource.id, created_at: 4, token_generation: 9, deleted_at: null, revoked_at: 40 });
+    const rows = await other.db.selectFrom("identities").select(["id", "created_at", "token_generation", "deleted_at", "revoked_at"]).where("id", "like", "c-%").orderBy("id").execute();
+    expect(rows.map((r) => [r.id, Number(r.created_at), Number(r.token_generation), r.deleted_at === null ? null : Number(r.deleted_at), r.revoked_at === null ? null : Number(r.revoked_at)])).toEqual([
+      ["c-1", 1, 0, null, null],
+      ["c-2", 2, 7, null, null],
+      ["c-3", 3, 0, 30, null],
+      ["c-4", 4, 9, null, 40],
+    ]);
+  });
+
   it("resolves only once the write is visible to every other connection", async () => {
     const { store, other, resource, repo } = await setup();
     const writes = Array.from({ length: 40 }, (_, i) =>
