@@ -62,7 +62,7 @@ export class IdentityService {
       await this.identities.create(id, resource.id, now);
       return { id };
     }
-    // The token is signed (on the signer thread) while the insert commits; it is answered only if the insert is.
+    // The token is signed (on libuv's thread pool) while the insert commits; it is answered only if the insert is.
     const [, accessToken] = await Promise.all([
       this.identities.create(id, resource.id, now),
       this.tokens.issue({
