@@ -25,12 +25,14 @@ const outdir = path.join(cliDir, "bundle");
 /**
  * V8 heap flags the binary runs with, in its #! line (bench/RESULTS.md, "A million identities": the server's RSS under
  * load). V8 sizes a heap whose limit is ≥ 2 GB for throughput: a 32 MB young generation and an old generation left to
- * grow to ~4× what is live before the next full collection, so a server with ~25 MB live sat at 180–210 MB. A 4 MB
- * semi-space and a 512 MB limit (V8 then grows the old generation in smaller steps) keep it under 150 MB at the same
- * throughput. The code caches are made with the same flags: V8 rejects a cache made under other flags, so
- * `node dist/cli/main.js` without them still works, only compiling each chunk as it loads.
+ * grow to ~4× what is live before the next full collection, so a server with ~25 MB live sat at 180–210 MB. A 512 MB
+ * limit (V8 then grows the old generation in smaller steps) and an 8 MB semi-space keep it under 150 MB. The
+ * semi-space was 4 MB until the activity writer's page cache shrank from 16 to 2 MB (bench/RESULTS.md "Issue 15: fifth
+ * pass"): 8 MB halves the scavenges, each about as long as before (their cost is the requests in flight, not the
+ * garbage), for ~8 MB of RSS. The code caches are made with the same flags: V8 rejects a cache made under other flags,
+ * so `node dist/cli/main.js` without them still works, only compiling each chunk as it loads.
  */
-const NODE_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=512"];
+const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=512"];
 
 /**
  * A module that finds a file beside itself (`new URL("./x", import.meta.url)`) must keep finding it beside its

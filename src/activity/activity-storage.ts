@@ -12,6 +12,8 @@ export interface ActivityStorage {
   readonly db: Kysely<Database>;
   /** Runs the statements as one transaction; resolves, once it is durable, with the rows each statement changed. */
   run(statements: readonly Statement[]): Promise<number[]>;
+  /** A PRAGMA of the writer thread's connection, where there is one (a SQLite data directory): what it runs with. */
+  writerPragma?(name: "cache_size" | "synchronous"): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -60,12 +62,14 @@ async function openActivityFile(config: Config, store: Store): Promise<ActivityS
   const writer = new SqliteWriterThread(file, {
     synchronous: config.sqlite.activitySynchronous,
     busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+    cacheSizeKib: config.sqlite.activityCacheSizeKib,
     nice: 19,
   });
   return {
     dialect: "sqlite",
     db,
     run: (statements) => writer.run(statements),
+    writerPragma: (name) => writer.pragma(name),
     async close() {
       await writer.close();
       await db.destroy();

@@ -122,6 +122,13 @@ export const configSchema = z.object({
        * indexes at a million identities with room to spare (bench/RESULTS.md "A million identities").
        */
       cacheSizeKib: z.number().int().min(256).max(4_194_304).default(8_192),
+      /**
+       * The page cache of the activity record's writer thread, in KiB. Its inserts append (by row id, time) or land in
+       * a few hot index pages, and it runs off the request thread, so a small cache costs requests nothing; left
+       * unset, it would be better-sqlite3's build default of 16 MB, all of it resident under load (bench/RESULTS.md
+       * "Issue 15: fifth pass").
+       */
+      activityCacheSizeKib: z.number().int().min(256).max(4_194_304).default(2_048),
       /** `PRAGMA mmap_size` in MiB; 0 (default) reads through the OS page cache, which RSS does not count. */
       mmapSizeMib: z.number().int().min(0).max(65_536).default(0),
       /**
@@ -298,6 +305,7 @@ const envMapping: Array<[string, (v: string) => ConfigInput]> = [
   ["SWITCHBOARD_SQLITE_SYNCHRONOUS", (v) => ({ sqlite: { synchronous: v as "FULL" } })],
   ["SWITCHBOARD_SQLITE_ACTIVITY_SYNCHRONOUS", (v) => ({ sqlite: { activitySynchronous: v as "FULL" } })],
   ["SWITCHBOARD_SQLITE_CACHE_SIZE_KIB", (v) => ({ sqlite: { cacheSizeKib: Number(v) } })],
+  ["SWITCHBOARD_SQLITE_ACTIVITY_CACHE_SIZE_KIB", (v) => ({ sqlite: { activityCacheSizeKib: Number(v) } })],
   ["SWITCHBOARD_SQLITE_MMAP_SIZE_MIB", (v) => ({ sqlite: { mmapSizeMib: Number(v) } })],
   ["SWITCHBOARD_SQLITE_WAL_AUTOCHECKPOINT", (v) => ({ sqlite: { walAutocheckpointPages: Number(v) } })],
   ["SWITCHBOARD_SQLITE_STATEMENT_CACHE_SIZE", (v) => ({ sqlite: { statementCacheSize: Number(v) } })],

@@ -10,16 +10,18 @@ export interface SqliteWriterOptions {
   /** PRAGMA synchronous of the writer's connection (FULL, NORMAL). */
   synchronous: string;
   busyTimeoutMs: number;
+  /** SQLite's page cache of the thread's connection, in KiB (`PRAGMA cache_size = -N`); unset: the build's default. */
+  cacheSizeKib?: number;
   /** Scheduling priority (nice, -20…19) of the thread, for background writes; best effort, Linux only. */
   nice?: number;
 }
 
 interface Pending {
-  resolve: (changes: number[]) => void;
+  resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
 
-type Reply = { id: number; changes: number[] } | { id: number; error: string };
+type Reply = { id: number; changes: number[] } | { id: number; value: unknown } | { id: number; error: string };
 
 /**
  * Writes to one SQLite file from a worker thread, so that inserting, updating the indexes and committing cost the
@@ -42,14 +44,23 @@ export class SqliteWriterThread {
   ) {}
 
   run(statements: readonly Statement[]): Promise<number[]> {
+    // Only the text and the values cross the boundary (a CompiledQuery also carries Kysely's syntax tree).
+    return this.send<number[]>({ statements: statements.map((s) => ({ sql: s.sql, parameters: s.parameters })) });
+  }
+
+  /** The value of one PRAGMA on the thread's connection (`cache_size`, `synchronous`): what it really runs with. */
+  pragma(name: "cache_size" | "synchronous" | "journal_mode" | "busy_timeout"): Promise<unknown> {
+    return this.send<unknown>({ pragma: name });
+  }
+
+  private send<T>(message: { statements: Statement[] } | { pragma: string }): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the SQLite writer thread is closed"));
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
-    return new Promise<number[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
       if (this.pending.size === 1) worker.ref();
-      // Only the text and the values cross the boundary (a CompiledQuery also carries Kysely's syntax tree).
-      worker.postMessage({ id, statements: statements.map((s) => ({ sql: s.sql, parameters: s.parameters })) });
+      worker.postMessage({ id, ...message });
     });
   }
 
@@ -82,7 +93,7 @@ export class SqliteWriterThread {
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.becameIdle(worker);
       if ("error" in reply) pending.reject(new Error(reply.error));
-      else pending.resolve(reply.changes);
+      else pending.resolve("changes" in reply ? reply.changes : reply.value);
     });
     // A thread that fails to start or crashes takes its writes in flight with it; the next write starts a new one.
     const fail = (err: Error): void => {

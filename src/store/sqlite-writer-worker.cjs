@@ -11,7 +11,7 @@ const Database = require("better-sqlite3");
 if (parentPort === null) throw new Error("sqlite-writer-worker.cjs runs only as a worker thread");
 const port = parentPort;
 
-/** @type {{ file: string; synchronous: string; busyTimeoutMs: number; nice?: number }} */
+/** @type {{ file: string; synchronous: string; busyTimeoutMs: number; cacheSizeKib?: number; nice?: number }} */
 const options = workerData;
 
 // Background work yields to the request thread: on Linux a thread is a task with its own id and its own nice value,
@@ -27,6 +27,10 @@ const db = new Database(options.file);
 db.pragma("journal_mode = WAL");
 db.pragma(`synchronous = ${options.synchronous}`);
 db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+// better-sqlite3 builds SQLite with a 16 MB default page cache: a writer told its size keeps to it.
+if (options.cacheSizeKib !== undefined) db.pragma(`cache_size = -${Math.trunc(options.cacheSizeKib)}`);
+
+const PRAGMAS = new Set(["cache_size", "synchronous", "journal_mode", "busy_timeout"]);
 
 const MAX_STATEMENTS = 64;
 /** @type {Map<string, import("better-sqlite3").Statement>} */
@@ -66,6 +70,11 @@ port.on("message", (message) => {
     return;
   }
   try {
+    if (message.pragma !== undefined) {
+      if (!PRAGMAS.has(message.pragma)) throw new Error(`pragma ${message.pragma} is not readable here`);
+      port.postMessage({ id: message.id, value: db.pragma(message.pragma, { simple: true }) });
+      return;
+    }
     port.postMessage({ id: message.id, changes: runTransaction(message) });
   } catch (err) {
     port.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });

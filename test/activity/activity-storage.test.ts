@@ -48,10 +48,13 @@ describe("where the activity record is kept", () => {
   it("a SQLite data directory keeps it in its own file, written off the request thread, not in switchboard.db", async () => {
     database = await createTestDatabase("sqlite");
     const store = await database.open();
-    const repository = new ActivityRepository(await openStorage(store));
+    const storage = await openStorage(store);
+    const repository = new ActivityRepository(storage);
     await repository.append(ActivityRows.of([row(1), row(2), row(1, who(2))]));
 
     expect(await storeRowCount(store)).toBe(0);
+    // Its writer keeps to the configured page cache (sqlite.activityCacheSizeKib), not better-sqlite3's 16 MB.
+    expect(await storage.writerPragma?.("cache_size")).toBe(-database.config.sqlite.activityCacheSizeKib);
     const file = new SQLite(path.join(database.config.dataDir, ACTIVITY_FILE), { readonly: true });
     try {
       expect(file.prepare("select identity from activity_events order by id").pluck().all()).toEqual([who(1), who(2), who(2)]);

@@ -5,7 +5,7 @@ describe("configuration", () => {
   it("has working defaults and is frozen", () => {
     const config = loadConfig();
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8443, httpPort: 8080, inMemory: false });
-    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "NORMAL", cacheSizeKib: 8192, mmapSizeMib: 0, walAutocheckpointPages: 1000, statementCacheSize: 500 });
+    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "NORMAL", cacheSizeKib: 8192, activityCacheSizeKib: 2048, mmapSizeMib: 0, walAutocheckpointPages: 1000, statementCacheSize: 500 });
     expect(config.postgres).toEqual({ poolSize: 10, groupCommit: true, preparedStatements: true });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.resource)).toBe(true);
@@ -17,10 +17,11 @@ describe("configuration", () => {
       overrides: { port: 10443 },
     });
     expect(config.port).toBe(10443);
-    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "FULL", cacheSizeKib: 8192, mmapSizeMib: 0, walAutocheckpointPages: 1000, statementCacheSize: 500 });
+    expect(config.sqlite).toEqual({ synchronous: "FULL", activitySynchronous: "FULL", cacheSizeKib: 8192, activityCacheSizeKib: 2048, mmapSizeMib: 0, walAutocheckpointPages: 1000, statementCacheSize: 500 });
     const tuned = loadConfig({
       env: {
         SWITCHBOARD_SQLITE_CACHE_SIZE_KIB: "4096",
+        SWITCHBOARD_SQLITE_ACTIVITY_CACHE_SIZE_KIB: "1024",
         SWITCHBOARD_SQLITE_MMAP_SIZE_MIB: "64",
         SWITCHBOARD_SQLITE_WAL_AUTOCHECKPOINT: "2000",
         SWITCHBOARD_SQLITE_STATEMENT_CACHE_SIZE: "100",
@@ -28,7 +29,7 @@ describe("configuration", () => {
         SWITCHBOARD_IDENTITY_STATE_CACHE_SIZE: "2000",
       },
     });
-    expect(tuned.sqlite).toMatchObject({ cacheSizeKib: 4096, mmapSizeMib: 64, walAutocheckpointPages: 2000, statementCacheSize: 100 });
+    expect(tuned.sqlite).toMatchObject({ cacheSizeKib: 4096, activityCacheSizeKib: 1024, mmapSizeMib: 64, walAutocheckpointPages: 2000, statementCacheSize: 100 });
     expect(tuned.tokens).toMatchObject({ verifiedCacheSize: 1000, identityStateCacheSize: 2000 });
     expect(config.httpPort).toBeNull();
     expect(config.resource.name).toBe("ci");

@@ -26,8 +26,8 @@ const rowsOf = (file: string): Array<{ id: number; v: string }> => {
 
 describe("SQLite writer thread", () => {
   const writers: SqliteWriterThread[] = [];
-  const open = (file: string) => {
-    const w = new SqliteWriterThread(file, { synchronous: "FULL", busyTimeoutMs: 1000 });
+  const open = (file: string, options: { cacheSizeKib?: number } = {}) => {
+    const w = new SqliteWriterThread(file, { synchronous: "FULL", busyTimeoutMs: 1000, ...options });
     writers.push(w);
     return w;
   };
@@ -94,5 +94,16 @@ describe("SQLite writer thread", () => {
     expect((await Promise.all(writes)).flat()).toEqual(Array(20).fill(1));
     expect(rowsOf(file)).toHaveLength(20);
     await expect(writer.run([{ sql: "select 1", parameters: [] }])).rejects.toThrow(/closed/);
+  });
+
+  it("runs its connection with the page cache it is given, and better-sqlite3's 16 MB default without one", async () => {
+    const file = freshFile();
+    expect(await open(file, { cacheSizeKib: 1536 }).pragma("cache_size")).toBe(-1536);
+    expect(await open(file).pragma("cache_size")).toBe(-16000);
+    expect(await open(file).pragma("synchronous")).toBe(2); // FULL
+    // Only settings are read this way: anything else is refused and the thread keeps serving.
+    const writer = open(file);
+    await expect(writer.pragma("wal_checkpoint" as "cache_size")).rejects.toThrow(/not readable/);
+    expect(await writer.run([{ sql: "insert into t (id, v) values (?, ?)", parameters: [1, "a"] }])).toEqual([1]);
   });
 });
