@@ -9,7 +9,6 @@ import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion
 import type { EntraPrincipals, PrincipalRecord } from "./entra-principals.js";
 import { runEntraStep } from "./entra-reply.js";
 import type { SigninGrant } from "./signin/signin-grant.js";
-import { hashSource } from "./secret-hash.js";
 
 export interface AuthorityDeps {
   keys: AuthorityKeys;
@@ -49,7 +48,7 @@ function run(ctx: HandlerContext<unknown>, clock: Clock, fn: () => Promise<Reply
 }
 
 /** Step: who the client is (client_credentials: secret or certificate; password: a registered public client). */
-async function authenticateClient(form: Form, grant: string, tokenEndpoint: string, issuer: string, deps: AuthorityDeps) {
+async function authenticateClient(form: Form, grant: string, tokenEndpoint: string, issuer: string, deps: AuthorityDeps, source: string) {
   const clientId = form.client_id ?? "";
   if (clientId === "") entraFail("MissingParameter", "client_id");
   const client = await deps.principals.findByClientId(clientId);
@@ -60,7 +59,7 @@ async function authenticateClient(form: Form, grant: string, tokenEndpoint: stri
     return { client: client!, auth: "public" as const };
   }
   if (form.client_secret !== undefined) {
-    const check = await deps.principals.checkClientSecret(clientId, form.client_secret);
+    const check = await deps.principals.checkClientSecret(clientId, form.client_secret, source);
     if (check.ok) return { client: check.principal, auth: "secret" as const };
     switch (check.reason) {
       case "unknown-client":
@@ -117,14 +116,14 @@ async function issueTokens(form: Form, ctx: HandlerContext<unknown>, deps: Autho
     }
   }
   const source = keys.find((k) => k.startsWith("source:")) ?? "";
-  const { client, auth } = await hashSource.run(source, () => authenticateClient(form, grant, tokenEndpoint, issuer, deps));
+  const { client, auth } = await authenticateClient(form, grant, tokenEndpoint, issuer, deps, source);
   ctx.annotate({ grant, clientId: client.clientId! });
   const scope = parseScopeRequest(form.scope, grant === "password" ? "user" : "app", managementResources(ctx.baseUrl));
   if (!scope.ok) throw scope.failure;
 
   let subject: PrincipalRecord = client;
   if (grant === "password") {
-    const user = await hashSource.run(source, () => deps.principals.checkUserPassword(form.username ?? "", form.password ?? ""));
+    const user = await deps.principals.checkUserPassword(form.username ?? "", form.password ?? "", source);
     if (user === undefined) entraFail("InvalidUserCredentials");
     if (!user!.enabled) entraFail("UserDisabled");
     subject = user!;

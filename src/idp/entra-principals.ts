@@ -176,35 +176,35 @@ export class EntraPrincipals {
   }
 
   /** client_credentials with client_secret. The presented secret names its row, so one hash is computed. */
-  async checkClientSecret(clientId: string, presented: string): Promise<SecretCheck> {
+  async checkClientSecret(clientId: string, presented: string, source = ""): Promise<SecretCheck> {
     const principal = await this.findByClientId(clientId);
     if (principal === undefined) {
       // Constant work: an unknown client id costs one hash like a known one (no enumeration by timing).
-      await verifyAgainstDummy(presented);
+      await verifyAgainstDummy(presented, source);
       return { ok: false, reason: "unknown-client" };
     }
     const secretId = presented.split(SECRET_SEPARATOR, 1)[0]!;
     const row = presented.length <= 256 ? await this.repository.findSecret(principal.objectId, secretId) : undefined;
     // Constant work: a secret id that names no secret is hashed against the dummy, like a wrong secret.
     if (row === undefined) {
-      await verifyAgainstDummy(presented);
+      await verifyAgainstDummy(presented, source);
       return { ok: false, reason: "invalid-secret" };
     }
-    if (!(await verifySecret(presented, row.hash))) return { ok: false, reason: "invalid-secret" };
+    if (!(await verifySecret(presented, row.hash, source))) return { ok: false, reason: "invalid-secret" };
     if (row.expires_at !== null && Number(row.expires_at) <= this.clock.now()) return { ok: false, reason: "expired-secret" };
     if (!principal.enabled) return { ok: false, reason: "disabled" };
     return { ok: true, principal };
   }
 
   /** The password grant: a built-in user's name and password. */
-  async checkUserPassword(name: string, password: string): Promise<PrincipalRecord | undefined> {
+  async checkUserPassword(name: string, password: string, source = ""): Promise<PrincipalRecord | undefined> {
     const row = await this.repository.findByName("user", name);
     // Constant work: an unknown user (or one without a password) costs one hash like a known one.
     if (row === undefined || row.password_hash === null || password.length > 1024) {
-      await verifyAgainstDummy(password);
+      await verifyAgainstDummy(password, source);
       return undefined;
     }
-    return (await verifySecret(password, row.password_hash)) ? toRecord(row) : undefined;
+    return (await verifySecret(password, row.password_hash, source)) ? toRecord(row) : undefined;
   }
 
   private async newSecret(expiresAt: number | null): Promise<{ issued: IssuedSecret; row: { id: string; hash: string; createdAt: number; expiresAt: number | null } }> {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes, scrypt, type ScryptOptions } from "node:crypto";
 import { HashQueue } from "../security/guess-throttle.js";
 import { constantTimeEqual } from "../util/crypto.js";
@@ -39,22 +38,22 @@ let dummy: Promise<string> | undefined;
  * The same work as a real check, against a hash of nothing anyone knows: an unknown client id or user name costs what a
  * known one does, so timing does not tell which exist. Always false.
  */
-export async function verifyAgainstDummy(secret: string): Promise<false> {
+export async function verifyAgainstDummy(secret: string, source = ""): Promise<false> {
   dummy ??= hashSecret(randomBytes(32).toString("base64"));
-  await verifySecret(secret.slice(0, 1024), await dummy);
+  await verifySecret(secret.slice(0, 1024), await dummy, source);
   return false;
 }
 
-/** Constant-time check of a presented secret against its stored hash. A malformed record never matches. */
-export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  return queue.run(() => verifyNow(secret, stored), hashSource.getStore());
-}
-
 /**
- * Who a verification is done for (the client's address), set by the token endpoint around its checks: the queue
- * serves sources in turn, so one source's flood of guesses does not delay another's genuine request.
+ * Constant-time check of a presented secret against its stored hash. A malformed record never matches. `source` is who
+ * the check is done for (the client's address, from the token endpoint and the sign-in page): the queue serves sources
+ * in turn, so one source's flood of guesses does not delay another's genuine request. It is passed along, not kept in
+ * an AsyncLocalStorage: on Node 20 one of those, once used, hooks every promise of the process for good (every request
+ * after the first Entra token request paid for it: bench/RESULTS.md "Issue 15: fifth pass").
  */
-export const hashSource = new AsyncLocalStorage<string>();
+export async function verifySecret(secret: string, stored: string, source = ""): Promise<boolean> {
+  return queue.run(() => verifyNow(secret, stored), source);
+}
 
 async function verifyNow(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split("$");

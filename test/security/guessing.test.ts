@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GuessThrottle, HashQueue, HashQueueFull } from "../../src/security/guess-throttle.js";
@@ -146,4 +148,18 @@ describe.each(backendNames)("guessing at the token endpoint (%s)", (backend) => 
     expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5);
     expect(Math.min(...unknownUser)).toBeGreaterThan(Math.min(...knownUser) * 0.5);
   }, 120_000);
+});
+
+describe("the guess source is passed along, not kept in an AsyncLocalStorage", () => {
+  it("no server module uses AsyncLocalStorage or async_hooks", () => {
+    // On Node 20 an AsyncLocalStorage, once run, enables a promise hook for the whole process for good: every later
+    // promise gets async-id symbols, and every request paid for it after the first Entra token request (bench/RESULTS.md
+    // "Issue 15: fifth pass"). Checked in the sources: in this test process, playwright-core and vitest may have
+    // enabled one already.
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+    const offenders = readdirSync(root, { recursive: true, encoding: "utf8" })
+      .filter((f) => /\.(ts|cjs|mjs|js)$/.test(f))
+      .filter((f) => /["'](node:)?async_hooks["']/.test(readFileSync(path.join(root, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -39,8 +39,11 @@ let dummyHash: Promise<string> | undefined;
  * The sign-in pages' password check. An unknown user name would otherwise be answered without computing a hash: a
  * dummy scrypt check runs beside every check, so both answers take about one scrypt.
  */
-export async function checkSigninPassword(principals: EntraPrincipals, username: string, password: string): Promise<PrincipalRecord | undefined> {
+export async function checkSigninPassword(principals: EntraPrincipals, username: string, password: string, source = ""): Promise<PrincipalRecord | undefined> {
   dummyHash ??= hashSecret("switchboard-sign-in-timing-equalizer");
-  const [user] = await Promise.all([principals.checkUserPassword(username, password), dummyHash.then((h) => verifySecret(password.slice(0, 1024), h))]);
+  const [user] = await Promise.all([
+    principals.checkUserPassword(username, password, source),
+    dummyHash.then((h) => verifySecret(password.slice(0, 1024), h, source)),
+  ]);
   return user !== undefined && user.enabled ? user : undefined;
 }

@@ -2,7 +2,6 @@ import { entraError, type EntraError } from "../../errors/entra-errors.js";
 import type { HandlerContext, Reply } from "../../http/route.js";
 import { HashQueueFull, type GuessThrottle } from "../../security/guess-throttle.js";
 import type { EntraPrincipals, PrincipalRecord } from "../entra-principals.js";
-import { hashSource } from "../secret-hash.js";
 import { checkSigninPassword } from "./signin-client.js";
 
 /** The token endpoint's guess throttle (security/guess-throttle.ts) and the client's address, shared by the pages. */
@@ -41,7 +40,7 @@ export async function checkThrottledPassword(
   }
   let user: PrincipalRecord | undefined;
   try {
-    user = await hashSource.run(source ?? "", () => checkSigninPassword(principals, username, password));
+    user = await checkSigninPassword(principals, username, password, source ?? "");
   } catch (err) {
     if (!(err instanceof HashQueueFull)) throw err;
     return throttled(ctx, entraError("SigninHashQueueFull"), 1);
