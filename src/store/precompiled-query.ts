@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from "kysely";
 import type { Database } from "./schema.js";
+import { executeDirect } from "./sqlite-direct.js";
 
 interface Compiled<R> {
   query: CompiledQuery<R>;
@@ -28,15 +29,17 @@ export class PrecompiledQuery<V extends unknown[], R> {
     private readonly build: (db: Kysely<Database>, ...values: V) => Compilable<R> | RawBuilder<R>,
   ) {}
 
+  /** Always a promise: a failure to compile, or Kysely refusing an ended transaction, rejects it. */
   execute(db: Kysely<Database>, ...values: V): Promise<QueryResult<R>> {
-    let compiled: Compiled<R>;
     try {
-      compiled = this.compiledFor(db);
+      const compiled = this.compiledFor(db);
+      const parameters = compiled.slots.map((slot, i) => (slot === -1 ? compiled.query.parameters[i] : values[slot]));
+      const query = { ...compiled.query, parameters };
+      // Inside a SQLite group commit's transaction, straight to its connection (sqlite-direct.ts).
+      return executeDirect(db, query) ?? db.executeQuery<R>(query);
     } catch (err) {
       return Promise.reject(err);
     }
-    const parameters = compiled.slots.map((slot, i) => (slot === -1 ? compiled.query.parameters[i] : values[slot]));
-    return db.executeQuery<R>({ ...compiled.query, parameters });
   }
 
   private compiledFor(db: Kysely<Database>): Compiled<R> {

@@ -1,12 +1,12 @@
 import { closeSync, fdatasync, openSync } from "node:fs";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type SqliteDatabase, type Transaction } from "kysely";
+import { withDirectConnection } from "./sqlite-direct.js";
 import type { Database } from "./schema.js";
 
 /** The writer's connection as the group commit uses it directly: statements prepared once per text (withStatementCache). */
-interface SqliteHandle {
-  prepare(sql: string): { run(parameters: readonly unknown[]): unknown };
-  readonly inTransaction: boolean;
-}
+type SqliteHandle = SqliteDatabase & { readonly inTransaction: boolean };
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface Pending {
   /** A write through Kysely, in a savepoint of its own when it shares the batch. */
@@ -137,38 +137,11 @@ export class SqliteGroupCommit {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const outcomes: Outcome[] = [];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        if (batch.length === 1 && batch[0]!.fn !== undefined) {
-          // A lone write needs no savepoint: if it fails, the whole transaction rolls back with it.
-          outcomes.push({ ok: true, value: await batch[0]!.fn(trx) });
-          return;
-        }
-        for (const item of batch) {
-          if (item.insert !== undefined) {
-            try {
-              this.runInsert(item.insert);
-              outcomes.push({ ok: true, value: undefined });
-            } catch (error) {
-              // A constraint failure undoes the statement alone. An I/O or out-of-memory error may roll the whole
-              // transaction back (https://sqlite.org/lang_transaction.html): then nothing of the batch stands.
-              if (!this.options.sqlite!.inTransaction) throw error;
-              outcomes.push({ ok: false, error });
-            }
-            continue;
-          }
-          await this.statement(trx, "savepoint w");
-          try {
-            const value = await item.fn!(trx);
-            await this.statement(trx, "release w");
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await this.statement(trx, "rollback to w");
-            await this.statement(trx, "release w");
-            outcomes.push({ ok: false, error });
-          }
-        }
+      await this.db.transaction().execute((trx) => {
+        const sqlite = this.options.sqlite;
+        return sqlite === undefined ? this.runBatch(trx, batch, outcomes) : withDirectConnection(trx, sqlite, () => this.runBatch(trx, batch, outcomes));
       });
     } catch (error) {
       // Nothing of this batch was committed (or the lone write failed): every waiter learns why.
@@ -188,6 +161,39 @@ export class SqliteGroupCommit {
     });
     this.acks.add(ack);
     void ack.finally(() => this.acks.delete(ack));
+  }
+
+  /** The batch's writes inside its transaction: each in a savepoint of its own unless it is alone or a plain insert. */
+  private async runBatch(trx: Transaction<Database>, batch: Pending[], outcomes: Outcome[]): Promise<void> {
+    if (batch.length === 1 && batch[0]!.fn !== undefined) {
+      // A lone write needs no savepoint: if it fails, the whole transaction rolls back with it.
+      outcomes.push({ ok: true, value: await batch[0]!.fn(trx) });
+      return;
+    }
+    for (const item of batch) {
+      if (item.insert !== undefined) {
+        try {
+          this.runInsert(item.insert);
+          outcomes.push({ ok: true, value: undefined });
+        } catch (error) {
+          // A constraint failure undoes the statement alone. An I/O or out-of-memory error may roll the whole
+          // transaction back (https://sqlite.org/lang_transaction.html): then nothing of the batch stands.
+          if (!this.options.sqlite!.inTransaction) throw error;
+          outcomes.push({ ok: false, error });
+        }
+        continue;
+      }
+      await this.statement(trx, "savepoint w");
+      try {
+        const value = await item.fn!(trx);
+        await this.statement(trx, "release w");
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        await this.statement(trx, "rollback to w");
+        await this.statement(trx, "release w");
+        outcomes.push({ ok: false, error });
+      }
+    }
   }
 }
 

@@ -39,10 +39,14 @@ describe("SqliteGroupCommit: prepared inserts beside Kysely writes", () => {
       get inTransaction() {
         return sqlite.inTransaction;
       },
+      close: () => sqlite.close(),
       prepare(text: string) {
         if (!text.includes('"t"') || !text.startsWith("insert")) return sqlite.prepare(text);
         const statement = sqlite.prepare(text);
         return {
+          reader: statement.reader,
+          all: (params: readonly unknown[]) => statement.all(params),
+          iterate: (params: readonly unknown[]) => statement.iterate(params),
           run: (params: readonly unknown[]) => {
             if (params[0] !== "disk-error") return statement.run(params);
             sqlite.exec("rollback");
