@@ -9,6 +9,12 @@ import type { TLSSocket } from "node:tls";
 export class TrustedProxies {
   private readonly list = new BlockList();
   readonly empty: boolean;
+  /**
+   * Answers by address: BlockList.check builds a SocketAddress per call (~4 µs, every request behind a proxy), and the
+   * addresses a server sees are few. The list never changes, so an answer never goes stale; the map is emptied when
+   * it reaches its bound.
+   */
+  private readonly answers = new Map<string, boolean>();
 
   constructor(entries: readonly string[]) {
     for (const entry of entries) {
@@ -22,12 +28,24 @@ export class TrustedProxies {
 
   has(address: string | undefined): boolean {
     if (address === undefined || this.empty) return false;
+    let answer = this.answers.get(address);
+    if (answer === undefined) {
+      answer = this.check(address);
+      if (this.answers.size >= MAX_REMEMBERED_ADDRESSES) this.answers.clear();
+      this.answers.set(address, answer);
+    }
+    return answer;
+  }
+
+  private check(address: string): boolean {
     const plain = address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
     const family = isIP(plain);
     if (family === 0) return false;
     return this.list.check(plain, family === 6 ? "ipv6" : "ipv4");
   }
 }
+
+const MAX_REMEMBERED_ADDRESSES = 1024;
 
 function lastHeaderValue(raw: IncomingMessage, name: string): string | undefined {
   const v = raw.headers[name];
