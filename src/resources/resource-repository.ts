@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import type { Database, ResourcesTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
@@ -23,8 +24,8 @@ function toResource(row: Selectable<ResourcesTable>): Resource {
     port: row.port == null ? null : Number(row.port),
     updatedAt: Number(row.updated_at ?? row.created_at),
     keys: {
-      primary: { name: "primary", value: row.primary_key, bytes: Buffer.from(row.primary_key, "base64"), id: row.primary_key_id },
-      secondary: { name: "secondary", value: row.secondary_key, bytes: Buffer.from(row.secondary_key, "base64"), id: row.secondary_key_id },
+      primary: { name: "primary", value: row.primary_key, hmacKey: createSecretKey(Buffer.from(row.primary_key, "base64")), id: row.primary_key_id },
+      secondary: { name: "secondary", value: row.secondary_key, hmacKey: createSecretKey(Buffer.from(row.secondary_key, "base64")), id: row.secondary_key_id },
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { KeyObject } from "node:crypto";
+
 /** Which of a resource's two access keys. */
 export type KeyName = "primary" | "secondary";
 
@@ -7,8 +9,11 @@ export interface AccessKey {
   name: KeyName;
   /** The key as given to clients (base64). */
   value: string;
-  /** The decoded bytes used as the HMAC key (decoded leniently, as the SDK does). */
-  bytes: Buffer;
+  /**
+   * The decoded bytes (decoded leniently, as the SDK does) as the HMAC key node:crypto keeps: a KeyObject, made once
+   * when the resource is loaded, saves createHmac importing the raw key on every request (~1 µs of ~3).
+   */
+  hmacKey: KeyObject;
   /** Changes on every regeneration; carried by user tokens issued through this key. */
   id: string;
 }

@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { HmacAuthenticator } from "../../src/auth/hmac/hmac-authenticator.js";
 import { buildStringToSign, computeHmacSignature, signRequest } from "../../src/auth/hmac/hmac-signature.js";
@@ -62,7 +63,7 @@ describe("HMAC string-to-sign and signature (docs/wire-reference.md §3 test vec
 });
 
 function resourceWith(primary: string, secondary: string): Resource {
-  const key = (name: "primary" | "secondary", value: string) => ({ name, value, bytes: Buffer.from(value, "base64"), id: `${name}-id` });
+  const key = (name: "primary" | "secondary", value: string) => ({ name, value, hmacKey: createSecretKey(Buffer.from(value, "base64")), id: `${name}-id` });
   return { id: "r1", name: "r", hostnames: [], isDefault: true, createdAt: 0, resourceGroup: "rg", dataLocation: "United States", tags: {}, linkedDomains: [], notificationHub: null, port: null, updatedAt: 0, keys: { primary: key("primary", primary), secondary: key("secondary", secondary) } };
 }
 

@@ -38,7 +38,7 @@ export class HmacAuthenticator implements Authenticator {
     const provided = Buffer.from(parsed.signature);
     for (const keyName of KEY_NAMES) {
       const key = request.resource.keys[keyName];
-      if (constantTimeEqual(Buffer.from(computeHmacSignature(key.bytes, stringToSign)), provided)) {
+      if (constantTimeEqual(Buffer.from(computeHmacSignature(key.hmacKey, stringToSign)), provided)) {
         return {
           kind: "ok",
           principal: { kind: "access-key", resourceId: request.resource.id, keyName, keyId: key.id },

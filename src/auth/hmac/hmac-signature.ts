@@ -1,4 +1,4 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, type KeyObject } from "node:crypto";
 
 /** The only SignedHeaders value the ACS SDKs send (docs/wire-reference.md §3). */
 export const SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256";
@@ -31,7 +31,7 @@ export function buildStringToSign(method: string, rawUrl: string, date: string, 
   return `${method.toUpperCase()}\n${signedPathAndQuery(rawUrl)}\n${date};${host};${contentHash}`;
 }
 
-export function computeHmacSignature(key: Buffer, stringToSign: string): string {
+export function computeHmacSignature(key: Buffer | KeyObject, stringToSign: string): string {
   return createHmac("sha256", key).update(stringToSign, "utf8").digest("base64");
 }
 
