@@ -8,9 +8,14 @@ export class AuthorityTenantRepository {
     return (await this.store.db.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst())?.id;
   }
 
-  /** Makes `id` the default tenant unless there is one already (several processes may start at once); returns the default's id. */
+  /**
+   * Makes `id` the default tenant unless there is one already (several processes may start at once); returns the
+   * default's id. The lock serialises racing first starts: without it, two PostgreSQL transactions could both find no
+   * default and both insert one (READ COMMITTED; seen once in CI, test/store/signing-keys-and-first-start.test.ts).
+   */
   async ensureDefault(id: string, now: number): Promise<string> {
-    await this.store.write(async (trx) => {
+    await this.store.write(async (trx, ctx) => {
+      await ctx.lock("idp_tenants");
       const again = await trx.selectFrom("idp_tenants").select("id").where("is_default", "=", 1).executeTakeFirst();
       if (again === undefined) await trx.insertInto("idp_tenants").values({ id, is_default: 1, created_at: now }).execute();
     });

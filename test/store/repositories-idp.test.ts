@@ -242,6 +242,17 @@ describe.each(backendNames)("idp repositories on %s", (backend) => {
       expect(await repo.ensureDefault("tenant-third", 3)).toBe(a);
       expect(await repo.defaultTenantId()).toBe(a);
     });
+
+    it("creates one default tenant when several replicas' first starts race", async () => {
+      // Separate stores are separate replicas: their writes share no group commit, only the database.
+      const replicas = await Promise.all([tdb.open(), tdb.open(), tdb.open(), tdb.open()]);
+      for (let round = 0; round < 10; round++) {
+        await store.write(async (trx) => void (await trx.deleteFrom("idp_tenants").execute()));
+        const ids = await Promise.all(replicas.map((r, i) => new AuthorityTenantRepository(r).ensureDefault(`tenant-${round}-${i}`, round)));
+        expect(new Set(ids).size).toBe(1);
+        expect(await store.db.selectFrom("idp_tenants").select("id").execute()).toEqual([{ id: ids[0] }]);
+      }
+    });
   });
 
   describe("EntraUserIdentityRepository", () => {
