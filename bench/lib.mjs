@@ -211,13 +211,37 @@ export function rssMb(pid) {
   }
 }
 
-/** load() plus the server's CPU time per request (µs) over the run. */
+/** CPU time (ms) of the process's request thread (its main thread, whose id is the pid) from /proc; undefined elsewhere. */
+export function mainThreadCpuMs(pid) {
+  return cpuMs(`${pid}/task/${pid}`);
+}
+
+/** The share of the machine's CPU time that was idle since `since` (a reading of /proc/stat; omit it for a first reading). */
+export function idleShare(since) {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].split(/\s+/).slice(1).map(Number);
+  const now = { idle: fields[3] + fields[4], total: fields.reduce((a, b) => a + b, 0) };
+  return since === undefined ? now : { ...now, share: (now.idle - since.idle) / (now.total - since.total) };
+}
+
+/**
+ * load() plus CPU time per request (µs) over the run: the server's in all (cpuUsPerRequest) and on its request thread
+ * (mainUsPerRequest; the rest is libuv's pool and worker threads), and the load generator's in this process.
+ */
 export async function loadWithCpu(request, pid, options) {
   const before = cpuMs(pid);
+  const mainBefore = mainThreadCpuMs(pid);
+  const generatorBefore = process.cpuUsage();
   const result = await load(request, options);
   const after = cpuMs(pid);
-  const cpuUsPerRequest = before === undefined || after === undefined || result.total === 0 ? undefined : Math.round(((after - before) * 1000) / result.total);
-  return { ...result, cpuUsPerRequest };
+  const mainAfter = mainThreadCpuMs(pid);
+  const generator = process.cpuUsage(generatorBefore);
+  const perRequest = (ms0, ms1) => (ms0 === undefined || ms1 === undefined || result.total === 0 ? undefined : Math.round(((ms1 - ms0) * 1000) / result.total));
+  return {
+    ...result,
+    cpuUsPerRequest: perRequest(before, after),
+    mainUsPerRequest: perRequest(mainBefore, mainAfter),
+    generatorUsPerRequest: result.total === 0 ? undefined : Math.round((generator.user + generator.system) / result.total),
+  };
 }
 
 export function median(xs) {

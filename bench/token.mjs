@@ -48,8 +48,8 @@ for (let i = 0; i < rounds; i++) {
   r.ratio = ratio(r.getToken.rps, r.create.rps);
   runs.push(r);
   console.log(
-    `round ${i + 1}: createUserAndToken ${r.create.rps} req/s (p50 ${r.create.p50} ms, p99 ${r.create.p99} ms, failures ${r.create.failures}, CPU ${r.create.cpuUsPerRequest} µs/req) | ` +
-      `getToken ${r.getToken.rps} req/s (p50 ${r.getToken.p50} ms, p99 ${r.getToken.p99} ms, failures ${r.getToken.failures}, CPU ${r.getToken.cpuUsPerRequest} µs/req) | getToken/create ${r.ratio} | load ${loadavg()[0].toFixed(1)}`,
+    `round ${i + 1}: createUserAndToken ${r.create.rps} req/s (p50 ${r.create.p50} ms, p99 ${r.create.p99} ms, failures ${r.create.failures}, CPU ${r.create.cpuUsPerRequest} µs/req, request thread ${r.create.mainUsPerRequest}) | ` +
+      `getToken ${r.getToken.rps} req/s (p50 ${r.getToken.p50} ms, p99 ${r.getToken.p99} ms, failures ${r.getToken.failures}, CPU ${r.getToken.cpuUsPerRequest} µs/req, request thread ${r.getToken.mainUsPerRequest}) | getToken/create ${r.ratio} | load ${loadavg()[0].toFixed(1)}`,
   );
 }
 await stop(sb.child);
@@ -64,6 +64,8 @@ if (runs.length > 0) {
     medianRatio: median(runs.map((r) => r.ratio)),
     createCpuUsPerRequest: median(runs.map((r) => r.create.cpuUsPerRequest)),
     getTokenCpuUsPerRequest: median(runs.map((r) => r.getToken.cpuUsPerRequest)),
+    createMainUsPerRequest: median(runs.map((r) => r.create.mainUsPerRequest)),
+    getTokenMainUsPerRequest: median(runs.map((r) => r.getToken.mainUsPerRequest)),
     offeredRate: rate ?? null,
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
     runs,
@@ -71,6 +73,6 @@ if (runs.length > 0) {
   mkdirSync(path.join(root, "bench/out"), { recursive: true });
   writeFileSync(path.join(root, "bench/out/token.json"), JSON.stringify(summary, null, 2));
   console.log(
-    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3); server CPU per request getToken ${summary.getTokenCpuUsPerRequest} µs vs create ${summary.createCpuUsPerRequest} µs (create/getToken ${ratio(summary.createCpuUsPerRequest, summary.getTokenCpuUsPerRequest)})${rate !== undefined ? `, offered ${rate} req/s each` : ""}; load average ${summary.loadAverage.join(" ")}`,
+    `SUMMARY token: getToken ${summary.getTokenRps} req/s vs createUserAndToken ${summary.createRps} req/s, getToken/create median ratio ${summary.medianRatio} (rounds ${summary.ratios.join(", ")}; target >= 1.3); server CPU per request getToken ${summary.getTokenCpuUsPerRequest} µs vs create ${summary.createCpuUsPerRequest} µs (create/getToken ${ratio(summary.createCpuUsPerRequest, summary.getTokenCpuUsPerRequest)}), on the request thread ${summary.getTokenMainUsPerRequest} vs ${summary.createMainUsPerRequest} µs${rate !== undefined ? `, offered ${rate} req/s each` : ""}; load average ${summary.loadAverage.join(" ")}`,
   );
 }
