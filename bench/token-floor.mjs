@@ -5,6 +5,7 @@
 // For each: req/s, the getToken/create ratio, and CPU per request on the server's request thread, on its other
 // threads (libuv's pool: signatures, fdatasync; worker threads) and in the load generator, with the machine's idle share.
 // Usage: npm run build && node bench/token-floor.mjs [--duration 8] [--rounds 3]
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -32,7 +33,7 @@ const rounds = Number(values.rounds);
 
 async function startFloor(framework) {
   const port = await freePort();
-  const accessKey = (await import("node:crypto")).randomBytes(32).toString("base64");
+  const accessKey = randomBytes(32).toString("base64");
   // libuv's pool sized as the switchboard binary sizes it (scripts/bundle-cli.mjs).
   const child = spawnChild(process.execPath, [path.join(root, "bench/token-floor-server.cjs"), tempDir("switchboard-floor-"), String(port), accessKey, framework], {
     UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(2, availableParallelism())),
